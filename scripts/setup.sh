@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Idempotent set-up: system packages (when root and missing), npm dependencies, the native addon,
+# and the tslab Jupyter kernel. Fast when everything is already in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in libopenblas-dev chromium jupyter-nbconvert jupyter-client python3-ipython python3-torch python3-scipy; do
+  have_pkg "$p" || need_apt+=("$p")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "[setup] installing system packages: ${need_apt[*]}"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "[setup] missing system packages (install them as root for full speed and features): ${need_apt[*]}" >&2
+  fi
+fi
+
+# npm dependencies: reinstall only when the lock file changed since the last install.
+stamp=node_modules/.vitscope-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "[setup] npm ci"
+  npm ci --no-audit --no-fund
+  cp package-lock.json "$stamp"
+fi
+
+# The native CPU backend (needs a C++ compiler and OpenBLAS). Without it everything still runs, slowly.
+if [ -f native/binding.gyp ]; then
+  if [ ! -f native/build/Release/vitscope_native.node ] || [ -n "$(find native/src native/binding.gyp -newer native/build/Release/vitscope_native.node 2>/dev/null | head -1)" ]; then
+    echo "[setup] building the native backend"
+    npm run --silent build:native || echo "[setup] WARNING: native backend build failed; falling back to the slow wasm/cpu backends" >&2
+  fi
+fi
+
+# tslab's Jupyter kernel, when Jupyter is present.
+if command -v jupyter >/dev/null && ! jupyter kernelspec list 2>/dev/null | grep -q '\btslab\b'; then
+  echo "[setup] registering the tslab kernel"
+  npx tslab install --python=python3 >/dev/null 2>&1 || echo "[setup] WARNING: tslab kernel registration failed" >&2
+fi
+echo "[setup] ready"
