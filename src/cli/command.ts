@@ -1,4 +1,8 @@
-// Every `npm run experiment <name>` command is one of these, registered in src/cli/registry.ts.
+// Every `npm run experiment <name>` command is one of these: src/cli/registry.ts discovers every
+// src/cli/commands/<name>.ts that exports `command: Command`, so commands plug in without editing main.
+// Options arrive kebab-case keyed (`opts['train-size']`), typed and defaulted; the shared options
+// (backend, data, run, results, seed; src/cli/options.ts SHARED_OPTIONS) are accepted by every command.
+import type { Progress, ProgressOptions } from './progress.ts';
 
 export type OptionType = 'string' | 'number' | 'integer' | 'boolean' | 'list';
 
@@ -17,6 +21,8 @@ export interface CommandContext {
   log(message: string): void;
   /** Aborted on Ctrl-C / SIGTERM: long loops check it and checkpoint before returning. */
   signal: AbortSignal;
+  /** A progress bar (stderr, TTY) or periodic plain lines (not a TTY); absent in bare contexts such as tests. */
+  progress?(opts: ProgressOptions): Progress;
 }
 
 export interface Command {

@@ -1,0 +1,261 @@
+// Command-line options: flags (`--train-size 5000`, `--lr=1e-3`, `--resume`, `--no-augment`) and JSON config
+// files (`--config configs/vit-cpu.json`), validated against each command's OptionSpec list plus the shared
+// options that every command accepts. Precedence: defaults < config file < flags.
+import { readFileSync } from 'node:fs';
+import { BACKEND_NAMES } from '../backend/select.ts';
+import type { Command, OptionSpec, OptionValues } from './command.ts';
+
+/** Bad options: the message names the option, what was found and what was expected (and lists valid options). */
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
+
+/** Options every command accepts, handled in one place (main.ts initialises the backend from `backend`). */
+export const SHARED_OPTIONS: readonly OptionSpec[] = [
+  { name: 'backend', type: 'string', default: 'auto', choices: ['auto', ...BACKEND_NAMES], help: 'tensor backend' },
+  { name: 'data', type: 'string', help: 'dataset directory (CIFAR-100 binary or the generated set; default: data/)' },
+  { name: 'run', type: 'string', help: 'run name: outputs go to <results>/<run>/ (default: depends on the command)' },
+  { name: 'results', type: 'string', default: 'results', help: 'results root directory' },
+  { name: 'seed', type: 'integer', default: 0, help: 'random seed (a run is repeatable on the same backend)' },
+  { name: 'config', type: 'string', help: 'JSON file of options (keys are option names); flags override it' },
+  { name: 'help', type: 'boolean', default: false, help: 'show this help' },
+];
+
+/** The command's options followed by the shared ones it does not redefine. */
+export function optionsFor(cmd: Pick<Command, 'options'>): OptionSpec[] {
+  const own = new Set(cmd.options.map((o) => o.name));
+  return [...cmd.options, ...SHARED_OPTIONS.filter((o) => !own.has(o.name))];
+}
+
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function validList(specs: readonly OptionSpec[]): string {
+  return specs.map((s) => (s.type === 'boolean' ? `--${s.name}` : `--${s.name} <${s.choices ? s.choices.join('|') : s.type}>`)).join(', ');
+}
+
+function unknownOption(name: string, specs: readonly OptionSpec[], where: string): OptionError {
+  const near = specs.filter((s) => s.name.includes(name) || name.includes(s.name) || editDistance(s.name, name) <= 2).map((s) => `--${s.name}`);
+  return new OptionError(
+    `${where}: unknown option '--${name}'${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}.\nValid options: ${validList(specs)}`,
+  );
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+/** Converts one raw value (string from a flag, or any JSON value from a config file) to the option's type. */
+export function coerceOption(spec: OptionSpec, raw: unknown, where: string): string | number | boolean | string[] {
+  const bad = (expected: string): OptionError =>
+    new OptionError(`${where}: option '--${spec.name}' got ${JSON.stringify(raw)}, expected ${expected}`);
+  let value: string | number | boolean | string[];
+  switch (spec.type) {
+    case 'boolean': {
+      if (typeof raw === 'boolean') value = raw;
+      else if (raw === 'true' || raw === '1' || raw === 'yes') value = true;
+      else if (raw === 'false' || raw === '0' || raw === 'no') value = false;
+      else throw bad('a boolean (true/false)');
+      break;
+    }
+    case 'number':
+    case 'integer': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) throw bad(spec.type === 'integer' ? 'an integer' : 'a number');
+      if (spec.type === 'integer' && !Number.isInteger(n)) throw bad('an integer');
+      value = n;
+      break;
+    }
+    case 'list': {
+      if (Array.isArray(raw)) {
+        if (!raw.every((v) => typeof v === 'string' || typeof v === 'number')) throw bad('a list of strings or numbers');
+        value = raw.map(String);
+      } else if (typeof raw === 'string') value = raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim());
+      else if (typeof raw === 'number') value = [String(raw)];
+      else throw bad('a comma-separated list');
+      break;
+    }
+    case 'string': {
+      if (typeof raw === 'string') value = raw;
+      else if (typeof raw === 'number') value = String(raw);
+      else throw bad('a string');
+      break;
+    }
+  }
+  if (spec.choices) {
+    const items = Array.isArray(value) ? value : [String(value)];
+    for (const item of items)
+      if (!spec.choices.includes(item))
+        throw new OptionError(`${where}: option '--${spec.name}' got '${item}', expected one of ${spec.choices.join(', ')}`);
+  }
+  return value;
+}
+
+export interface ParsedArgs {
+  values: OptionValues;
+  /** Positional arguments (commands reject them unless they expect some). */
+  positional: string[];
+}
+
+/** Parses flags against `specs`. Unknown flags and values of the wrong type throw OptionError. */
+export function parseFlags(argv: readonly string[], specs: readonly OptionSpec[], where = 'command line'): ParsedArgs {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const values: OptionValues = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === '-h') {
+      values.help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const body = arg.slice(2);
+    const eq = body.indexOf('=');
+    let name = eq >= 0 ? body.slice(0, eq) : body;
+    let inline: string | undefined = eq >= 0 ? body.slice(eq + 1) : undefined;
+    let spec = byName.get(name);
+    if (!spec && name.startsWith('no-') && byName.get(name.slice(3))?.type === 'boolean') {
+      spec = byName.get(name.slice(3))!;
+      if (inline !== undefined) throw new OptionError(`${where}: '--${name}' takes no value`);
+      name = spec.name;
+      inline = 'false';
+    }
+    if (!spec) {
+      // camelCase flags are accepted as a courtesy (`--trainSize`).
+      const kebab = kebabCase(name);
+      spec = byName.get(kebab);
+      if (!spec) throw unknownOption(name, specs, where);
+      name = kebab;
+    }
+    let raw: string;
+    if (inline !== undefined) raw = inline;
+    else if (spec.type === 'boolean') {
+      const next = argv[i + 1];
+      if (next !== undefined && /^(true|false)$/.test(next)) {
+        raw = next;
+        i++;
+      } else raw = 'true';
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2))
+        throw new OptionError(`${where}: option '--${name}' needs a value (${spec.type}${spec.choices ? `: ${spec.choices.join('|')}` : ''})`);
+      raw = next;
+      i++;
+    }
+    values[spec.name] = coerceOption(spec, raw, where);
+  }
+  return { values, positional };
+}
+
+/**
+ * Reads a JSON config file: an object whose keys are option names (kebab-case or camelCase).
+ * Keys starting with `_` or `$` are comments. Unknown keys are errors naming the file and key.
+ */
+export function readConfigFile(file: string, specs: readonly OptionSpec[]): OptionValues {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new OptionError(`--config: cannot read '${file}': ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new OptionError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new OptionError(`${file}: expected a JSON object of options`);
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const values: OptionValues = {};
+  for (const [key, raw] of Object.entries(json)) {
+    if (key.startsWith('_') || key.startsWith('$')) continue;
+    const name = kebabCase(key);
+    const spec = byName.get(name);
+    if (!spec || name === 'config' || name === 'help') throw unknownOption(key, specs.filter((s) => s.name !== 'config' && s.name !== 'help'), file);
+    values[name] = coerceOption(spec, raw, `${file}`);
+  }
+  return values;
+}
+
+/** Fills defaults and checks every value; `given` keys may be kebab-case or camelCase. */
+export function completeOptions(cmd: Pick<Command, 'name' | 'options'>, given: OptionValues): OptionValues {
+  const specs = optionsFor(cmd);
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const out: OptionValues = {};
+  for (const spec of specs) if (spec.default !== undefined) out[spec.name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  for (const [key, raw] of Object.entries(given)) {
+    if (raw === undefined) continue;
+    const name = kebabCase(key);
+    const spec = byName.get(name);
+    if (!spec) throw unknownOption(key, specs, cmd.name);
+    out[name] = coerceOption(spec, raw, cmd.name);
+  }
+  return out;
+}
+
+/** Everything a command receives: defaults < `--config` file < flags. */
+export function resolveOptions(cmd: Pick<Command, 'name' | 'options'>, argv: readonly string[]): OptionValues {
+  const specs = optionsFor(cmd);
+  const { values: flags, positional } = parseFlags(argv, specs, cmd.name);
+  if (positional.length > 0)
+    throw new OptionError(`${cmd.name}: unexpected argument '${positional[0]}' (options start with --).\nValid options: ${validList(specs)}`);
+  if (flags.help) return { ...completeOptions(cmd, {}), help: true };
+  const fromFile = typeof flags.config === 'string' ? readConfigFile(flags.config, specs) : {};
+  return completeOptions(cmd, { ...fromFile, ...flags });
+}
+
+/** Typed accessors for command implementations (throw if an option is missing or of another type). */
+export function str(opts: OptionValues, name: string): string | undefined {
+  const v = opts[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new OptionError(`option '--${name}' should be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function num(opts: OptionValues, name: string): number | undefined {
+  const v = opts[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number') throw new OptionError(`option '--${name}' should be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function bool(opts: OptionValues, name: string): boolean {
+  const v = opts[name];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new OptionError(`option '--${name}' should be a boolean, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function list(opts: OptionValues, name: string): string[] | undefined {
+  const v = opts[name];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new OptionError(`option '--${name}' should be a list, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function numberList(opts: OptionValues, name: string): number[] | undefined {
+  const v = list(opts, name);
+  if (!v) return undefined;
+  return v.map((s) => {
+    const n = Number(s);
+    if (s.trim() === '' || !Number.isFinite(n)) throw new OptionError(`option '--${name}': '${s}' is not a number`);
+    return n;
+  });
+}
