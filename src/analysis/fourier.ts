@@ -1,0 +1,89 @@
+// Fourier analysis of feature maps (Park & Kim 2022, Fig. 2 and Fig. 8): the centred log amplitude
+// of the 2D DFT of each channel, averaged over batch and channels, and its half-diagonal relative
+// to frequency 0 ("relative log amplitude"). MSAs lower the high-frequency end (low-pass), Convs raise it.
+import { tf } from '../backend/tf.ts';
+import { dft2d, nhwcToMaps } from './dft.ts';
+
+/** Added to |F| before the logarithm, as the authors do. */
+export const LOG_AMPLITUDE_EPS = 1e-6;
+
+/** Maps per chunk are bounded so that B*C*H*W of a large feature map never sits in memory four times over. */
+const MAX_CHUNK_ELEMENTS = 1 << 22;
+
+function checkFeatureMap(fn: string, x: tf.Tensor): asserts x is tf.Tensor4D {
+  if (x.rank !== 4) throw new Error(`${fn}: feature map must be NHWC [B, H, W, C], got shape [${x.shape.join(', ')}]`);
+  if (x.shape.some((d) => d === 0)) throw new Error(`${fn}: feature map is empty, shape [${x.shape.join(', ')}]`);
+}
+
+/**
+ * [B, H, W, C] -> H x W array of log(|F(x)| + 1e-6), averaged over batch and channels, rolled by
+ * (floor(H/2), floor(W/2)) so that frequency 0 sits at [floor(H/2)][floor(W/2)].
+ */
+export function fourierLogAmplitude(featureMap: tf.Tensor4D): number[][] {
+  checkFeatureMap('fourierLogAmplitude', featureMap);
+  const [, h, w] = featureMap.shape;
+  const sum = tf.tidy(() => {
+    const maps = nhwcToMaps(featureMap);
+    const n = maps.shape[0];
+    const chunk = Math.max(1, Math.floor(MAX_CHUNK_ELEMENTS / (h * w)));
+    let acc: tf.Tensor = tf.zeros([h, w]);
+    for (let start = 0; start < n; start += chunk) {
+      const size = Math.min(chunk, n - start);
+      const part = tf.tidy(() => {
+        const slice = tf.slice(maps, [start, 0, 0], [size, h, w]) as tf.Tensor3D;
+        const f = dft2d(slice);
+        const amplitude = tf.sqrt(tf.add(tf.square(f.re), tf.square(f.im)));
+        return tf.sum(tf.log(tf.add(amplitude, LOG_AMPLITUDE_EPS)), 0);
+      });
+      const next = tf.add(acc, part);
+      acc.dispose();
+      part.dispose();
+      acc = next;
+    }
+    return tf.div(acc, n);
+  });
+  const flat = sum.dataSync();
+  sum.dispose();
+  const ch = Math.floor(h / 2);
+  const cw = Math.floor(w / 2);
+  const out: number[][] = [];
+  for (let i = 0; i < h; i++) {
+    const row: number[] = new Array(w);
+    // roll: out[i] = in[(i - shift) mod n], so in[0] (frequency 0) lands at index shift.
+    const si = (i - ch + h) % h;
+    for (let j = 0; j < w; j++) row[j] = flat[si * w + ((j - cw + w) % w)]!;
+    out.push(row);
+  }
+  return out;
+}
+
+/** Half-diagonal of a centred H x H log-amplitude map from frequency 0 to pi, minus its value at 0. */
+export function relativeFromLogAmplitude(amplitude: number[][]): number[] {
+  const h = amplitude.length;
+  const w = amplitude[0]?.length ?? 0;
+  if (h !== w) throw new Error(`relativeLogAmplitude: the diagonal needs a square map, got ${h} x ${w}`);
+  const c = Math.floor(h / 2);
+  const zero = amplitude[c]![c]!;
+  const out: number[] = [];
+  // k = floor(H/2) wraps to index 0: the Nyquist frequency (pi) for even H.
+  for (let k = 0; k <= c; k++) out.push(amplitude[(c + k) % h]![(c + k) % h]! - zero);
+  return out;
+}
+
+/**
+ * Relative log amplitude: the diagonal of the centred log amplitude from frequency 0 outwards,
+ * minus its value at 0; length floor(H/2)+1, entry k at frequency 2k/H (units of pi), so the last
+ * entry is at pi for even H. The authors take indices H/2 ... H-1 (up to (1 - 2/H) pi); this adds the
+ * Nyquist point, which for 8 x 8 maps is the only one at pi.
+ */
+export function relativeLogAmplitude(featureMap: tf.Tensor4D): number[] {
+  checkFeatureMap('relativeLogAmplitude', featureMap);
+  return relativeFromLogAmplitude(fourierLogAmplitude(featureMap));
+}
+
+/** Frequencies (units of pi) of the entries of `relativeLogAmplitude` for an H x H map. */
+export function relativeFrequencies(h: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k <= Math.floor(h / 2); k++) out.push((2 * k) / h);
+  return out;
+}

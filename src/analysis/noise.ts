@@ -1,0 +1,92 @@
+// Noise restricted to a band of spatial frequencies (Park & Kim 2022, Fig. 2c; ops/adversarial.py):
+// the DFT of a noise image is masked to a centred square annulus around `frequency` and transformed
+// back. ViTs are hurt most by low-frequency noise, ResNets by high-frequency noise.
+import { tf } from '../backend/tf.ts';
+import { Rng } from '../util/random.ts';
+import { dft2d, mapsToNhwc, signedBin } from './dft.ts';
+
+export interface FrequencyNoiseOptions {
+  /** Centre of the band, in units of pi (0 ... 1). */
+  frequency: number;
+  /** Half-width of the band, in units of pi: bins with |f - frequency| <= bandwidth are kept. */
+  bandwidth: number;
+  /** 'rms': standard deviation of the returned noise. 'paper': eps of delta = eps * sign(N(0, 1)). */
+  scale: number;
+  seed: number;
+  /**
+   * 'rms' (default): Gaussian noise band-passed, then rescaled to standard deviation `scale`, so every
+   * band carries the same energy. 'paper': delta = scale * sign(N(0,1)); the amplitude of F(delta) is
+   * masked and its phase kept (as the authors' FreqAttack), so wider annuli carry more energy.
+   */
+  mode?: 'rms' | 'paper';
+}
+
+/** Tolerance on band edges, so that a bin lying exactly on an edge (in exact arithmetic) counts as inside. */
+const EDGE_TOLERANCE = 1e-9;
+
+/**
+ * The frequency of DFT bin (ky, kx) of an H x W map, in units of pi, as the Chebyshev (square) norm
+ * max(|ky| 2/H, |kx| 2/W): the square annuli of the authors' mask are its level sets.
+ */
+export function binFrequency(ky: number, kx: number, h: number, w: number): number {
+  return Math.max((Math.abs(signedBin(ky, h)) * 2) / h, (Math.abs(signedBin(kx, w)) * 2) / w);
+}
+
+/**
+ * 0/1 mask over the unshifted DFT bins [ky * W + kx] of an H x W map: 1 where |f - frequency| <= bandwidth.
+ * It is symmetric under (ky, kx) -> (-ky, -kx), so a masked real signal stays real.
+ */
+export function frequencyBandMask(h: number, w: number, frequency: number, bandwidth: number): Float32Array {
+  const mask = new Float32Array(h * w);
+  for (let ky = 0; ky < h; ky++) {
+    for (let kx = 0; kx < w; kx++) {
+      if (Math.abs(binFrequency(ky, kx, h, w) - frequency) <= bandwidth + EDGE_TOLERANCE) mask[ky * w + kx] = 1;
+    }
+  }
+  return mask;
+}
+
+function check(field: string, value: unknown, ok: boolean, expected: string): void {
+  if (!ok) throw new Error(`frequencyNoise: option '${field}' is ${JSON.stringify(value)}, expected ${expected}`);
+}
+
+/** Noise of NHWC shape [B, H, W, C] whose 2D spectrum (per image and channel) lies in the band. */
+export function frequencyNoise(shape: [number, number, number, number], opts: FrequencyNoiseOptions): tf.Tensor4D {
+  check('shape', shape, Array.isArray(shape) && shape.length === 4 && shape.every((d) => Number.isInteger(d) && d > 0), 'four positive integers [B, H, W, C]');
+  const { frequency, bandwidth, scale, seed } = opts;
+  const mode = opts.mode ?? 'rms';
+  check('frequency', frequency, Number.isFinite(frequency) && frequency >= 0 && frequency <= 1, 'a number in [0, 1] (units of pi)');
+  check('bandwidth', bandwidth, Number.isFinite(bandwidth) && bandwidth >= 0, 'a non-negative number (units of pi)');
+  check('scale', scale, Number.isFinite(scale) && scale >= 0, 'a non-negative number');
+  check('seed', seed, Number.isFinite(seed), 'a number');
+  check('mode', mode, mode === 'rms' || mode === 'paper', "'rms' or 'paper'");
+  const [b, h, w, c] = shape;
+  const maskValues = frequencyBandMask(h, w, frequency, bandwidth);
+  if (!maskValues.some((m) => m > 0)) {
+    throw new Error(
+      `frequencyNoise: the band ${frequency} ± ${bandwidth} (units of pi) holds no DFT bin of a ${h} x ${w} map ` +
+        `(bins are ${(2 / h).toFixed(4)} pi apart); widen 'bandwidth'`,
+    );
+  }
+  const rng = new Rng(seed);
+  const n = b * c;
+  const base = new Float32Array(n * h * w);
+  if (mode === 'rms') for (let i = 0; i < base.length; i++) base[i] = rng.normal();
+  else for (let i = 0; i < base.length; i++) base[i] = scale * Math.sign(rng.normal());
+
+  return tf.tidy(() => {
+    const maps = tf.tensor3d(base, [n, h, w]);
+    const spectrum = dft2d(maps);
+    const mask = tf.tensor2d(maskValues, [h, w]);
+    // |F| * M * exp(i angle F) = M * F for a 0/1 mask: masking the amplitude and keeping the phase
+    // is masking the complex spectrum.
+    const back = dft2d(tf.mul(spectrum.re, mask) as tf.Tensor3D, tf.mul(spectrum.im, mask) as tf.Tensor3D, true);
+    let noise: tf.Tensor3D = back.re;
+    if (mode === 'rms') {
+      const { variance } = tf.moments(noise);
+      const std = Math.sqrt(variance.dataSync()[0]!);
+      noise = std > 0 ? (tf.mul(noise, scale / std) as tf.Tensor3D) : (tf.zerosLike(noise) as tf.Tensor3D);
+    }
+    return mapsToNhwc(noise, b, c);
+  });
+}
