@@ -4,4 +4,5 @@
 // Import this module, never tfjs-core directly, so gradients always exist.
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
+import './gradients/index.ts';
 export * as tf from '@tensorflow/tfjs-core';

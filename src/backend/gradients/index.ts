@@ -1,0 +1,49 @@
+// Registers the gradients that make double backpropagation (exact Hessian-vector products) work through
+// every op the models use. Imported for its side effect by src/backend/tf.ts; registering twice is harmless.
+//
+// - new: gradients of gradient kernels tfjs-core 4.22 leaves unregistered: Conv2DBackpropFilter,
+//   DepthwiseConv2dNativeBackpropInput/Filter, MaxPoolGrad, AvgPoolGrad, and zero gradients of
+//   boolean-valued kernels (Equal, Less, ...);
+// - replaced: Exp, Softmax, LogSoftmax, Sigmoid, Tanh, Pow, whose tfjs-core gradients use the saved
+//   output, which a second differentiation sees as a constant (see exp.ts).
+import { tf } from './tf-core.ts';
+import { conv2DBackpropFilterGradConfig } from './conv2d-backprop-filter.ts';
+import { depthwiseBackpropFilterGradConfig } from './depthwise-backprop-filter.ts';
+import { depthwiseBackpropInputGradConfig } from './depthwise-backprop-input.ts';
+import { maxPoolGradGradConfig } from './max-pool-grad.ts';
+import { avgPoolGradGradConfig } from './avg-pool-grad.ts';
+import { comparisonGradConfigs } from './comparisons.ts';
+import { expGradConfig } from './exp.ts';
+import { softmaxGradConfig } from './softmax.ts';
+import { logSoftmaxGradConfig } from './log-softmax.ts';
+import { sigmoidGradConfig } from './sigmoid.ts';
+import { tanhGradConfig } from './tanh.ts';
+import { powGradConfig } from './pow.ts';
+
+export { twiceDifferentiableLogSoftmax } from './stable-log-softmax.ts';
+
+/** Every gradient this folder registers, by kernel name. */
+export const SECOND_ORDER_GRADIENTS: readonly tf.GradConfig[] = [
+  conv2DBackpropFilterGradConfig,
+  depthwiseBackpropFilterGradConfig,
+  depthwiseBackpropInputGradConfig,
+  maxPoolGradGradConfig,
+  avgPoolGradGradConfig,
+  ...comparisonGradConfigs,
+  expGradConfig,
+  softmaxGradConfig,
+  logSoftmaxGradConfig,
+  sigmoidGradConfig,
+  tanhGradConfig,
+  powGradConfig,
+];
+
+/** Registers (or re-registers) all of them; returns the kernel names. Idempotent. */
+export function registerSecondOrderGradients(): string[] {
+  for (const config of SECOND_ORDER_GRADIENTS) {
+    if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
+  }
+  return SECOND_ORDER_GRADIENTS.map((c) => c.kernelName);
+}
+
+registerSecondOrderGradients();
