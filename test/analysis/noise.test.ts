@@ -90,5 +90,5 @@ test('bin frequencies are Chebyshev norms in units of pi, and empty bands or bad
   assert.equal(binFrequency(7, 2, 8, 8), 0.5);
   assert.throws(() => frequencyNoise([1, 32, 32, 3], { frequency: 0.1, bandwidth: 0.01, scale: 1, seed: 0 }), /no DFT bin/);
   assert.throws(() => frequencyNoise([1, 8, 8, 3], { frequency: 1.5, bandwidth: 0.1, scale: 1, seed: 0 }), /'frequency'/);
-  assert.throws(() => frequencyNoise([1, 8, 8], { frequency: 0.5, bandwidth: 0.1, scale: 1, seed: 0 } as never), /'shape'/);
+  assert.throws(() => frequencyNoise([1, 8, 8] as unknown as [number, number, number, number], { frequency: 0.5, bandwidth: 0.1, scale: 1, seed: 0 }), /'shape'/);
 });
