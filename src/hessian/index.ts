@@ -1,0 +1,11 @@
+// Hessian spectra: algorithms on a symmetric linear operator (independent of models), the Hessian
+// operator of a model, and the paper's analyses. Re-exported as `hessian` from src/index.ts.
+export type { LinearOperator } from './linear-operator.ts';
+export { lanczos, lanczosDecomposition, type LanczosOptions, type LanczosResult } from './lanczos.ts';
+export { slqDensity, densityOnGrid, densityGrid, slqMoment, type SlqRun, type SlqOptions, type DensityOptions } from './slq.ts';
+export { hutchinsonTrace, type TraceOptions, type TraceResult } from './trace.ts';
+export { powerIteration, POWER_DEFAULTS, type PowerOptions, type PowerResult } from './power.ts';
+export { tridiagonalEigen } from './tridiagonal.ts';
+export { denseOperator, toDense, asymmetry } from './dense-operator.ts';
+export { meanCI, pointwiseCI, studentTQuantile, studentTCdf, type MeanCI } from './stats.ts';
+export { gaussianKde, silvermanBandwidth, linspace, type KdeResult } from './kde.ts';
