@@ -5,7 +5,8 @@
 //   DepthwiseConv2dNativeBackpropInput/Filter, MaxPoolGrad, AvgPoolGrad, and zero gradients of
 //   boolean-valued kernels (Equal, Less, ...);
 // - replaced: Exp, Softmax, LogSoftmax, Sigmoid, Tanh, Pow, whose tfjs-core gradients use the saved
-//   output, which a second differentiation sees as a constant (see exp.ts).
+//   output, which a second differentiation sees as a constant (see exp.ts); SquaredDifference, whose
+//   tfjs-core gradient ignores broadcasting.
 import { tf } from './tf-core.ts';
 import { conv2DBackpropFilterGradConfig } from './conv2d-backprop-filter.ts';
 import { depthwiseBackpropFilterGradConfig } from './depthwise-backprop-filter.ts';
@@ -19,6 +20,7 @@ import { logSoftmaxGradConfig } from './log-softmax.ts';
 import { sigmoidGradConfig } from './sigmoid.ts';
 import { tanhGradConfig } from './tanh.ts';
 import { powGradConfig } from './pow.ts';
+import { squaredDifferenceGradConfig } from './squared-difference.ts';
 
 export { twiceDifferentiableLogSoftmax } from './stable-log-softmax.ts';
 
@@ -36,6 +38,7 @@ export const SECOND_ORDER_GRADIENTS: readonly tf.GradConfig[] = [
   sigmoidGradConfig,
   tanhGradConfig,
   powGradConfig,
+  squaredDifferenceGradConfig,
 ];
 
 /** Registers (or re-registers) all of them; returns the kernel names. Idempotent. */
