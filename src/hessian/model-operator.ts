@@ -1,0 +1,201 @@
+// The Hessian of a loss with respect to a flat parameter vector, as a LinearOperator.
+// Exact products by double backpropagation (nested tf.grads: H v = ∇_θ (∇_θ L · v)), averaged over a
+// fixed set of batches weighted by batch size (PyHessian's dataloader mode); BatchNorm and every
+// stochastic layer in evaluation mode. A central finite-difference variant cross-checks them.
+// Float64 vectors at the boundary, float32 inside; every product runs in tf.tidy and releases its tensors.
+import { tf } from '../backend/tf.ts';
+import type { Model } from '../models/model.ts';
+import { twiceDifferentiableLogSoftmax } from '../backend/gradients/index.ts';
+import { smoothedOneHot } from '../train/losses.ts';
+import type { LinearOperator } from './linear-operator.ts';
+
+/** The loss of one batch as a function of the selected parameter tensors (in `names` order). */
+export type LossOfParams = (params: tf.Tensor[]) => tf.Scalar;
+
+export interface HessianBatch {
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+  /** Dataset indices of the images (recorded in results). */
+  indices?: readonly number[];
+}
+
+export interface HessianOperatorOptions {
+  /**
+   * Coefficient c of an L2 term (c/2)·||θ||² over the selected parameters, added to the loss.
+   * Its Hessian is c·I, so it is added to every product exactly (c·v) rather than differentiated.
+   */
+  l2?: number;
+  method?: 'exact' | 'finite-difference';
+  /** Finite differences: step along v is epsilon / ||v|| (default 1e-2, suited to float32). */
+  epsilon?: number;
+  /** Called after every product with the product count and its duration. */
+  onProduct?: (count: number, ms: number) => void;
+}
+
+export interface HessianOperator extends LinearOperator {
+  names: string[];
+  shapes: number[][];
+  /** Products computed so far and their total time. */
+  products: number;
+  totalMs: number;
+  /** The loss (without L2) and gradient at the point, averaged like the products. */
+  lossAndGradient(): Promise<{ loss: number; gradient: Float64Array }>;
+  dispose(): void;
+}
+
+interface WeightedLoss {
+  fn: LossOfParams;
+  weight: number;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function splitVector(v: Float64Array, shapes: readonly number[][]): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  let off = 0;
+  for (const s of shapes) {
+    const n = sizeOf(s);
+    out.push(tf.tensor(Float32Array.from(v.subarray(off, off + n)), s, 'float32'));
+    off += n;
+  }
+  return out;
+}
+
+function flatten(ts: readonly tf.Tensor[]): tf.Tensor1D {
+  return tf.concat(ts.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D;
+}
+
+/**
+ * The generic operator: `point` holds the parameter values (kept, not copied: the caller owns them),
+ * `losses` one loss per batch with its weight (weights are normalised to sum to 1).
+ */
+export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonly WeightedLoss[], names: readonly string[], opts: HessianOperatorOptions = {}): HessianOperator {
+  if (losses.length === 0) throw new Error('hessian operator: no batches');
+  if (point.length !== names.length) throw new Error(`hessian operator: ${point.length} tensors for ${names.length} names`);
+  const shapes = point.map((t) => [...t.shape]);
+  const dim = shapes.reduce((a, s) => a + sizeOf(s), 0);
+  const total = losses.reduce((a, l) => a + l.weight, 0);
+  const weights = losses.map((l) => l.weight / total);
+  const l2 = opts.l2 ?? 0;
+  const method = opts.method ?? 'exact';
+  const epsilon = opts.epsilon ?? 1e-2;
+  const gradFns = losses.map((l) => tf.grads((...ps: tf.Tensor[]) => l.fn(ps)));
+
+  const exactProduct = (vs: tf.Tensor[]): tf.Tensor1D => {
+    let acc: tf.Tensor1D | null = null;
+    for (let b = 0; b < losses.length; b++) {
+      const hv = tf.tidy(() => {
+        const gDotV = (...ps: tf.Tensor[]): tf.Scalar => {
+          const g = gradFns[b]!(ps);
+          return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i]!)))) as tf.Scalar;
+        };
+        return tf.mul(flatten(tf.grads(gDotV)([...point])), weights[b]!) as tf.Tensor1D;
+      });
+      if (acc === null) acc = hv;
+      else {
+        const next: tf.Tensor1D = tf.add(acc, hv);
+        acc.dispose();
+        hv.dispose();
+        acc = next;
+      }
+    }
+    return acc!;
+  };
+
+  const gradientAt = (ps: tf.Tensor[]): tf.Tensor1D =>
+    tf.tidy(() => tf.addN(gradFns.map((g, b) => tf.mul(flatten(g(ps)), weights[b]!))) as tf.Tensor1D);
+
+  const op: HessianOperator = {
+    dim,
+    names: [...names],
+    shapes,
+    products: 0,
+    totalMs: 0,
+    async matvec(v: Float64Array): Promise<Float64Array> {
+      if (v.length !== dim) throw new Error(`hessian operator: vector length ${v.length}, expected ${dim}`);
+      const t0 = performance.now();
+      let out: Float64Array;
+      if (method === 'exact') {
+        const r = tf.tidy(() => exactProduct(splitVector(v, shapes)));
+        out = Float64Array.from(await r.data());
+        r.dispose();
+      } else {
+        let vn = 0;
+        for (let i = 0; i < v.length; i++) vn += v[i]! * v[i]!;
+        vn = Math.sqrt(vn);
+        if (vn === 0) out = new Float64Array(dim);
+        else {
+          const h = epsilon / vn;
+          const r = tf.tidy(() => {
+            const vs = splitVector(v, shapes);
+            const plus = point.map((p, i) => tf.add(p, tf.mul(vs[i]!, h)));
+            const minus = point.map((p, i) => tf.sub(p, tf.mul(vs[i]!, h)));
+            return tf.div(tf.sub(gradientAt(plus), gradientAt(minus)), 2 * h) as tf.Tensor1D;
+          });
+          out = Float64Array.from(await r.data());
+          r.dispose();
+        }
+      }
+      if (l2 !== 0) for (let i = 0; i < dim; i++) out[i]! += l2 * v[i]!;
+      const ms = performance.now() - t0;
+      op.products++;
+      op.totalMs += ms;
+      opts.onProduct?.(op.products, ms);
+      return out;
+    },
+    async lossAndGradient() {
+      const r = tf.tidy(() => {
+        const loss = tf.addN(losses.map((l, b) => tf.mul(l.fn([...point]), weights[b]!)));
+        return [loss, gradientAt([...point])] as const;
+      });
+      const loss = (await r[0].data())[0]!;
+      const gradient = Float64Array.from(await r[1].data());
+      r[0].dispose();
+      r[1].dispose();
+      return { loss, gradient };
+    },
+    dispose() {
+      // The point belongs to the caller (model variables); nothing else is held between products.
+    },
+  };
+  return op;
+}
+
+/**
+ * Mean cross-entropy (optionally label-smoothed) built on a log-softmax whose second derivative is
+ * right: tfjs-core's tf.logSoftmax (used by train/losses.ts crossEntropy) is a customGrad op that loses
+ * the softmax curvature diag(p) - ppᵀ under double backpropagation.
+ */
+export function twiceDifferentiableNll(logits: tf.Tensor2D, labels: tf.Tensor1D, labelSmoothing = 0): tf.Scalar {
+  return tf.tidy(() => {
+    const targets = smoothedOneHot(labels, logits.shape[1], labelSmoothing);
+    return tf.neg(tf.mean(tf.sum(tf.mul(targets, twiceDifferentiableLogSoftmax(logits, -1)), -1))) as tf.Scalar;
+  });
+}
+
+export interface ModelHessianOptions extends HessianOperatorOptions {
+  /** Parameter names to differentiate (default: all, in model order). */
+  names?: readonly string[];
+  labelSmoothing?: number;
+}
+
+/**
+ * The Hessian of the mean NLL (plus optional L2) of `model` over `batches` with respect to the
+ * parameters `names`, at the model's current parameter values, in evaluation mode.
+ */
+export function modelHessianOperator(model: Model, batches: readonly HessianBatch[], opts: ModelHessianOptions = {}): HessianOperator {
+  const names = opts.names ? [...opts.names] : model.paramInfo.map((p) => p.name);
+  for (const n of names) if (!model.params.has(n)) throw new Error(`hessian operator: model has no parameter '${n}'`);
+  const point = names.map((n) => model.params.get(n)! as tf.Tensor);
+  const losses = batches.map((batch) => ({
+    weight: batch.x.shape[0],
+    fn: (ps: tf.Tensor[]): tf.Scalar => {
+      const override = new Map<string, tf.Tensor>(names.map((n, i) => [n, ps[i]!]));
+      const logits = model.forward(batch.x, { training: false, params: override });
+      return twiceDifferentiableNll(logits, batch.y, opts.labelSmoothing ?? 0);
+    },
+  }));
+  return lossHessianOperator(point, losses, names, opts);
+}
