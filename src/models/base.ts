@@ -1,0 +1,170 @@
+// What every model family shares: named parameters and buffers, seeded initialisation, the
+// parameter-override resolution of ForwardOptions, and forward()/features() on top of one run().
+import { tf } from '../backend/tf.ts';
+import { Rng } from '../util/random.ts';
+import type { AnyModelConfig } from './configs.ts';
+import type { BlockKind, FeatureMap, ForwardOptions, Model, ParamInfo, ParamRole } from './model.ts';
+import type { Ctx } from './ops.ts';
+
+export type Init =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  /** Normal truncated at +-2 standard deviations (resampled), as timm's trunc_normal_(std) intends. */
+  | { kind: 'truncNormal'; std: number }
+  | { kind: 'normal'; std: number }
+  | { kind: 'uniform'; bound: number };
+
+export const zeros: Init = { kind: 'zeros' };
+export const ones: Init = { kind: 'ones' };
+export const truncNormal = (std: number): Init => ({ kind: 'truncNormal', std });
+export const normal = (std: number): Init => ({ kind: 'normal', std });
+export const uniform = (bound: number): Init => ({ kind: 'uniform', bound });
+/** torchvision's ResNet conv init: kaiming normal, fan_out, ReLU gain. */
+export const kaimingFanOut = (k: number, cout: number): Init => normal(Math.sqrt(2 / (k * k * cout)));
+
+function sample(init: Init, n: number, rng: Rng): Float32Array {
+  const a = new Float32Array(n);
+  switch (init.kind) {
+    case 'zeros':
+      break;
+    case 'ones':
+      a.fill(1);
+      break;
+    case 'normal':
+      for (let i = 0; i < n; i++) a[i] = rng.normal() * init.std;
+      break;
+    case 'truncNormal':
+      for (let i = 0; i < n; i++) {
+        let z = rng.normal();
+        while (z < -2 || z > 2) z = rng.normal();
+        a[i] = z * init.std;
+      }
+      break;
+    case 'uniform':
+      for (let i = 0; i < n; i++) a[i] = (2 * rng.uniform() - 1) * init.bound;
+      break;
+  }
+  return a;
+}
+
+/** Collects the feature maps of features(); null during forward(). */
+export type Collector = ((name: string, kind: BlockKind, t: tf.Tensor4D) => void) | null;
+
+export abstract class BaseModel implements Model {
+  readonly paramInfo: ParamInfo[] = [];
+  readonly params = new Map<string, tf.Variable>();
+  readonly buffers = new Map<string, tf.Variable>();
+  private readonly initRng: Rng;
+  private disposed = false;
+
+  constructor(
+    readonly config: AnyModelConfig,
+    seed: number,
+  ) {
+    this.initRng = new Rng(seed);
+  }
+
+  /** Registers a trainable parameter (in model order) and initialises it from the model's seed. */
+  protected param(name: string, shape: number[], role: ParamRole, init: Init): string {
+    if (this.params.has(name)) throw new Error(`duplicate parameter name ${name}`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    const v = tf.variable(tf.tensor(sample(init, n, this.initRng), shape, 'float32'), true, `${name}#${nextId()}`);
+    this.params.set(name, v);
+    this.paramInfo.push({ name, shape: [...shape], role });
+    return name;
+  }
+
+  protected buffer(name: string, shape: number[], init: Init): string {
+    if (this.buffers.has(name)) throw new Error(`duplicate buffer name ${name}`);
+    const n = shape.reduce((a, b) => a * b, 1);
+    this.buffers.set(name, tf.variable(tf.tensor(sample(init, n, this.initRng), shape, 'float32'), false, `${name}#${nextId()}`));
+    return name;
+  }
+
+  /** BatchNorm parameters (gamma 1, beta 0) and running statistics (mean 0, var 1). */
+  protected batchNormParams(prefix: string, c: number): void {
+    this.param(`${prefix}.gamma`, [c], 'norm', ones);
+    this.param(`${prefix}.beta`, [c], 'norm', zeros);
+    this.buffer(`${prefix}.running_mean`, [c], zeros);
+    this.buffer(`${prefix}.running_var`, [c], ones);
+  }
+
+  protected layerNormParams(prefix: string, c: number): void {
+    this.param(`${prefix}.gamma`, [c], 'norm', ones);
+    this.param(`${prefix}.beta`, [c], 'norm', zeros);
+  }
+
+  /** The forward pass; calls collect(name, kind, map) after every block when collecting features. */
+  protected abstract run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D;
+
+  private makeCtx(opts: ForwardOptions): Ctx {
+    if (this.disposed) throw new Error(`model ${this.config.preset} has been disposed`);
+    const overrides = opts.params;
+    if (overrides) {
+      for (const [name, t] of overrides) {
+        const v = this.params.get(name);
+        if (!v) throw new Error(`ForwardOptions.params: unknown parameter '${name}' for model ${this.config.preset}`);
+        if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i]))
+          throw new Error(`ForwardOptions.params: parameter '${name}' has shape [${t.shape}], expected [${v.shape}]`);
+      }
+    }
+    const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
+    return {
+      training: opts.training,
+      p: (name) => {
+        const o = overrides?.get(name);
+        if (o) return o;
+        const v = this.params.get(name);
+        if (!v) throw new Error(`internal: model ${this.config.preset} has no parameter ${name}`);
+        return v;
+      },
+      buffer: (name) => {
+        const b = this.buffers.get(name);
+        if (!b) throw new Error(`internal: model ${this.config.preset} has no buffer ${name}`);
+        return b;
+      },
+      rng: new Rng(seed),
+    };
+  }
+
+  private checkInput(x: tf.Tensor): void {
+    const s = this.config.imageSize;
+    if (x.rank !== 4 || x.shape[1] !== s || x.shape[2] !== s || x.shape[3] !== 3)
+      throw new Error(`model ${this.config.preset}: input has shape [${x.shape}], expected [batch, ${s}, ${s}, 3] (NHWC)`);
+  }
+
+  forward(x: tf.Tensor4D, opts: ForwardOptions): tf.Tensor2D {
+    this.checkInput(x);
+    const ctx = this.makeCtx(opts);
+    return tf.tidy(() => this.run(x, ctx, null));
+  }
+
+  features(x: tf.Tensor4D, opts: ForwardOptions = { training: false }): FeatureMap[] {
+    this.checkInput(x);
+    const ctx = this.makeCtx(opts);
+    const out: FeatureMap[] = [];
+    tf.tidy(() => {
+      this.run(x, ctx, (name, kind, t) => {
+        out.push({ name, kind, tensor: tf.keep(t.clone()) });
+      });
+    });
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const v of this.params.values()) v.dispose();
+    for (const v of this.buffers.values()) v.dispose();
+  }
+}
+
+let counter = 0;
+function nextId(): number {
+  return ++counter;
+}
+
+/** Tokens [B, N, C] of an h x w grid back to NHWC. */
+export function tokensToMap(t: tf.Tensor, h: number, w: number): tf.Tensor4D {
+  return tf.reshape(t, [t.shape[0]!, h, w, t.shape[2]!]);
+}

@@ -1,0 +1,5 @@
+// The models package: createModel and presets, complexity, flat parameter views, checkpoints.
+export type { Model, ModelConfig, ForwardOptions, FeatureMap, BlockKind, ParamInfo, ParamRole } from './model.ts';
+export { createModel, resolveConfig, type CreateOptions } from './create.ts';
+export { listPresets, getPreset, validateConfig } from './configs.ts';
+export type { AnyModelConfig, ViTConfig, SwinConfig, ResNetConfig, AlterNetConfig } from './configs.ts';

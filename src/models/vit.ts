@@ -1,0 +1,83 @@
+// Vision Transformer (Dosovitskiy et al. 2021) as timm builds it: patch embedding (a conv with
+// kernel = stride = patch, computed as a matMul on patches), learnable position embedding, class
+// token or global average pooling, pre-norm blocks x + MSA(LN(x)), x + MLP(LN(x)) with GELU,
+// final LayerNorm (after pooling for GAP, as timm's fc_norm), linear head.
+// Initialisation as timm: Linear trunc-normal(0.02) with zero bias, position embedding
+// trunc-normal(0.02), class token normal(1e-6), LayerNorm (1, 0), the patch-embedding conv
+// PyTorch's default U(+-1/sqrt(fan_in)).
+import { tf } from '../backend/tf.ts';
+import { BaseModel, normal, truncNormal, uniform, zeros, tokensToMap, type Collector } from './base.ts';
+import type { ViTConfig } from './configs.ts';
+import { dense, dropPath, dropout, gelu, multiHeadAttention, norm, patchEmbed, splitQkv, type Ctx } from './ops.ts';
+
+const LN_EPS = 1e-6; // timm's ViT uses LayerNorm(eps=1e-6)
+
+export class VisionTransformer extends BaseModel {
+  declare readonly config: ViTConfig;
+  private readonly grid: number;
+  private readonly hidden: number;
+
+  constructor(config: ViTConfig, seed: number) {
+    super(config, seed);
+    const { patchSize: p, dim: d, depth, numClasses } = config;
+    this.grid = config.imageSize / p;
+    this.hidden = Math.round(d * config.mlpRatio);
+    const fanIn = p * p * 3;
+    this.param('patch_embed.proj.kernel', [p, p, 3, d], 'weight', uniform(1 / Math.sqrt(fanIn)));
+    this.param('patch_embed.proj.bias', [d], 'bias', uniform(1 / Math.sqrt(fanIn)));
+    if (config.pool === 'cls') this.param('cls_token', [1, 1, d], 'embedding', normal(1e-6));
+    const tokens = this.grid * this.grid + (config.pool === 'cls' ? 1 : 0);
+    this.param('pos_embed', [1, tokens, d], 'position', truncNormal(0.02));
+    for (let i = 0; i < depth; i++) {
+      const b = `blocks.${i}`;
+      this.layerNormParams(`${b}.norm1`, d);
+      this.param(`${b}.attn.qkv.kernel`, [d, 3 * d], 'weight', truncNormal(0.02));
+      if (config.qkvBias) this.param(`${b}.attn.qkv.bias`, [3 * d], 'bias', zeros);
+      this.param(`${b}.attn.proj.kernel`, [d, d], 'weight', truncNormal(0.02));
+      this.param(`${b}.attn.proj.bias`, [d], 'bias', zeros);
+      this.layerNormParams(`${b}.norm2`, d);
+      this.param(`${b}.mlp.fc1.kernel`, [d, this.hidden], 'weight', truncNormal(0.02));
+      this.param(`${b}.mlp.fc1.bias`, [this.hidden], 'bias', zeros);
+      this.param(`${b}.mlp.fc2.kernel`, [this.hidden, d], 'weight', truncNormal(0.02));
+      this.param(`${b}.mlp.fc2.bias`, [d], 'bias', zeros);
+    }
+    this.layerNormParams('norm', d);
+    this.param('head.kernel', [d, numClasses], 'weight', truncNormal(0.02));
+    this.param('head.bias', [numClasses], 'bias', zeros);
+  }
+
+  protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
+    const c = this.config;
+    const g = this.grid;
+    const cls = c.pool === 'cls';
+    const b = x.shape[0];
+    const emb = patchEmbed(x, ctx.p('patch_embed.proj.kernel'), ctx.p('patch_embed.proj.bias'), c.patchSize);
+    let t: tf.Tensor = tf.reshape(emb, [b, g * g, c.dim]);
+    if (cls) t = tf.concat([tf.tile(ctx.p('cls_token'), [b, 1, 1]), t], 1);
+    t = tf.add(t, ctx.p('pos_embed'));
+    t = dropout(ctx, t, c.dropRate);
+    const toMap = (u: tf.Tensor) => tokensToMap(cls ? tf.slice(u, [0, 1, 0], [b, g * g, c.dim]) : u, g, g);
+    collect?.('patch_embed', 'embedding', toMap(t));
+    for (let i = 0; i < c.depth; i++) {
+      const p = `blocks.${i}`;
+      const dpr = c.depth > 1 ? (c.dropPathRate * i) / (c.depth - 1) : c.dropPathRate;
+      // MSA sub-block
+      const h = norm(ctx, `${p}.norm1`, t, LN_EPS);
+      const [q, k, v] = splitQkv(dense(ctx, `${p}.attn.qkv`, h, c.qkvBias) as tf.Tensor3D);
+      let a: tf.Tensor = multiHeadAttention(q, k, v, c.heads);
+      a = dropout(ctx, dense(ctx, `${p}.attn.proj`, a, true), c.dropRate);
+      t = tf.add(t, dropPath(ctx, a, dpr));
+      collect?.(`${p}.attn`, 'msa', toMap(t));
+      // MLP sub-block
+      let m = dense(ctx, `${p}.mlp.fc1`, norm(ctx, `${p}.norm2`, t, LN_EPS), true);
+      m = dropout(ctx, gelu(m), c.dropRate);
+      m = dropout(ctx, dense(ctx, `${p}.mlp.fc2`, m, true), c.dropRate);
+      t = tf.add(t, dropPath(ctx, m, dpr));
+      collect?.(`${p}.mlp`, 'mlp', toMap(t));
+    }
+    let pooled: tf.Tensor;
+    if (cls) pooled = norm(ctx, 'norm', tf.reshape(tf.slice(t, [0, 0, 0], [b, 1, c.dim]), [b, c.dim]), LN_EPS); // LN is per token
+    else pooled = norm(ctx, 'norm', tf.mean(t, 1), LN_EPS);
+    return dense(ctx, 'head', pooled, true) as tf.Tensor2D;
+  }
+}
