@@ -3,3 +3,4 @@ export type { Model, ModelConfig, ForwardOptions, FeatureMap, BlockKind, ParamIn
 export { createModel, resolveConfig, type CreateOptions } from './create.ts';
 export { listPresets, getPreset, validateConfig } from './configs.ts';
 export type { AnyModelConfig, ViTConfig, SwinConfig, ResNetConfig, AlterNetConfig } from './configs.ts';
+export { selectParams, flatSize, getFlatParams, setFlatParams, unflatten, lossOfParams, type LossOfParamsOptions } from './flat-params.ts';

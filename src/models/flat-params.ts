@@ -1,0 +1,144 @@
+// A flat view of a model's parameters for the Hessian and the loss landscape: the parameters
+// listed by name (model order by default) concatenated into one vector, and back.
+import { tf } from '../backend/tf.ts';
+import { crossEntropy, l2Penalty, softCrossEntropy } from '../train/losses.ts';
+import type { Model } from './model.ts';
+
+/** Names of the parameters matching `pattern` (a RegExp, or a substring), in model order; all if none. */
+export function selectParams(model: Model, pattern?: string | RegExp): string[] {
+  const names = model.paramInfo.map((p) => p.name);
+  if (pattern === undefined) return names;
+  const test = typeof pattern === 'string' ? (n: string) => n.includes(pattern) : (n: string) => pattern.test(n);
+  return names.filter(test);
+}
+
+function resolveNames(model: Model, names?: readonly string[]): readonly string[] {
+  if (!names) return model.paramInfo.map((p) => p.name);
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (!model.params.has(n)) throw new Error(`flat parameters: model ${model.config.preset} has no parameter '${n}'`);
+    if (seen.has(n)) throw new Error(`flat parameters: parameter '${n}' is listed twice`);
+    seen.add(n);
+  }
+  return names;
+}
+
+function shapeOf(model: Model, name: string): number[] {
+  return model.params.get(name)!.shape;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Number of scalars in the listed parameters (all by default). */
+export function flatSize(model: Model, names?: readonly string[]): number {
+  return resolveNames(model, names).reduce((s, n) => s + sizeOf(shapeOf(model, n)), 0);
+}
+
+/** The listed parameters' current values, concatenated in list order. */
+export function getFlatParams(model: Model, names?: readonly string[]): Float64Array {
+  const list = resolveNames(model, names);
+  const out = new Float64Array(flatSize(model, list));
+  let off = 0;
+  for (const n of list) {
+    const d = model.params.get(n)!.dataSync();
+    out.set(d, off);
+    off += d.length;
+  }
+  return out;
+}
+
+function checkLength(model: Model, list: readonly string[], length: number): void {
+  const expected = flatSize(model, list);
+  if (length !== expected)
+    throw new Error(`flat parameters: vector has ${length} entries, expected ${expected} for ${list.length} parameters of ${model.config.preset}`);
+}
+
+/** Assigns the listed parameters from a flat vector (rounded to float32). */
+export function setFlatParams(model: Model, vec: Float64Array | Float32Array, names?: readonly string[]): void {
+  const list = resolveNames(model, names);
+  checkLength(model, list, vec.length);
+  let off = 0;
+  for (const n of list) {
+    const v = model.params.get(n)!;
+    const k = sizeOf(v.shape);
+    const t = tf.tensor(Float32Array.from(vec.subarray(off, off + k)), v.shape, 'float32');
+    v.assign(t);
+    t.dispose();
+    off += k;
+  }
+}
+
+/**
+ * Splits a flat vector into named tensors shaped like the parameters (for ForwardOptions.params).
+ * From a Tensor1D the pieces are slices of it, so gradients flow back to the vector.
+ */
+export function unflatten(model: Model, vec: Float64Array | Float32Array | tf.Tensor1D, names?: readonly string[]): Map<string, tf.Tensor> {
+  const list = resolveNames(model, names);
+  const length = vec instanceof tf.Tensor ? vec.shape[0] : vec.length;
+  checkLength(model, list, length);
+  const out = new Map<string, tf.Tensor>();
+  let off = 0;
+  for (const n of list) {
+    const shape = shapeOf(model, n);
+    const k = sizeOf(shape);
+    if (vec instanceof tf.Tensor) out.set(n, tf.reshape(tf.slice(vec, [off], [k]), shape));
+    else out.set(n, tf.tensor(Float32Array.from(vec.subarray(off, off + k)), shape, 'float32'));
+    off += k;
+  }
+  return out;
+}
+
+export interface LossOfParamsOptions {
+  /** Parameters the function takes, in this order (default: all, model order). */
+  names?: readonly string[];
+  /** L2 coefficient: adds (l2 / 2) * sum ||p||^2 over all parameters (the unlisted ones as a constant). */
+  l2?: number;
+  labelSmoothing?: number;
+}
+
+/**
+ * The loss on (x, y) as a function of the listed parameters' tensors (same order and shapes), with
+ * BatchNorm in evaluation mode, no dropout/drop path, and the other parameters at their current
+ * values. y: integer labels [B] or target distributions [B, K] (mixup/CutMix). Built from ops with
+ * differentiable gradients, so it can be differentiated twice by nested tf.grads.
+ */
+export function lossOfParams(
+  model: Model,
+  x: tf.Tensor4D,
+  y: tf.Tensor1D | tf.Tensor2D,
+  opts: LossOfParamsOptions = {},
+): (paramTensors: tf.Tensor[]) => tf.Scalar {
+  const list = [...resolveNames(model, opts.names)];
+  const l2 = opts.l2 ?? 0;
+  const listed = new Set(list);
+  let fixedSq = 0;
+  if (l2 !== 0) {
+    for (const [n, v] of model.params) {
+      if (listed.has(n)) continue;
+      const d = v.dataSync();
+      for (let i = 0; i < d.length; i++) fixedSq += d[i]! * d[i]!;
+    }
+  }
+  const smoothing = opts.labelSmoothing ?? 0;
+  return (paramTensors: tf.Tensor[]) => {
+    if (paramTensors.length !== list.length)
+      throw new Error(`lossOfParams: got ${paramTensors.length} tensors, expected ${list.length} (${list.slice(0, 3).join(', ')}${list.length > 3 ? ', ...' : ''})`);
+    return tf.tidy(() => {
+      const params = new Map(list.map((n, i) => [n, paramTensors[i]!]));
+      const logits = model.forward(x, { training: false, params });
+      let loss: tf.Scalar;
+      if (y.rank === 2) {
+        let t = y as tf.Tensor2D;
+        if (smoothing > 0) t = tf.add(tf.mul(t, 1 - smoothing), smoothing / logits.shape[1]) as tf.Tensor2D;
+        loss = softCrossEntropy(logits, t);
+      } else loss = crossEntropy(logits, y as tf.Tensor1D, { labelSmoothing: smoothing });
+      if (l2 !== 0) {
+        // the same (l2 / 2) sum ||p||^2 as the shared l2Penalty, plus the unlisted parameters' constant share
+        loss = tf.add(tf.add(loss, l2Penalty(paramTensors, l2)), (l2 / 2) * fixedSq) as tf.Scalar;
+      }
+      return loss;
+    });
+  };
+}
