@@ -1,0 +1,35 @@
+// Evaluation of a model on an image set in evaluation mode: NLL, top-1/top-5 accuracy and ECE.
+import { tf } from '../backend/tf.ts';
+import { iterateBatches } from '../data/batches.ts';
+import type { ImageSet, LabelKind } from '../data/types.ts';
+import type { Model } from '../models/model.ts';
+import { MetricAccumulator, type SplitMetrics } from './metrics.ts';
+
+export interface EvaluateOptions {
+  batchSize?: number;
+  labels?: LabelKind;
+  /** Stops early (the result then covers the images seen so far). */
+  signal?: AbortSignal;
+  onBatch?(done: number, total: number): void;
+}
+
+export function evaluate(model: Model, set: ImageSet, opts: EvaluateOptions = {}): SplitMetrics & { aborted: boolean; seconds: number } {
+  const batchSize = opts.batchSize ?? 250;
+  const k = model.config.numClasses;
+  const acc = new MetricAccumulator();
+  const t0 = performance.now();
+  let aborted = false;
+  for (const batch of iterateBatches(set, { batchSize, shuffle: false, seed: 0, epoch: 0, augment: false, labels: opts.labels ?? 'fine' })) {
+    if (opts.signal?.aborted) {
+      tf.dispose([batch.x, batch.y]);
+      aborted = true;
+      break;
+    }
+    const logits = model.forward(batch.x, { training: false });
+    const data = logits.dataSync() as Float32Array;
+    acc.add(data, batch.y.dataSync() as Int32Array, k);
+    tf.dispose([logits, batch.x, batch.y]);
+    opts.onBatch?.(acc.n, set.count);
+  }
+  return { ...acc.result(), aborted, seconds: (performance.now() - t0) / 1000 };
+}
