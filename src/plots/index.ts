@@ -1,0 +1,16 @@
+// Figure builders (docs/PLOTS-API.md), export, reports and the notebook display helper.
+export { checkFigure, isFigureName, slug, type Figure, type PlotlyTrace, type PlotlyLayout, type BlockKind } from './figure.ts';
+export { trainingCurvesFigure, type TrainingCurves } from './training.ts';
+export { dataSizeFigure, type DataSizeSeries } from './datasize.ts';
+export { spectralDensityFigure, maxEigenvalueSpectrumFigure, type SpectralDensitySeries, type MaxEigenvalueSeries } from './hessian.ts';
+export { fourierDepthFigure, relativeLogAmplitudeFigure, type FourierDepthSeries, type RelativeLogAmplitude } from './fourier.ts';
+export { noiseRobustnessFigure, type NoiseRobustnessSeries } from './noise.ts';
+export { varianceDepthFigure, type VarianceDepthSeries } from './variance.ts';
+export { lossLandscapeFigure, type LossSurface } from './landscape.ts';
+export { gaussianKde, silvermanBandwidth } from './kde.ts';
+export { colorFor, colorsFor, familyOf, FAMILY_COLORS } from './style.ts';
+export { exportFigures, figuresDir, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export.ts';
+export { ChromiumRenderer, chromiumPath } from './chromium.ts';
+export { figurePage, figureDiv } from './html.ts';
+export { writeReport, readRunFigures } from './report.ts';
+export { show, showHtml } from './notebook.ts';
