@@ -1,9 +1,41 @@
 // Composite ops that models call by name so that a backend can replace them with one fused kernel
 // (see src/backend/native). Whatever runs underneath, each must stay twice differentiable.
+// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', registered for the cpu and native backends) compute the
+// same formulas; their gradients fall back to differentiable tf ops under double backprop
+// (src/backend/native/fused-kernels.ts). Other backends run the composite below.
 import { tf } from './tf.ts';
+import { GELU, LAYER_NORM, registerFusedKernels } from './native/fused-kernels.ts';
+
+registerFusedKernels();
+
+let fusionEnabled = true;
+
+/** Turns the fused kernels off (true) or back on; returns the previous setting. For tests and profiling. */
+export function setFusedKernelsEnabled(enabled: boolean): boolean {
+  const prev = fusionEnabled;
+  fusionEnabled = enabled;
+  return prev;
+}
+
+function fusedAvailable(kernel: string): boolean {
+  return fusionEnabled && tf.getKernel(kernel, tf.getBackend()) !== undefined;
+}
 
 /** Layer normalisation over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta. */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): tf.Tensor {
+  const C = x.shape[x.rank - 1];
+  if (
+    x.rank > 0 && x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32' &&
+    gamma.size === C && beta.size === C && gamma.shape[gamma.rank - 1] === C && beta.shape[beta.rank - 1] === C &&
+    gamma.rank <= x.rank && beta.rank <= x.rank && fusedAvailable(LAYER_NORM)
+  ) {
+    return tf.engine().runKernel(LAYER_NORM, { x, gamma, beta }, { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  }
+  return layerNormComposite(x, gamma, beta, epsilon);
+}
+
+/** The composite definition of layerNorm (the reference the fused kernel must match). */
+export function layerNormComposite(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): tf.Tensor {
   return tf.tidy(() => {
     const axis = x.rank - 1;
     const { mean, variance } = tf.moments(x, axis, true);
@@ -14,5 +46,11 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsil
 
 /** GELU, exact form 0.5 x (1 + erf(x / sqrt 2)) as in timm's ViT. */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (x.dtype === 'float32' && fusedAvailable(GELU)) return tf.engine().runKernel(GELU, { x }, {}) as tf.Tensor;
+  return geluComposite(x);
+}
+
+/** The composite definition of gelu. */
+export function geluComposite(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
 }

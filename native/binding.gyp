@@ -1,0 +1,38 @@
+{
+  "targets": [
+    {
+      "target_name": "vitscope_native",
+      "sources": [
+        "src/addon.cc",
+        "src/thread_pool.cc",
+        "src/matmul.cc",
+        "src/conv.cc",
+        "src/elementwise.cc",
+        "src/reduce.cc",
+        "src/softmax.cc",
+        "src/copy.cc",
+        "src/gather.cc",
+        "src/norm.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fexceptions", "-fno-math-errno"],
+      "conditions": [
+        ["OS=='mac'", {
+          "defines": ["VITSCOPE_ACCELERATE", "ACCELERATE_NEW_LAPACK"],
+          "libraries": ["-framework Accelerate"],
+          "xcode_settings": {
+            "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3", "-mcpu=native"]
+          }
+        }, {
+          "include_dirs": ["/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu", "/usr/include/openblas"],
+          "libraries": ["-lopenblas", "-lpthread"]
+        }]
+      ]
+    }
+  ]
+}

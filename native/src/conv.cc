@@ -1,0 +1,214 @@
+// NHWC 2-D convolution and its two gradients as im2col / col2im + sgemm, chunked and threaded.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "blas.h"
+#include "common.h"
+#include "thread_pool.h"
+
+namespace vs {
+namespace {
+
+struct ConvGeom {
+  int64_t N, H, W, C, fh, fw, Cout, oH, oW, sH, sW, dH, dW, padT, padL;
+  int64_t kdim() const { return fh * fw * C; }
+  int64_t rows() const { return N * oH * oW; }
+  bool pointwise() const { return fh == 1 && fw == 1 && sH == 1 && sW == 1 && padT == 0 && padL == 0 && oH == H && oW == W; }
+};
+
+ConvGeom geom(const Napi::CallbackInfo& info, size_t i) {
+  auto p = ints(info, i);
+  if (p.size() != 15) throw Napi::Error::New(info.Env(), "conv geometry: expected 15 integers");
+  return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
+}
+
+/** Writes rows [r0, r1) of the im2col matrix (rows x kdim) into col. */
+void im2col(const ConvGeom& g, const float* x, int64_t r0, int64_t r1, float* col) {
+  const int64_t K = g.kdim();
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t n = r / (g.oH * g.oW), rem = r % (g.oH * g.oW), oy = rem / g.oW, ox = rem % g.oW;
+    float* dst = col + (r - r0) * K;
+    for (int64_t ky = 0; ky < g.fh; ++ky) {
+      const int64_t iy = oy * g.sH - g.padT + ky * g.dH;
+      if (iy < 0 || iy >= g.H) {
+        std::memset(dst, 0, sizeof(float) * g.fw * g.C);
+        dst += g.fw * g.C;
+        continue;
+      }
+      const float* rowp = x + ((n * g.H + iy) * g.W) * g.C;
+      for (int64_t kx = 0; kx < g.fw; ++kx) {
+        const int64_t ix = ox * g.sW - g.padL + kx * g.dW;
+        if (ix < 0 || ix >= g.W)
+          std::memset(dst, 0, sizeof(float) * g.C);
+        else
+          std::memcpy(dst, rowp + ix * g.C, sizeof(float) * g.C);
+        dst += g.C;
+      }
+    }
+  }
+}
+
+/** Adds rows [r0, r1) of a column matrix back into the image x (x must be zeroed by the caller). */
+void col2im(const ConvGeom& g, const float* col, int64_t r0, int64_t r1, float* x) {
+  const int64_t K = g.kdim();
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t n = r / (g.oH * g.oW), rem = r % (g.oH * g.oW), oy = rem / g.oW, ox = rem % g.oW;
+    const float* src = col + (r - r0) * K;
+    for (int64_t ky = 0; ky < g.fh; ++ky) {
+      const int64_t iy = oy * g.sH - g.padT + ky * g.dH;
+      if (iy < 0 || iy >= g.H) {
+        src += g.fw * g.C;
+        continue;
+      }
+      float* rowp = x + ((n * g.H + iy) * g.W) * g.C;
+      for (int64_t kx = 0; kx < g.fw; ++kx) {
+        const int64_t ix = ox * g.sW - g.padL + kx * g.dW;
+        if (ix >= 0 && ix < g.W) {
+          float* d = rowp + ix * g.C;
+          for (int64_t c = 0; c < g.C; ++c) d[c] += src[c];
+        }
+        src += g.C;
+      }
+    }
+  }
+}
+
+/** Rows per im2col chunk: about 1 MiB of column buffer, at least 32 rows. */
+int64_t chunkRows(const ConvGeom& g) { return std::max<int64_t>(32, (256 * 1024) / std::max<int64_t>(1, g.kdim())); }
+
+thread_local std::vector<float> scratch;
+float* scratchFor(int64_t n) {
+  if (static_cast<int64_t>(scratch.size()) < n) scratch.resize(n);
+  return scratch.data();
+}
+
+// conv2d(x, w, out, geom[15], bias|null, biasSize, act, alpha)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* w = arr<float>(info, 1);
+  float* out = arr<float>(info, 2);
+  const ConvGeom g = geom(info, 3);
+  const float* bias = arr<float>(info, 4);
+  const int64_t biasSize = num(info, 5);
+  const int act = static_cast<int>(num(info, 6));
+  const float alpha = static_cast<float>(dbl(info, 7));
+  const int64_t R = g.rows(), K = g.kdim(), Co = g.Cout;
+  if (R == 0 || Co == 0) return info.Env().Undefined();
+  const bool post = bias != nullptr || act != ACT_LINEAR;
+  if (K == 0) {
+    std::memset(out, 0, sizeof(float) * R * Co);
+    if (post) applyBiasActivation(out, R, Co, Co, bias, biasSize, act, alpha);
+    return info.Env().Undefined();
+  }
+  const int64_t chunk = g.pointwise() ? 256 : chunkRows(g);
+  const int64_t nChunks = (R + chunk - 1) / chunk;
+  parallelFor(nChunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const int64_t r0 = c * chunk, r1 = std::min(R, r0 + chunk), rows = r1 - r0;
+      const float* A;
+      if (g.pointwise()) {
+        A = x + r0 * K;
+      } else {
+        float* col = scratchFor(rows * K);
+        im2col(g, x, r0, r1, col);
+        A = col;
+      }
+      vsSgemm(false, false, static_cast<int>(rows), static_cast<int>(Co), static_cast<int>(K), 1.f, A,
+              static_cast<int>(K), w, static_cast<int>(Co), 0.f, out + r0 * Co, static_cast<int>(Co));
+      if (post) applyBiasActivation(out + r0 * Co, rows, Co, Co, bias, biasSize, act, alpha);
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// conv2dBackpropInput(dy, w, dx, geom[15]) — geom describes the forward conv (x = dx's shape).
+Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
+  const float* dy = arr<float>(info, 0);
+  const float* w = arr<float>(info, 1);
+  float* dx = arr<float>(info, 2);
+  const ConvGeom g = geom(info, 3);
+  const int64_t K = g.kdim(), Co = g.Cout, imgRows = g.oH * g.oW, imgSize = g.H * g.W * g.C;
+  if (g.N * imgSize == 0) return info.Env().Undefined();
+  if (Co == 0 || imgRows == 0) {
+    std::memset(dx, 0, sizeof(float) * g.N * imgSize);
+    return info.Env().Undefined();
+  }
+  if (g.pointwise()) {
+    // dx[R, C] = dy[R, Co] * w[C, Co]^T
+    const int64_t R = g.rows(), chunk = 256, nChunks = (R + chunk - 1) / chunk;
+    parallelFor(nChunks, 1, [&](int64_t c0, int64_t c1) {
+      const int64_t r0 = c0 * chunk, r1 = std::min(R, c1 * chunk);
+      vsSgemm(false, true, static_cast<int>(r1 - r0), static_cast<int>(g.C), static_cast<int>(Co), 1.f, dy + r0 * Co,
+              static_cast<int>(Co), w, static_cast<int>(Co), 0.f, dx + r0 * g.C, static_cast<int>(g.C));
+    });
+    return info.Env().Undefined();
+  }
+  // Each chunk of output rows lies within one image, so images can be processed by different threads.
+  const int64_t chunk = std::min(imgRows, chunkRows(g));
+  const int64_t chunksPerImg = (imgRows + chunk - 1) / chunk;
+  parallelFor(g.N, 1, [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n) {
+      std::memset(dx + n * imgSize, 0, sizeof(float) * imgSize);
+      for (int64_t c = 0; c < chunksPerImg; ++c) {
+        const int64_t r0 = n * imgRows + c * chunk, r1 = std::min((n + 1) * imgRows, r0 + chunk), rows = r1 - r0;
+        float* col = scratchFor(rows * K);
+        // col[rows, K] = dy[rows, Co] * w[K, Co]^T
+        vsSgemm(false, true, static_cast<int>(rows), static_cast<int>(K), static_cast<int>(Co), 1.f, dy + r0 * Co,
+                static_cast<int>(Co), w, static_cast<int>(Co), 0.f, col, static_cast<int>(K));
+        col2im(g, col, r0, r1, dx);
+      }
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// conv2dBackpropFilter(x, dy, dw, geom[15]): dw[K, Co] = im2col(x)^T dy
+Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* dy = arr<float>(info, 1);
+  float* dw = arr<float>(info, 2);
+  const ConvGeom g = geom(info, 3);
+  const int64_t K = g.kdim(), Co = g.Cout, R = g.rows();
+  if (K * Co == 0) return info.Env().Undefined();
+  std::memset(dw, 0, sizeof(float) * K * Co);
+  if (R == 0) return info.Env().Undefined();
+  const int threads = poolThreads();
+  std::vector<std::vector<float>> partial(threads);
+  const int64_t chunk = g.pointwise() ? 1024 : chunkRows(g);
+  const int64_t grain = std::max<int64_t>(chunk, 4096);
+  parallelForChunks(R, grain, [&](int t, int64_t rb, int64_t re) {
+    float* acc = dw;
+    if (t != 0) {
+      partial[t].assign(K * Co, 0.f);
+      acc = partial[t].data();
+    }
+    for (int64_t r0 = rb; r0 < re; r0 += chunk) {
+      const int64_t r1 = std::min(re, r0 + chunk), rows = r1 - r0;
+      const float* A;
+      if (g.pointwise()) {
+        A = x + r0 * K;
+      } else {
+        float* col = scratchFor(rows * K);
+        im2col(g, x, r0, r1, col);
+        A = col;
+      }
+      vsSgemm(true, false, static_cast<int>(K), static_cast<int>(Co), static_cast<int>(rows), 1.f, A,
+              static_cast<int>(K), dy + r0 * Co, static_cast<int>(Co), 1.f, acc, static_cast<int>(Co));
+    }
+  });
+  for (int t = 1; t < threads; ++t)
+    if (!partial[t].empty())
+      for (int64_t i = 0; i < K * Co; ++i) dw[i] += partial[t][i];
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void registerConv(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
+  exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput, "conv2dBackpropInput"));
+  exports.Set("conv2dBackpropFilter", Napi::Function::New(env, Conv2dBackpropFilter, "conv2dBackpropFilter"));
+}
+
+}  // namespace vs

@@ -1,0 +1,168 @@
+// Fused normalisation and activation kernels: layer norm (forward, backward), GELU (forward, backward),
+// batch norm with per-channel (last axis) parameters.
+#include <cmath>
+#include <vector>
+
+#include "common.h"
+#include "thread_pool.h"
+#include "vmath.h"
+
+namespace vs {
+namespace {
+
+inline void rowStats(const float* x, int64_t n, float eps, float& mean, float& rstd) {
+  float s = 0.f;
+  for (int64_t i = 0; i < n; ++i) s += x[i];
+  mean = s / static_cast<float>(n);
+  float v = 0.f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float d = x[i] - mean;
+    v += d * d;
+  }
+  v /= static_cast<float>(n);
+  rstd = 1.f / std::sqrt(v + eps);
+}
+
+// layerNorm(x, gamma, beta, y, rows, cols, eps)
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* g = arr<float>(info, 1);
+  const float* b = arr<float>(info, 2);
+  float* y = arr<float>(info, 3);
+  const int64_t rows = num(info, 4), cols = num(info, 5);
+  const float eps = static_cast<float>(dbl(info, 6));
+  if (cols == 0) return info.Env().Undefined();
+  parallelFor(rows, std::max<int64_t>(1, 8192 / cols), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; ++r) {
+      const float* xr = x + r * cols;
+      float* yr = y + r * cols;
+      float mean, rstd;
+      rowStats(xr, cols, eps, mean, rstd);
+      for (int64_t i = 0; i < cols; ++i) yr[i] = (xr[i] - mean) * rstd * g[i] + b[i];
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// layerNormGrad(x, gamma, dy, dx, dgamma, dbeta, rows, cols, eps)
+Napi::Value LayerNormGrad(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* g = arr<float>(info, 1);
+  const float* dy = arr<float>(info, 2);
+  float* dx = arr<float>(info, 3);
+  float* dg = arr<float>(info, 4);
+  float* db = arr<float>(info, 5);
+  const int64_t rows = num(info, 6), cols = num(info, 7);
+  const float eps = static_cast<float>(dbl(info, 8));
+  const int threads = poolThreads();
+  std::vector<std::vector<float>> part(threads, std::vector<float>());
+  for (int64_t i = 0; i < cols; ++i) dg[i] = db[i] = 0.f;
+  if (cols == 0 || rows == 0) return info.Env().Undefined();
+  parallelForChunks(rows, std::max<int64_t>(1, 8192 / cols), [&](int t, int64_t s, int64_t e) {
+    float* pg = dg;
+    float* pb = db;
+    if (t != 0) {
+      part[t].assign(2 * cols, 0.f);
+      pg = part[t].data();
+      pb = pg + cols;
+    }
+    std::vector<float> xhat(cols);
+    for (int64_t r = s; r < e; ++r) {
+      const float* xr = x + r * cols;
+      const float* dyr = dy + r * cols;
+      float* dxr = dx + r * cols;
+      float mean, rstd;
+      rowStats(xr, cols, eps, mean, rstd);
+      float m1 = 0.f, m2 = 0.f;
+      for (int64_t i = 0; i < cols; ++i) {
+        xhat[i] = (xr[i] - mean) * rstd;
+        const float gi = dyr[i] * g[i];
+        m1 += gi;
+        m2 += gi * xhat[i];
+        pg[i] += dyr[i] * xhat[i];
+        pb[i] += dyr[i];
+      }
+      m1 /= static_cast<float>(cols);
+      m2 /= static_cast<float>(cols);
+      for (int64_t i = 0; i < cols; ++i) dxr[i] = rstd * (dyr[i] * g[i] - m1 - xhat[i] * m2);
+    }
+  });
+  for (int t = 1; t < threads; ++t)
+    if (!part[t].empty())
+      for (int64_t i = 0; i < cols; ++i) {
+        dg[i] += part[t][i];
+        db[i] += part[t][cols + i];
+      }
+  return info.Env().Undefined();
+}
+
+// gelu(x, y, n): 0.5 x (1 + erf(x / sqrt 2))
+Napi::Value Gelu(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  float* y = arr<float>(info, 1);
+  const int64_t n = num(info, 2);
+  parallelFor(n, 16384, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) y[i] = x[i] * 0.5f * (verf(x[i] * 0.70710678118654752f) + 1.f);
+  });
+  return info.Env().Undefined();
+}
+
+// geluGrad(x, dy, dx, n): dy * (0.5 (1 + erf(x / sqrt 2)) + x exp(-x^2 / 2) / sqrt(2 pi))
+Napi::Value GeluGrad(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* dy = arr<float>(info, 1);
+  float* dx = arr<float>(info, 2);
+  const int64_t n = num(info, 3);
+  parallelFor(n, 16384, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) {
+      const float v = x[i];
+      const float cdf = 0.5f * (verf(v * 0.70710678118654752f) + 1.f);
+      const float pdf = 0.39894228040143268f * vexp(-0.5f * v * v);
+      dx[i] = dy[i] * (cdf + v * pdf);
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// batchNorm(x, mean, variance, offset|null, scale|null, y, n, C, meanSize, varSize, offSize, scaleSize, eps)
+// parameters have size C (last axis) or 1
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* mean = arr<float>(info, 1);
+  const float* var = arr<float>(info, 2);
+  const float* offset = arr<float>(info, 3);
+  const float* scale = arr<float>(info, 4);
+  float* y = arr<float>(info, 5);
+  const int64_t n = num(info, 6), C = num(info, 7);
+  const int64_t ms = num(info, 8), vs_ = num(info, 9), os = num(info, 10), ss = num(info, 11);
+  const float eps = static_cast<float>(dbl(info, 12));
+  if (n == 0 || C == 0) return info.Env().Undefined();
+  std::vector<float> a(C), b(C);
+  for (int64_t c = 0; c < C; ++c) {
+    const float m = mean[ms == 1 ? 0 : c], v = var[vs_ == 1 ? 0 : c];
+    const float sc = scale ? scale[ss == 1 ? 0 : c] : 1.f, of = offset ? offset[os == 1 ? 0 : c] : 0.f;
+    a[c] = sc / std::sqrt(v + eps);
+    b[c] = of - m * a[c];
+  }
+  const int64_t rows = n / C;
+  parallelFor(rows, std::max<int64_t>(1, 16384 / C), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; ++r) {
+      const float* xr = x + r * C;
+      float* yr = y + r * C;
+      for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] * a[c] + b[c];
+    }
+  });
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void registerNorm(Napi::Env env, Napi::Object exports) {
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm, "layerNorm"));
+  exports.Set("layerNormGrad", Napi::Function::New(env, LayerNormGrad, "layerNormGrad"));
+  exports.Set("gelu", Napi::Function::New(env, Gelu, "gelu"));
+  exports.Set("geluGrad", Napi::Function::New(env, GeluGrad, "geluGrad"));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
+}
+
+}  // namespace vs

@@ -1,0 +1,62 @@
+// Loads the compiled N-API addon (native/build/Release/vitscope_native.node) and describes its functions.
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type F32 = Float32Array;
+type Typed = Float32Array | Int32Array | Uint8Array;
+
+/** The functions exported by native/src/*.cc (see each file's comment for argument order). */
+export interface NativeAddon {
+  version: number;
+  threads(): number;
+  setThreads(n: number): number;
+  matmul(a: F32, b: F32, out: F32, m: number, n: number, k: number, transA: boolean, transB: boolean,
+    aIdx: Int32Array, bIdx: Int32Array, bias: F32 | null, biasSize: number, act: number, alpha: number): void;
+  conv2d(x: F32, w: F32, out: F32, geom: number[], bias: F32 | null, biasSize: number, act: number, alpha: number): void;
+  conv2dBackpropInput(dy: F32, w: F32, dx: F32, geom: number[]): void;
+  conv2dBackpropFilter(x: F32, dy: F32, dw: F32, geom: number[]): void;
+  binary(op: number, a: F32, b: F32, out: F32 | Uint8Array, shape: number[], aStrides: number[], bStrides: number[]): void;
+  unary(op: number, x: F32, out: F32, n: number, p1: number, p2: number): void;
+  select(cond: Uint8Array, a: Typed, b: Typed, out: Typed, n: number, inner: number): void;
+  addN(xs: F32[], out: F32, n: number): void;
+  reduce(op: number, x: F32, out: F32 | Int32Array, outer: number, r: number, inner: number): void;
+  softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+  stridedCopy(src: Typed, dst: Typed, shape: number[], srcStrides: number[], dstStrides: number[], srcOff: number, dstOff: number): void;
+  gather(src: Typed, idx: Int32Array, dst: Typed, outer: number, axisLen: number, nIdx: number, inner: number): number;
+  oneHot(idx: Int32Array, out: F32, depth: number, on: number, off: number): void;
+  layerNorm(x: F32, gamma: F32, beta: F32, y: F32, rows: number, cols: number, eps: number): void;
+  layerNormGrad(x: F32, gamma: F32, dy: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number, cols: number, eps: number): void;
+  gelu(x: F32, y: F32, n: number): void;
+  geluGrad(x: F32, dy: F32, dx: F32, n: number): void;
+  batchNorm(x: F32, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, y: F32, n: number, c: number,
+    meanSize: number, varSize: number, offSize: number, scaleSize: number, eps: number): void;
+}
+
+export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/build/Release/vitscope_native.node');
+
+let cached: { addon: NativeAddon | null; reason?: string } | null = null;
+
+/** The addon, or null with the reason it could not be loaded. */
+export function loadAddon(): { addon: NativeAddon | null; reason?: string } {
+  if (cached) return cached;
+  if (!fs.existsSync(ADDON_PATH)) {
+    cached = { addon: null, reason: 'native addon not built (native/build/Release/vitscope_native.node missing)' };
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    cached = { addon: require(ADDON_PATH) as NativeAddon };
+  } catch (err) {
+    cached = { addon: null, reason: `native addon failed to load from ${ADDON_PATH}: ${(err as Error).message}` };
+  }
+  return cached;
+}
+
+/** The loaded addon; throws if it is not available (kernels are only registered when it is). */
+export function addon(): NativeAddon {
+  const { addon: a, reason } = loadAddon();
+  if (!a) throw new Error(reason);
+  return a;
+}

@@ -1,0 +1,187 @@
+// Fused LayerNorm and GELU kernels ('VitscopeLayerNorm', 'VitscopeGelu' and their first-order backward kernels):
+// names, JavaScript implementations for the cpu backend, and gradients.
+// The gradients use the fused backward kernel when no outer tape records (first order, the training case) and
+// otherwise differentiable tf ops, so Hessian-vector products (double backprop) stay exact on every backend.
+// Importing this file needs no addon; the native implementations live in ./kernels/.
+import { tf } from '../tf.ts';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+export const LAYER_NORM = 'VitscopeLayerNorm';
+export const LAYER_NORM_GRAD = 'VitscopeLayerNormGrad';
+export const GELU = 'VitscopeGelu';
+export const GELU_GRAD = 'VitscopeGeluGrad';
+
+// ---- reference (cpu) implementations, same formulas as native/src/norm.cc ----
+
+/** erf by Abramowitz & Stegun 7.1.26, as tfjs's cpu Erf. */
+export function erfApprox(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return x < 0 ? -y : y;
+}
+
+function rowStats(x: Float32Array, o: number, n: number, eps: number): [number, number] {
+  let s = 0;
+  for (let i = 0; i < n; ++i) s += x[o + i];
+  const mean = Math.fround(s / n);
+  let v = 0;
+  for (let i = 0; i < n; ++i) v += (x[o + i] - mean) ** 2;
+  return [mean, 1 / Math.sqrt(v / n + eps)];
+}
+
+export function layerNormCpu(x: Float32Array, g: Float32Array, b: Float32Array, cols: number, eps: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let o = 0; o < x.length; o += cols) {
+    const [mean, rstd] = rowStats(x, o, cols, eps);
+    for (let i = 0; i < cols; ++i) y[o + i] = (x[o + i] - mean) * rstd * g[i] + b[i];
+  }
+  return y;
+}
+
+export function layerNormGradCpu(x: Float32Array, g: Float32Array, dy: Float32Array, cols: number, eps: number): [Float32Array, Float32Array, Float32Array] {
+  const dx = new Float32Array(x.length), dg = new Float32Array(cols), db = new Float32Array(cols);
+  const xhat = new Float64Array(cols);
+  for (let o = 0; o < x.length; o += cols) {
+    const [mean, rstd] = rowStats(x, o, cols, eps);
+    let m1 = 0, m2 = 0;
+    for (let i = 0; i < cols; ++i) {
+      xhat[i] = (x[o + i] - mean) * rstd;
+      const gi = dy[o + i] * g[i];
+      m1 += gi;
+      m2 += gi * xhat[i];
+      dg[i] += dy[o + i] * xhat[i];
+      db[i] += dy[o + i];
+    }
+    m1 /= cols;
+    m2 /= cols;
+    for (let i = 0; i < cols; ++i) dx[o + i] = rstd * (dy[o + i] * g[i] - m1 - xhat[i] * m2);
+  }
+  return [dx, dg, db];
+}
+
+export function geluCpu(x: Float32Array): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < x.length; ++i) y[i] = x[i] * 0.5 * (erfApprox(x[i] * Math.SQRT1_2) + 1);
+  return y;
+}
+
+export function geluGradCpu(x: Float32Array, dy: Float32Array): Float32Array {
+  const dx = new Float32Array(x.length);
+  for (let i = 0; i < x.length; ++i) {
+    const v = x[i];
+    dx[i] = dy[i] * (0.5 * (erfApprox(v * Math.SQRT1_2) + 1) + v * 0.3989422804014327 * Math.exp(-0.5 * v * v));
+  }
+  return dx;
+}
+
+// ---- kernel configs for the cpu backend ----
+
+type Cpu = MathBackendCPU;
+const f32 = (b: Cpu, t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array;
+const last = (t: tf.TensorInfo) => t.shape[t.shape.length - 1];
+
+function cpuConfigs(): tf.KernelConfig[] {
+  return [
+    {
+      kernelName: LAYER_NORM, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const y = layerNormCpu(f32(b, x), f32(b, gamma), f32(b, beta), last(x), (attrs as { epsilon: number }).epsilon);
+        return b.makeTensorInfo(x.shape, 'float32', y);
+      },
+    },
+    {
+      kernelName: LAYER_NORM_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, gamma, dy } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const [dx, dg, db] = layerNormGradCpu(f32(b, x), f32(b, gamma), f32(b, dy), last(x), (attrs as { epsilon: number }).epsilon);
+        return [b.makeTensorInfo(x.shape, 'float32', dx), b.makeTensorInfo([last(x)], 'float32', dg), b.makeTensorInfo([last(x)], 'float32', db)];
+      },
+    },
+    {
+      kernelName: GELU, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend }) => {
+        const { x } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        return b.makeTensorInfo(x.shape, 'float32', geluCpu(f32(b, x)));
+      },
+    },
+    {
+      kernelName: GELU_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend }) => {
+        const { x, dy } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        return b.makeTensorInfo(x.shape, 'float32', geluGradCpu(f32(b, x), f32(b, dy)));
+      },
+    },
+  ];
+}
+
+// ---- gradients ----
+
+function tapeOn(): boolean {
+  return tf.engine().isTapeOn();
+}
+
+/** d layerNorm as differentiable tf ops (the exact derivative of the composite in src/backend/fused-ops.ts). */
+export function layerNormGradOps(x: tf.Tensor, gamma: tf.Tensor, dy: tf.Tensor, eps: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const axis = x.rank - 1;
+  const { mean, variance } = tf.moments(x, axis, true);
+  const rstd = tf.rsqrt(tf.add(variance, eps));
+  const xhat = tf.mul(tf.sub(x, mean), rstd);
+  const g = tf.mul(dy, gamma);
+  const dx = tf.mul(rstd, tf.sub(tf.sub(g, tf.mean(g, axis, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), axis, true))));
+  const lead = [...Array(axis).keys()];
+  return [dx, tf.sum(tf.mul(dy, xhat), lead), tf.sum(dy, lead)];
+}
+
+/** d gelu / dx as differentiable tf ops. */
+export function geluDerivOps(x: tf.Tensor): tf.Tensor {
+  const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
+  const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), 0.3989422804014327);
+  return tf.add(cdf, tf.mul(x, pdf));
+}
+
+const gradients: tf.GradConfig[] = [
+  {
+    kernelName: LAYER_NORM,
+    inputsToSave: ['x', 'gamma', 'beta'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, gamma, beta] = saved;
+      const eps = (attrs as unknown as { epsilon: number }).epsilon;
+      const d = dy as tf.Tensor;
+      let parts: tf.Tensor[];
+      if (!tapeOn() && tf.getKernel(LAYER_NORM_GRAD, tf.getBackend())) {
+        parts = tf.engine().runKernel(LAYER_NORM_GRAD, { x, gamma, dy: d }, { epsilon: eps } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      } else {
+        parts = layerNormGradOps(x, gamma, d, eps);
+      }
+      const [dx, dg, db] = parts;
+      return { x: () => dx, gamma: () => tf.reshape(dg, gamma.shape), beta: () => tf.reshape(db, beta.shape) };
+    },
+  },
+  {
+    kernelName: GELU,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      const d = dy as tf.Tensor;
+      if (!tapeOn() && tf.getKernel(GELU_GRAD, tf.getBackend())) {
+        return { x: () => tf.engine().runKernel(GELU_GRAD, { x, dy: d }, {}) as tf.Tensor };
+      }
+      return { x: () => tf.mul(d, geluDerivOps(x)) };
+    },
+  },
+];
+
+let registered = false;
+
+/** Registers the cpu kernels and the gradients (idempotent). */
+export function registerFusedKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const k of cpuConfigs()) if (!tf.getKernel(k.kernelName, k.backendName)) tf.registerKernel(k);
+  for (const g of gradients) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
+}

@@ -1,0 +1,3 @@
+import { argKernel } from './reduce_impl.ts';
+
+export const argMaxConfig = argKernel('ArgMax');

@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary_impl.ts';
+
+export const erfConfig = unaryKernel('Erf');

@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary_impl.ts';
+
+export const expm1Config = unaryKernel('Expm1');

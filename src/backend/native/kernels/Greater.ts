@@ -1,0 +1,3 @@
+import { binaryKernel } from './binary_impl.ts';
+
+export const greaterConfig = binaryKernel('Greater');

@@ -1,0 +1,3 @@
+import { reduceKernel } from './reduce_impl.ts';
+
+export const maxConfig = reduceKernel('Max', 'reductionIndices');

@@ -1,0 +1,3 @@
+import { binaryKernel } from './binary_impl.ts';
+
+export const realDivConfig = binaryKernel('RealDiv');

@@ -1,0 +1,22 @@
+import { tf } from '../../tf.ts';
+import { addon } from '../addon.ts';
+import { alloc, isNumeric, nativeKernel, sizeOf, stridesOf, vals } from './util.ts';
+
+export const sliceConfig = nativeKernel(tf.Slice, ({ inputs, backend, attrs }) => {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const { begin, size } = attrs as unknown as tf.SliceAttrs;
+  if (!isNumeric(x.dtype)) return null;
+  const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+  tf.slice_util.assertParamsValid(x as tf.Tensor, b, s);
+  const n = sizeOf(s);
+  const xs = stridesOf(x.shape);
+  const offset = b.reduce((acc, bi, i) => acc + bi * xs[i], 0);
+  if (n > 0 && tf.slice_util.isSliceContinous(x.shape, b, s)) {
+    // contiguous: a view of the same buffer, as the cpu backend does (tensors are immutable)
+    const src = vals<Float32Array | Int32Array | Uint8Array>(backend, x);
+    return backend.makeTensorInfo(s, x.dtype, src.subarray(offset, offset + n));
+  }
+  const out = alloc(x.dtype, n);
+  if (n > 0) addon().stridedCopy(vals(backend, x), out, s, xs, stridesOf(s), offset, 0);
+  return backend.makeTensorInfo(s, x.dtype, out);
+});

@@ -1,0 +1,95 @@
+// Helpers shared by the native kernels: typed-array access, output creation, broadcasting strides, cpu fallback.
+import { tf } from '../../tf.ts';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+export type Backend = MathBackendCPU;
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** The stored values of a tensor (no copy). */
+export function vals<T = Float32Array>(backend: Backend, t: tf.TensorInfo): T {
+  return backend.data.get(t.dataId).values as unknown as T;
+}
+
+export function f32(backend: Backend, t: tf.TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+export function sizeOf(shape: number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a shape. */
+export function stridesOf(shape: number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; --i) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Strides of `shape` read as broadcast to `outShape` (0 along broadcast dimensions). */
+export function broadcastStrides(shape: number[], outShape: number[]): number[] {
+  const own = stridesOf(shape);
+  const off = outShape.length - shape.length;
+  return outShape.map((d, i) => (i < off || shape[i - off] === 1 ? 0 : own[i - off]));
+}
+
+/** A typed array for a dtype (all numeric dtypes the toolkit uses; strings and complex fall back to cpu). */
+export function alloc(dtype: tf.DataType, n: number): Float32Array | Int32Array | Uint8Array {
+  if (dtype === 'float32') return new Float32Array(n);
+  if (dtype === 'int32') return new Int32Array(n);
+  if (dtype === 'bool') return new Uint8Array(n);
+  throw new Error(`native backend: no storage for dtype ${dtype}`);
+}
+
+export function isNumeric(dtype: tf.DataType): boolean {
+  return dtype === 'float32' || dtype === 'int32' || dtype === 'bool';
+}
+
+/** The same kernel on the cpu backend (the native backend stores tensors exactly like cpu). */
+export function cpuKernel(name: string): tf.KernelFunc {
+  const k = tf.getKernel(name, 'cpu');
+  if (!k) throw new Error(`native backend: no cpu kernel ${name} to fall back to`);
+  return k.kernelFunc;
+}
+
+/** Builds a kernel config whose function falls back to cpu whenever `impl` returns null. */
+export function nativeKernel(
+  kernelName: string,
+  impl: (args: KernelArgs & { backend: Backend }) => tf.TensorInfo | tf.TensorInfo[] | null,
+): tf.KernelConfig {
+  let fallback: tf.KernelFunc | null = null;
+  return {
+    kernelName,
+    backendName: 'native',
+    kernelFunc: (args) => {
+      const r = impl(args as KernelArgs & { backend: Backend });
+      if (r !== null) return r;
+      fallback ??= cpuKernel(kernelName);
+      return fallback(args);
+    },
+  };
+}
+
+/** Activation codes understood by the addon's fused matmul / conv (see native/src/common.h). */
+export function activationCode(act: string | undefined): number | null {
+  switch (act ?? 'linear') {
+    case 'linear': return 0;
+    case 'relu': return 1;
+    case 'relu6': return 2;
+    case 'elu': return 3;
+    case 'leakyrelu': return 4;
+    case 'sigmoid': return 5;
+    default: return null; // prelu: cpu
+  }
+}
+
+/** Axis parameter normalised to sorted non-negative axes. */
+export function normAxes(axis: number | number[] | undefined | null, rank: number): number[] {
+  const list = axis === undefined || axis === null ? [...Array(rank).keys()] : Array.isArray(axis) ? axis : [axis];
+  return [...new Set(list.map((a) => (a < 0 ? a + rank : a)))].sort((x, y) => x - y);
+}
