@@ -3,6 +3,8 @@ import type { Model, ModelConfig } from './model.ts';
 import { getPreset, validateConfig, type AnyModelConfig } from './configs.ts';
 import { VisionTransformer } from './vit.ts';
 import { ResNet } from './resnet.ts';
+import { SwinTransformer } from './swin.ts';
+import { AlterNet } from './alternet.ts';
 
 export interface CreateOptions {
   /** Overrides the configuration's numClasses (default: the config's, 100 for presets). */
@@ -28,7 +30,9 @@ export function createModel(presetOrConfig: string | ModelConfig, opts: CreateOp
       return new VisionTransformer(config, seed);
     case 'resnet':
       return new ResNet(config, seed);
-    default:
-      throw new Error(`model family '${config.family}' is not implemented yet`);
+    case 'swin':
+      return new SwinTransformer(config, seed);
+    case 'alternet':
+      return new AlterNet(config, seed);
   }
 }

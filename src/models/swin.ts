@@ -1,0 +1,168 @@
+// Swin Transformer (Liu et al. 2021) as timm builds it: patch embedding + LayerNorm; stages of
+// blocks x + WMSA(LN(x)), x + MLP(LN(x)) where attention runs inside ws x ws windows with a
+// per-head relative position bias, every second block on windows shifted by ws/2 (cyclic shift
+// + attention mask); patch merging (2x2 neighbours concatenated, LN, linear 4C -> 2C) at the start
+// of every stage but the first; final LN, global average pooling, linear head. Where a stage's
+// map is no larger than the window, the window shrinks to the map and nothing is shifted (timm).
+// Init as timm: Linear trunc-normal(0.02) with zero bias, bias tables trunc-normal(0.02),
+// LN (1, 0), the patch-embedding conv PyTorch's default U(+-1/sqrt(fan_in)).
+import { tf } from '../backend/tf.ts';
+import { BaseModel, truncNormal, uniform, zeros, type Collector } from './base.ts';
+import type { SwinConfig } from './configs.ts';
+import {
+  dense,
+  dropPath,
+  dropout,
+  gelu,
+  multiHeadAttention,
+  norm,
+  patchEmbed,
+  relativePositionBias,
+  roll2d,
+  shiftedWindowMask,
+  splitQkv,
+  windowPartition,
+  windowReverse,
+  type Ctx,
+} from './ops.ts';
+
+const LN_EPS = 1e-5;
+
+export interface SwinBlockSpec {
+  name: string;
+  stage: number;
+  dim: number;
+  heads: number;
+  resolution: number;
+  window: number;
+  shift: number;
+  dropPath: number;
+}
+
+/** Stage dims, map sizes, effective windows and shifts of every block. */
+export function swinBlockSpecs(c: Pick<SwinConfig, 'imageSize' | 'patchSize' | 'windowSize' | 'dim' | 'depths' | 'heads' | 'dropPathRate'>): SwinBlockSpec[] {
+  const total = c.depths.reduce((a, b) => a + b, 0);
+  const specs: SwinBlockSpec[] = [];
+  let res = c.imageSize / c.patchSize;
+  let idx = 0;
+  c.depths.forEach((depth, s) => {
+    if (s > 0) res /= 2;
+    const window = Math.min(c.windowSize, res);
+    for (let j = 0; j < depth; j++) {
+      specs.push({
+        name: `layers.${s}.blocks.${j}`,
+        stage: s,
+        dim: c.dim * 2 ** s,
+        heads: c.heads[s]!,
+        resolution: res,
+        window,
+        shift: j % 2 === 1 && res > c.windowSize ? Math.floor(window / 2) : 0,
+        dropPath: total > 1 ? (c.dropPathRate * idx) / (total - 1) : c.dropPathRate,
+      });
+      idx++;
+    }
+  });
+  return specs;
+}
+
+const maskCache = new Map<string, Float32Array>();
+function maskFor(res: number, ws: number, shift: number): Float32Array {
+  const key = `${res}/${ws}/${shift}`;
+  let m = maskCache.get(key);
+  if (!m) maskCache.set(key, (m = shiftedWindowMask(res, res, ws, shift)));
+  return m;
+}
+
+export class SwinTransformer extends BaseModel {
+  declare readonly config: SwinConfig;
+  readonly specs: SwinBlockSpec[];
+
+  constructor(config: SwinConfig, seed: number) {
+    super(config, seed);
+    const c = config;
+    this.specs = swinBlockSpecs(c);
+    const fanIn = c.patchSize * c.patchSize * 3;
+    this.param('patch_embed.proj.kernel', [c.patchSize, c.patchSize, 3, c.dim], 'weight', uniform(1 / Math.sqrt(fanIn)));
+    this.param('patch_embed.proj.bias', [c.dim], 'bias', uniform(1 / Math.sqrt(fanIn)));
+    this.layerNormParams('patch_embed.norm', c.dim);
+    let stage = -1;
+    for (const b of this.specs) {
+      if (b.stage !== stage) {
+        stage = b.stage;
+        if (stage > 0) {
+          const prev = b.dim / 2;
+          this.layerNormParams(`layers.${stage}.downsample.norm`, 4 * prev);
+          this.param(`layers.${stage}.downsample.reduction.kernel`, [4 * prev, 2 * prev], 'weight', truncNormal(0.02));
+        }
+      }
+      const d = b.dim;
+      const hidden = Math.round(d * c.mlpRatio);
+      this.layerNormParams(`${b.name}.norm1`, d);
+      this.param(`${b.name}.attn.relative_position_bias_table`, [(2 * b.window - 1) ** 2, b.heads], 'position', truncNormal(0.02));
+      this.param(`${b.name}.attn.qkv.kernel`, [d, 3 * d], 'weight', truncNormal(0.02));
+      if (c.qkvBias) this.param(`${b.name}.attn.qkv.bias`, [3 * d], 'bias', zeros);
+      this.param(`${b.name}.attn.proj.kernel`, [d, d], 'weight', truncNormal(0.02));
+      this.param(`${b.name}.attn.proj.bias`, [d], 'bias', zeros);
+      this.layerNormParams(`${b.name}.norm2`, d);
+      this.param(`${b.name}.mlp.fc1.kernel`, [d, hidden], 'weight', truncNormal(0.02));
+      this.param(`${b.name}.mlp.fc1.bias`, [hidden], 'bias', zeros);
+      this.param(`${b.name}.mlp.fc2.kernel`, [hidden, d], 'weight', truncNormal(0.02));
+      this.param(`${b.name}.mlp.fc2.bias`, [d], 'bias', zeros);
+    }
+    const last = this.specs[this.specs.length - 1]!.dim;
+    this.layerNormParams('norm', last);
+    this.param('head.kernel', [last, c.numClasses], 'weight', truncNormal(0.02));
+    this.param('head.bias', [c.numClasses], 'bias', zeros);
+  }
+
+  protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
+    const c = this.config;
+    const emb = patchEmbed(x, ctx.p('patch_embed.proj.kernel'), ctx.p('patch_embed.proj.bias'), c.patchSize);
+    let h = dropout(ctx, norm(ctx, 'patch_embed.norm', emb, LN_EPS), c.dropRate) as tf.Tensor4D;
+    collect?.('patch_embed', 'embedding', h);
+    let stage = 0;
+    for (const b of this.specs) {
+      if (b.stage !== stage) {
+        stage = b.stage;
+        h = patchMerging(ctx, `layers.${stage}.downsample`, h);
+        collect?.(`layers.${stage}.downsample`, 'pool', h);
+      }
+      h = this.attentionBlock(ctx, b, h);
+      collect?.(`${b.name}.attn`, 'msa', h);
+      let m = dense(ctx, `${b.name}.mlp.fc1`, norm(ctx, `${b.name}.norm2`, h, LN_EPS), true);
+      m = dropout(ctx, gelu(m), c.dropRate);
+      m = dropout(ctx, dense(ctx, `${b.name}.mlp.fc2`, m, true), c.dropRate);
+      h = tf.add(h, dropPath(ctx, m, b.dropPath)) as tf.Tensor4D;
+      collect?.(`${b.name}.mlp`, 'mlp', h);
+    }
+    const pooled = tf.mean(norm(ctx, 'norm', h, LN_EPS), [1, 2]);
+    return dense(ctx, 'head', pooled, true) as tf.Tensor2D;
+  }
+
+  /** x + dropPath(proj(W-MSA(LN(x)))) with cyclic shift and mask when b.shift > 0. */
+  private attentionBlock(ctx: Ctx, b: SwinBlockSpec, x: tf.Tensor4D): tf.Tensor4D {
+    const [batch, hh, ww] = x.shape;
+    const ws = b.window;
+    let h = norm(ctx, `${b.name}.norm1`, x, LN_EPS) as tf.Tensor4D;
+    if (b.shift > 0) h = roll2d(h, b.shift);
+    const win = windowPartition(h, ws); // [B*nW, ws*ws, d]
+    const [q, k, v] = splitQkv(dense(ctx, `${b.name}.attn.qkv`, win, this.config.qkvBias) as tf.Tensor3D);
+    const bias = relativePositionBias(ctx.p(`${b.name}.attn.relative_position_bias_table`), ws);
+    const nW = (hh / ws) * (ww / ws);
+    const mask = b.shift > 0 ? tf.tensor3d(maskFor(hh, ws, b.shift), [nW, ws * ws, ws * ws]) : undefined;
+    let a: tf.Tensor = multiHeadAttention(q, k, v, b.heads, bias, mask);
+    a = dropout(ctx, dense(ctx, `${b.name}.attn.proj`, a, true), this.config.dropRate);
+    let y = windowReverse(a as tf.Tensor3D, ws, batch, hh, ww);
+    if (b.shift > 0) y = roll2d(y, -b.shift);
+    return tf.add(x, dropPath(ctx, y, b.dropPath)) as tf.Tensor4D;
+  }
+}
+
+/** 2x2 neighbours concatenated to 4C (timm's order: column offset, then row offset), LN, linear to 2C. */
+function patchMerging(ctx: Ctx, prefix: string, x: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  let y: tf.Tensor = tf.reshape(x, [b, h / 2, 2, w / 2, 2, c]);
+  y = tf.reshape(tf.transpose(y, [0, 1, 3, 4, 2, 5]), [b, h / 2, w / 2, 4 * c]);
+  y = norm(ctx, `${prefix}.norm`, y, LN_EPS);
+  return dense(ctx, `${prefix}.reduction`, y, false) as tf.Tensor4D;
+}
