@@ -1,0 +1,183 @@
+// 2D loss landscapes (Li et al. 2018; Park & Kim 2022, Fig. 1; ops/loss_landscapes.py):
+// L(w + a d1 + b d2) on a grid of (a, b), with two Gaussian random directions scaled to the weights.
+// Li et al. normalise each filter of a direction to the norm of the matching weight filter ('filter',
+// default); the authors' code scales whole tensors ('tensor'). Directions are zero for 1-D parameters
+// (biases, norms) and position tables, as both do. Loss: NLL (optionally label-smoothed) plus
+// optionally the authors' l2 * sum ||p||_2, in evaluation mode.
+import { tf } from '../backend/tf.ts';
+import type { Model, ParamInfo } from '../models/model.ts';
+import { crossEntropy } from '../train/losses.ts';
+import { Rng } from '../util/random.ts';
+
+export type DirectionNormalization = 'filter' | 'tensor';
+
+/** Whether a parameter is left out of the directions (zero there). */
+export function isIgnoredParam(info: ParamInfo): boolean {
+  return info.shape.length < 2 || info.role === 'bias' || info.role === 'norm' || info.role === 'position';
+}
+
+/**
+ * Rescales a random direction tensor to the weight's scale. 'filter': every slice along the last
+ * (output) axis — a conv filter [kh, kw, cin] or a dense unit's weights [cin] in TF layout — gets the
+ * norm of the same slice of the weight. 'tensor': the whole tensor gets the weight's norm.
+ */
+export function normalizeDirection(direction: tf.Tensor, weight: tf.Tensor, mode: DirectionNormalization, eps = 1e-10): tf.Tensor {
+  if (direction.shape.join() !== weight.shape.join())
+    throw new Error(`normalizeDirection: direction shape [${direction.shape}] differs from weight shape [${weight.shape}]`);
+  return tf.tidy(() => {
+    if (mode === 'tensor' || direction.rank < 2) {
+      const ratio = tf.div(tf.norm(weight), tf.add(tf.norm(direction), eps));
+      return tf.mul(direction, ratio);
+    }
+    const axes = Array.from({ length: direction.rank - 1 }, (_, i) => i);
+    const wNorm = tf.sqrt(tf.sum(tf.square(weight), axes, true));
+    const dNorm = tf.sqrt(tf.sum(tf.square(direction), axes, true));
+    return tf.mul(direction, tf.div(wNorm, tf.add(dNorm, eps)));
+  });
+}
+
+/** A random direction in parameter space, by parameter name (zeros for ignored parameters). */
+export function randomDirection(
+  model: Pick<Model, 'paramInfo' | 'params'>,
+  rng: Rng,
+  normalization: DirectionNormalization = 'filter',
+): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  for (const info of model.paramInfo) {
+    const weight = model.params.get(info.name)!;
+    const size = info.shape.reduce((a, b) => a * b, 1);
+    // Draw for every parameter, ignored or not, so adding a parameter kind to the ignore list does
+    // not change the directions of the others.
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = rng.normal();
+    if (isIgnoredParam(info)) {
+      out.set(info.name, tf.zeros(info.shape));
+      continue;
+    }
+    out.set(info.name, tf.tidy(() => normalizeDirection(tf.tensor(values, info.shape), weight, normalization)));
+  }
+  return out;
+}
+
+export interface LandscapeBatch {
+  x: tf.Tensor4D;
+  y: Int32Array;
+}
+
+export interface LossLandscapeOptions {
+  /** Points per axis (default 11; the paper uses 21). */
+  resolution?: number;
+  /** Grid range on both axes (default [-1, 1]). */
+  range?: [number, number];
+  seed?: number;
+  normalization?: DirectionNormalization;
+  /** Coefficient of the authors' sum of unsquared parameter norms (default 0; they used 0.05). */
+  l2?: number;
+  labelSmoothing?: number;
+  onPoint?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Precomputed directions (tests); drawn from `seed` otherwise. */
+  directions?: [Map<string, tf.Tensor>, Map<string, tf.Tensor>];
+}
+
+export interface LossLandscape {
+  x: number[];
+  y: number[];
+  /** loss[j][i] at (x[i], y[j]) — rows along y, as a surface plot wants. */
+  loss: number[][];
+  nll: number[][];
+  /** Top-1 accuracy, percent. */
+  accuracy: number[][];
+  images: number;
+  /** Loss, NLL and accuracy at (0, 0). */
+  centre: { loss: number; nll: number; accuracy: number };
+}
+
+function linspace(a: number, b: number, n: number): number[] {
+  if (n === 1) return [(a + b) / 2];
+  return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
+}
+
+/** Mean NLL, accuracy (percent) and the l2 term at one point of parameter space. */
+export function evaluateAt(
+  model: Model,
+  batches: readonly LandscapeBatch[],
+  params: ReadonlyMap<string, tf.Tensor>,
+  opts: { l2?: number; labelSmoothing?: number } = {},
+): { loss: number; nll: number; accuracy: number } {
+  let nllSum = 0;
+  let correct = 0;
+  let count = 0;
+  for (const b of batches) {
+    const [nll, pred] = tf.tidy(() => {
+      const logits = model.forward(b.x, { training: false, params });
+      const labels = tf.tensor1d(b.y, 'int32');
+      return [crossEntropy(logits, labels, { labelSmoothing: opts.labelSmoothing ?? 0 }), tf.argMax(logits, -1)];
+    });
+    const n = b.y.length;
+    nllSum += nll.dataSync()[0]! * n;
+    const p = pred.dataSync();
+    for (let i = 0; i < n; i++) if (p[i] === b.y[i]) correct++;
+    count += n;
+    tf.dispose([nll, pred]);
+  }
+  if (count === 0) throw new Error('lossLandscape: no images to evaluate');
+  let penalty = 0;
+  if (opts.l2) {
+    const t = tf.tidy(() => tf.addN([...params.values()].map((p) => tf.norm(p))));
+    penalty = opts.l2 * t.dataSync()[0]!;
+    t.dispose();
+  }
+  const nll = nllSum / count;
+  return { loss: nll + penalty, nll, accuracy: (100 * correct) / count };
+}
+
+/** The loss surface over a (resolution x resolution) grid of w + a d1 + b d2. */
+export async function lossLandscape(model: Model, batches: readonly LandscapeBatch[], opts: LossLandscapeOptions = {}): Promise<LossLandscape> {
+  const resolution = opts.resolution ?? 11;
+  const [lo, hi] = opts.range ?? [-1, 1];
+  if (!Number.isInteger(resolution) || resolution < 1) throw new Error(`lossLandscape: option 'resolution' must be a positive integer, got ${resolution}`);
+  if (!(hi > lo)) throw new Error(`lossLandscape: option 'range' must be [min, max] with max > min, got [${lo}, ${hi}]`);
+  const ownDirections = !opts.directions;
+  const rng = new Rng(opts.seed ?? 0);
+  const [d1, d2] = opts.directions ?? [randomDirection(model, rng, opts.normalization), randomDirection(model, rng, opts.normalization)];
+  const xs = linspace(lo, hi, resolution);
+  const ys = linspace(lo, hi, resolution);
+  const loss = ys.map(() => new Array<number>(resolution).fill(Number.NaN));
+  const nll = ys.map(() => new Array<number>(resolution).fill(Number.NaN));
+  const accuracy = ys.map(() => new Array<number>(resolution).fill(Number.NaN));
+  let centre: LossLandscape['centre'] | null = null;
+  const total = resolution * resolution;
+  let done = 0;
+  try {
+    for (let j = 0; j < ys.length; j++) {
+      for (let i = 0; i < xs.length; i++) {
+        opts.signal?.throwIfAborted();
+        const a = xs[i]!;
+        const b = ys[j]!;
+        const params = new Map<string, tf.Tensor>();
+        for (const info of model.paramInfo) {
+          const w = model.params.get(info.name)!;
+          params.set(info.name, tf.tidy(() => tf.add(w, tf.add(tf.mul(d1.get(info.name)!, a), tf.mul(d2.get(info.name)!, b)))));
+        }
+        try {
+          const r = evaluateAt(model, batches, params, opts);
+          loss[j]![i] = r.loss;
+          nll[j]![i] = r.nll;
+          accuracy[j]![i] = r.accuracy;
+          if (a === 0 && b === 0) centre = r;
+        } finally {
+          for (const t of params.values()) t.dispose();
+        }
+        opts.onPoint?.(++done, total);
+        // Let the event loop breathe (signals, progress output) between points.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  } finally {
+    if (ownDirections) for (const t of [...d1.values(), ...d2.values()]) t.dispose();
+  }
+  centre ??= evaluateAt(model, batches, model.params as ReadonlyMap<string, tf.Tensor>, opts);
+  const images = batches.reduce((s, bt) => s + bt.y.length, 0);
+  return { x: xs, y: ys, loss, nll, accuracy, images, centre };
+}

@@ -1,0 +1,140 @@
+// Accuracy under frequency-band noise (Park & Kim 2022, Fig. 2c): top-1 accuracy on x + noise_f minus
+// the clean accuracy, for bands centred at f = 0.1 pi ... 0.9 pi, in normalised input space. The same
+// noise (same seed per band) is added for every model, and the images are split into disjoint groups
+// whose spread gives a t-based confidence interval.
+import { tf } from '../backend/tf.ts';
+import type { Model } from '../models/model.ts';
+import { meanCI } from '../hessian/stats.ts';
+import { frequencyNoise } from './noise.ts';
+
+export const DEFAULT_NOISE_FREQUENCIES: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+export interface LabelledImages {
+  /** Normalised NHWC images. */
+  x: tf.Tensor4D;
+  /** Integer labels, one per image. */
+  y: Int32Array;
+}
+
+export interface NoiseRobustnessOptions {
+  frequencies?: readonly number[];
+  /** Half-width of each band, units of pi (default 0.1). */
+  bandwidth?: number;
+  /** Noise standard deviation ('rms') or eps ('paper'); default 0.5 (normalised input space). */
+  scale?: number;
+  mode?: 'rms' | 'paper';
+  seed?: number;
+  /** Disjoint image groups for the confidence interval (default 5). */
+  groups?: number;
+  batchSize?: number;
+  /** Confidence level (default 0.95). */
+  level?: number;
+  onStep?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface NoiseRobustnessResult {
+  label: string;
+  frequency: number[];
+  /** Clean top-1 accuracy, percent. */
+  cleanAccuracy: number;
+  /** Top-1 accuracy with noise in each band, percent. */
+  noisyAccuracy: number[];
+  /** Noisy minus clean accuracy, percentage points (negative: hurt), mean over groups — what the paper plots. */
+  accuracyDrop: number[];
+  lower: number[];
+  upper: number[];
+  /** Per band, the change in each group. */
+  groupDrops: number[][];
+}
+
+/** Which images were classified correctly (1) or not (0), in batches. */
+export function correctFlags(model: Model, x: tf.Tensor4D, y: Int32Array, batchSize: number, noise?: tf.Tensor4D): Uint8Array {
+  const n = x.shape[0];
+  const out = new Uint8Array(n);
+  for (let start = 0; start < n; start += batchSize) {
+    const size = Math.min(batchSize, n - start);
+    const pred = tf.tidy(() => {
+      let xb = tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
+      if (noise) xb = tf.add(xb, tf.slice(noise, [start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor4D;
+      return tf.argMax(model.forward(xb, { training: false }), -1);
+    });
+    const p = pred.dataSync();
+    pred.dispose();
+    for (let i = 0; i < size; i++) out[start + i] = p[i] === y[start + i] ? 1 : 0;
+  }
+  return out;
+}
+
+/** Accuracy (percent) of each of `groups` contiguous, disjoint, near-equal groups. */
+export function groupAccuracies(flags: Uint8Array, groups: number): number[] {
+  const n = flags.length;
+  const out: number[] = [];
+  for (let g = 0; g < groups; g++) {
+    const a = Math.floor((g * n) / groups);
+    const b = Math.floor(((g + 1) * n) / groups);
+    let s = 0;
+    for (let i = a; i < b; i++) s += flags[i]!;
+    out.push((100 * s) / (b - a));
+  }
+  return out;
+}
+
+/** Accuracy change under band-limited noise for each model, on the same images and the same noise. */
+export async function noiseRobustness(
+  models: readonly { label: string; model: Model }[],
+  data: LabelledImages,
+  opts: NoiseRobustnessOptions = {},
+): Promise<NoiseRobustnessResult[]> {
+  const frequencies = [...(opts.frequencies ?? DEFAULT_NOISE_FREQUENCIES)];
+  const bandwidth = opts.bandwidth ?? 0.1;
+  const scale = opts.scale ?? 0.5;
+  const mode = opts.mode ?? 'rms';
+  const seed = opts.seed ?? 0;
+  const batchSize = opts.batchSize ?? 100;
+  const n = data.x.shape[0];
+  const groups = Math.min(opts.groups ?? 5, n);
+  if (data.y.length !== n) throw new Error(`noiseRobustness: ${n} images but ${data.y.length} labels`);
+  if (!(groups >= 1)) throw new Error(`noiseRobustness: option 'groups' must be >= 1, got ${opts.groups}`);
+
+  const clean = models.map(({ label, model }) => {
+    opts.onStep?.(`${label}: clean accuracy`);
+    return correctFlags(model, data.x, data.y, batchSize);
+  });
+  const results: NoiseRobustnessResult[] = models.map(({ label }, m) => ({
+    label,
+    frequency: frequencies,
+    cleanAccuracy: groupAccuracies(clean[m]!, 1)[0]!,
+    noisyAccuracy: [],
+    accuracyDrop: [],
+    lower: [],
+    upper: [],
+    groupDrops: [],
+  }));
+  const [, h, w, c] = data.x.shape;
+  for (let fi = 0; fi < frequencies.length; fi++) {
+    opts.signal?.throwIfAborted();
+    const f = frequencies[fi]!;
+    // One seed per band, shared by all models: models are compared on identical perturbations.
+    const noise = frequencyNoise([n, h, w, c], { frequency: f, bandwidth, scale, mode, seed: seed * 7919 + fi + 1 });
+    try {
+      models.forEach(({ label, model }, m) => {
+        opts.onStep?.(`${label}: noise at ${f.toFixed(2)}π`);
+        const noisy = correctFlags(model, data.x, data.y, batchSize, noise);
+        const cleanG = groupAccuracies(clean[m]!, groups);
+        const noisyG = groupAccuracies(noisy, groups);
+        const drops = noisyG.map((v, g) => v - cleanG[g]!);
+        const ci = meanCI(drops, opts.level ?? 0.95);
+        const r = results[m]!;
+        r.noisyAccuracy.push(groupAccuracies(noisy, 1)[0]!);
+        r.accuracyDrop.push(ci.mean);
+        r.lower.push(groups > 1 ? ci.lower : ci.mean);
+        r.upper.push(groups > 1 ? ci.upper : ci.mean);
+        r.groupDrops.push(drops);
+      });
+    } finally {
+      noise.dispose();
+    }
+  }
+  return results;
+}

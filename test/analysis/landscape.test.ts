@@ -1,0 +1,89 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { initBackend } from '../../src/backend/select.ts';
+import { tf } from '../../src/backend/tf.ts';
+import { normalizeDirection, randomDirection, lossLandscape, evaluateAt, isIgnoredParam } from '../../src/analysis/landscape.ts';
+import { createModel } from '../../src/models/create.ts';
+import { crossEntropy } from '../../src/train/losses.ts';
+import { Rng } from '../../src/util/random.ts';
+
+before(async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+});
+
+function sliceNorms(t: tf.Tensor): number[] {
+  const last = t.shape[t.shape.length - 1]!;
+  const v = t.dataSync();
+  const out = new Array<number>(last).fill(0);
+  for (let i = 0; i < v.length; i++) out[i % last]! += v[i]! ** 2;
+  return out.map(Math.sqrt);
+}
+
+test('filter normalisation gives each filter of the direction the norm of the weight filter', () => {
+  const weight = tf.randomNormal([3, 3, 2, 5], 0, 1, 'float32', 1);
+  // Scale weight filters very differently so a wrong axis would show.
+  const scaled = tf.mul(weight, tf.tensor1d([0.01, 0.1, 1, 10, 100]));
+  const direction = tf.randomNormal([3, 3, 2, 5], 0, 1, 'float32', 2);
+  const d = normalizeDirection(direction, scaled, 'filter');
+  const want = sliceNorms(scaled);
+  sliceNorms(d).forEach((v, i) => assert.ok(Math.abs(v / want[i]! - 1) < 1e-4, `filter ${i}: ${v} vs ${want[i]}`));
+  // Direction within each filter is kept (positive multiple).
+  const ratio = tf.div(d, direction).dataSync();
+  for (let i = 0; i < ratio.length; i++) assert.ok(ratio[i]! > 0);
+  const dense = normalizeDirection(tf.randomNormal([7, 3], 0, 1, 'float32', 3), tf.mul(tf.randomNormal([7, 3], 0, 1, 'float32', 4), tf.tensor1d([1, 5, 25])), 'filter');
+  assert.equal(sliceNorms(dense).length, 3);
+  const t = normalizeDirection(direction, scaled, 'tensor');
+  assert.ok(Math.abs(tf.norm(t).dataSync()[0]! / tf.norm(scaled).dataSync()[0]! - 1) < 1e-4);
+  assert.ok(Math.abs(sliceNorms(t)[0]! / want[0]! - 1) > 0.5, 'tensor mode should not match per-filter norms');
+});
+
+test('random directions: zero on 1-D, norm and position parameters, filter-normalised elsewhere, seeded', () => {
+  const model = createModel('vit-tiny-test', { numClasses: 3, seed: 2 });
+  const d = randomDirection(model, new Rng(5));
+  const again = randomDirection(model, new Rng(5));
+  let ignored = 0;
+  for (const info of model.paramInfo) {
+    const t = d.get(info.name)!;
+    assert.deepEqual(t.shape, info.shape);
+    if (isIgnoredParam(info)) {
+      ignored++;
+      assert.equal(tf.max(tf.abs(t)).dataSync()[0], 0, `${info.name} should be zero`);
+    } else {
+      const w = sliceNorms(model.params.get(info.name)!);
+      sliceNorms(t).forEach((v, i) => assert.ok(Math.abs(v - w[i]!) < 1e-4 * Math.max(1, w[i]!), `${info.name} filter ${i}`));
+    }
+    assert.deepEqual(t.dataSync(), again.get(info.name)!.dataSync());
+  }
+  assert.ok(ignored > 0 && model.paramInfo.some((p) => p.role === 'position' && isIgnoredParam(p)));
+  model.dispose();
+});
+
+test('the landscape centre is the model loss; zero directions give a flat surface; l2 adds the authors term', async () => {
+  const model = createModel('resnet-tiny-test', { numClasses: 4, seed: 3 });
+  const x = tf.randomNormal([12, 8, 8, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+  const y = Int32Array.from({ length: 12 }, (_, i) => i % 4);
+  const batches = [
+    { x: tf.slice(x, [0, 0, 0, 0], [7, -1, -1, -1]) as tf.Tensor4D, y: y.slice(0, 7) },
+    { x: tf.slice(x, [7, 0, 0, 0], [5, -1, -1, -1]) as tf.Tensor4D, y: y.slice(7) },
+  ];
+  const direct = tf.tidy(() => crossEntropy(model.forward(x, { training: false }), tf.tensor1d(y, 'int32')).dataSync()[0]!);
+
+  const surface = await lossLandscape(model, batches, { resolution: 3, seed: 1 });
+  assert.deepEqual(surface.x, [-1, 0, 1]);
+  assert.equal(surface.loss.length, 3);
+  assert.ok(Math.abs(surface.centre.nll - direct) < 1e-4, `centre ${surface.centre.nll} vs ${direct}`);
+  assert.ok(Math.abs(surface.loss[1]![1]! - direct) < 1e-4);
+  assert.ok(surface.loss.flat().every(Number.isFinite));
+  // Moving a full weight norm along a random direction changes the loss.
+  assert.ok(surface.loss.flat().some((v) => Math.abs(v - direct) > 1e-3));
+
+  const zero = new Map(model.paramInfo.map((p) => [p.name, tf.zeros(p.shape)]));
+  const flat = await lossLandscape(model, batches, { resolution: 2, range: [-2, 3], directions: [zero, zero] });
+  flat.loss.flat().forEach((v) => assert.ok(Math.abs(v - direct) < 1e-4));
+
+  const withL2 = evaluateAt(model, batches, model.params, { l2: 0.05 });
+  let norms = 0;
+  for (const p of model.params.values()) norms += Math.sqrt(p.dataSync().reduce((s, v) => s + v * v, 0));
+  assert.ok(Math.abs(withL2.loss - withL2.nll - 0.05 * norms) < 1e-3, `l2 term ${withL2.loss - withL2.nll} vs ${0.05 * norms}`);
+  model.dispose();
+});
