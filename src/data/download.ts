@@ -259,30 +259,55 @@ export async function checkCifarDir(dir: string, md5: string): Promise<{ state: 
   return { state: 'incomplete', reason: wrong.map((n) => `${n} is ${sizes[n]} bytes, CIFAR-100's is ${want[n]}`).join('; ') };
 }
 
+/**
+ * Reads the four CIFAR files out of a .tar.gz into memory. Nothing is written until the whole archive has been
+ * read without error, so a damaged or truncated archive never leaves a half-extracted directory.
+ */
+export async function readCifarArchive(archive: string): Promise<Map<string, Buffer>> {
+  const wanted = new Set(ALL_NAMES.map((n) => `${CIFAR100_DIRNAME}/${n}`));
+  const chunks = new Map<string, Buffer[]>();
+  await tar.t({
+    file: archive,
+    strict: true,
+    onReadEntry: (entry) => {
+      const name = entry.path.replace(/^\.\//, '');
+      if (entry.type === 'File' && wanted.has(name)) {
+        const list: Buffer[] = [];
+        chunks.set(name.slice(CIFAR100_DIRNAME.length + 1), list);
+        entry.on('data', (c: Buffer) => list.push(c));
+      } else {
+        entry.resume();
+      }
+    },
+  });
+  return new Map([...chunks].map(([k, v]) => [k, Buffer.concat(v)]));
+}
+
 /** Extracts a verified archive into `root/cifar-100-binary` via a temporary directory; stamps the result. */
 export async function extractCifarArchive(archive: string, root: string, stamp: { md5: string; url: string }): Promise<string> {
   const dir = path.join(root, CIFAR100_DIRNAME);
   const expected = `a gzip-compressed tar holding ${CIFAR100_DIRNAME}/{${ALL_NAMES.join(',')}}`;
+  let contents: Map<string, Buffer>;
+  try {
+    contents = await readCifarArchive(archive);
+  } catch (err) {
+    throw new DataError(archive, `a damaged or truncated archive (${(err as Error).message})`, `${expected}; delete it to download it again`, { cause: err });
+  }
+  const files: Record<string, number> = {};
+  for (const name of ALL_NAMES) {
+    const buf = contents.get(name);
+    if (!buf) throw new DataError(archive, `no ${CIFAR100_DIRNAME}/${name} inside`, expected);
+    if (BIN_NAMES.includes(name as (typeof BIN_NAMES)[number]) && (buf.length === 0 || buf.length % CIFAR100_RECORD_BYTES !== 0)) {
+      throw new DataError(`${archive} → ${CIFAR100_DIRNAME}/${name}`, `${buf.length} bytes`, `a positive multiple of ${CIFAR100_RECORD_BYTES} bytes`);
+    }
+    files[name] = buf.length;
+  }
   const tmp = await fs.mkdtemp(path.join(root, '.tmp-extract-'));
   try {
-    try {
-      await tar.x({ file: archive, cwd: tmp, strict: true, filter: (p) => p.replace(/^\.\//, '').startsWith(`${CIFAR100_DIRNAME}/`) || p.replace(/^\.\//, '') === CIFAR100_DIRNAME });
-    } catch (err) {
-      throw new DataError(archive, `a damaged or truncated archive (${(err as Error).message})`, `${expected}; delete it to download it again`, { cause: err });
-    }
-    const out = path.join(tmp, CIFAR100_DIRNAME);
-    const files: Record<string, number> = {};
-    for (const name of ALL_NAMES) {
-      const size = await sizeOf(path.join(out, name));
-      if (size === null) throw new DataError(archive, `no ${CIFAR100_DIRNAME}/${name} inside`, expected);
-      if (BIN_NAMES.includes(name as (typeof BIN_NAMES)[number]) && (size === 0 || size % CIFAR100_RECORD_BYTES !== 0)) {
-        throw new DataError(`${archive} → ${CIFAR100_DIRNAME}/${name}`, `${size} bytes`, `a positive multiple of ${CIFAR100_RECORD_BYTES} bytes`);
-      }
-      files[name] = size;
-    }
+    for (const name of ALL_NAMES) await fs.writeFile(path.join(tmp, name), contents.get(name)!);
     const verified: VerifiedStamp = { ...stamp, files, verifiedAt: new Date().toISOString() };
-    await writeJsonAtomic(path.join(out, VERIFIED_STAMP), verified);
-    await fs.rename(out, dir);
+    await writeJsonAtomic(path.join(tmp, VERIFIED_STAMP), verified);
+    await fs.rename(tmp, dir);
     return dir;
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
