@@ -83,7 +83,7 @@ test('the landscape centre is the model loss; zero directions give a flat surfac
 
   const withL2 = evaluateAt(model, batches, model.params, { l2: 0.05 });
   let norms = 0;
-  for (const p of model.params.values()) norms += Math.sqrt(p.dataSync().reduce((s, v) => s + v * v, 0));
+  for (const p of model.params.values()) norms += Math.sqrt(Array.from(p.dataSync()).reduce((s, v) => s + v * v, 0));
   assert.ok(Math.abs(withL2.loss - withL2.nll - 0.05 * norms) < 1e-3, `l2 term ${withL2.loss - withL2.nll} vs ${0.05 * norms}`);
   model.dispose();
 });
