@@ -11,10 +11,11 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-swiftshader', '--use-angle=swiftshader',
 ];
 
-/** $VITSCOPE_CHROMIUM, else the first of the usual Debian/Ubuntu paths that exists. */
+/** $VITSCOPE_CHROMIUM when set (undefined if it does not exist), else the first usual Debian/Ubuntu path that exists. */
 export function chromiumPath(): string | undefined {
-  const candidates = [process.env.VITSCOPE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  return candidates.find((p): p is string => !!p && existsSync(p));
+  const env = process.env.VITSCOPE_CHROMIUM;
+  if (env) return existsSync(env) ? env : undefined;
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 }
 
 export type ImageFormat = 'svg' | 'png';
@@ -37,7 +38,7 @@ export class ChromiumRenderer {
   /** Launches Chromium, or returns undefined (with the reason) when it is absent or fails to start. */
   static async launch(): Promise<{ renderer?: ChromiumRenderer; reason?: string }> {
     const executablePath = chromiumPath();
-    if (!executablePath) return { reason: 'Chromium not found (looked at $VITSCOPE_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome; apt-get install chromium)' };
+    if (!executablePath) return { reason: `Chromium not found (looked at ${process.env.VITSCOPE_CHROMIUM ? `$VITSCOPE_CHROMIUM=${process.env.VITSCOPE_CHROMIUM}` : '/usr/bin/chromium'}, /usr/bin/chromium-browser, /usr/bin/google-chrome; apt-get install chromium)` };
     let browser: PwBrowser | undefined;
     try {
       const { chromium } = (await import('playwright-core')) as unknown as { chromium: { launch(o: object): Promise<PwBrowser> } };
