@@ -1,0 +1,102 @@
+// `npm run bench`: micro-benchmarks (sgemm, conv2d) and training-step throughput per backend, side by
+// side with PyTorch on the same machine. stdout: one JSON line per measurement, nothing else; notes on stderr.
+import * as os from 'node:os';
+import { tf } from '../src/backend/tf.ts';
+import { initBackend, type BackendName } from '../src/backend/select.ts';
+import { parseArgs } from './args.ts';
+import { runMicro } from './micro.ts';
+import { parameterCount, timeTrainStep } from './train-step.ts';
+import { findTorchPython, runTorch, type TorchResult } from './torch.ts';
+import { emit, note, round } from './timing.ts';
+
+// Keep stdout for JSON only, whatever a library logs.
+console.log = console.error;
+console.info = console.error;
+
+const SLOW = new Set(['cpu', 'wasm']);
+/** The presets bench/torch_step.py builds in PyTorch. */
+const TORCH_MODELS = new Set(['vit-cpu', 'resnet-20']);
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const wanted = args.backends ?? ['native', 'wasm', 'cpu'];
+  const quick = args.quick;
+  const fastBatches = args.batches ?? (quick ? [2] : [32, 128]);
+  const fastSteps = args.steps ?? (quick ? 1 : 5);
+  const fastWarmup = args.warmup ?? (quick ? 1 : 2);
+  let status = 0;
+
+  // PyTorch first (the same step, measured in this run), for every batch any backend will use.
+  const torch = new Map<string, TorchResult>();
+  if (args.train && args.torch) {
+    const python = args.models.some((m) => TORCH_MODELS.has(m)) ? findTorchPython() : null;
+    const torchModels = args.models.filter((m) => TORCH_MODELS.has(m));
+    if (torchModels.length === 0) note(`no PyTorch reference for ${args.models.join(', ')} (only ${[...TORCH_MODELS].join(', ')})`);
+    else if (python === null) note('PyTorch not found (python3 -c "import torch" fails; set VITSCOPE_PYTHON): no torch reference');
+    else {
+      const batches = [...new Set([...fastBatches, ...(args.batches ?? (quick ? [2] : [32]))])].sort((a, b) => a - b);
+      note(`PyTorch reference with ${python}: ${torchModels.join(', ')} at batch ${batches.join(', ')}`);
+      try {
+        for (const r of runTorch(python, torchModels, batches, fastWarmup, fastSteps)) {
+          torch.set(`${r.model}@${r.batch}`, r);
+          emit({ bench: 'train_step', model: r.model, backend: 'torch', batch: r.batch, params: r.params, threads: r.threads, step_ms: round(r.step_s * 1e3, 2), img_per_s: round(r.img_per_s, 3) });
+        }
+      } catch (err) {
+        note(`PyTorch reference failed: ${(err as Error).message}`);
+        status = 1;
+      }
+    }
+  }
+
+  for (const name of wanted) {
+    try {
+      const info = await initBackend({ backend: name as BackendName, quiet: true });
+      note(`backend ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})`);
+    } catch (err) {
+      note(`backend ${name} unavailable: ${(err as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    const slow = SLOW.has(name);
+    if (args.micro) await runMicro({ backend: name, quick, slow });
+    if (!args.train) continue;
+    const batches = args.batches ?? (slow ? [quick ? 2 : 32] : fastBatches);
+    const steps = args.steps ?? (slow ? 1 : fastSteps);
+    const warmup = args.warmup ?? (slow ? 1 : fastWarmup);
+    for (const model of args.models) {
+      for (const batch of batches) {
+        try {
+          const params = parameterCount(model);
+          const ref = torch.get(`${model}@${batch}`);
+          if (ref && ref.params !== params) {
+            note(`parameter counts differ for ${model}: vitscope ${params}, PyTorch ${ref.params}; the comparison would not be fair`);
+            status = 1;
+          }
+          note(`${name} ${model} batch ${batch}: ${warmup} warm-up + ${steps} timed step${steps === 1 ? '' : 's'}`);
+          const r = await timeTrainStep(model, batch, warmup, steps);
+          const imgPerS = batch / r.stepSeconds;
+          const same = ref !== undefined && ref.params === r.params;
+          emit({
+            bench: 'train_step', model, backend: name, batch, params: r.params, steps, warmup,
+            step_ms: round(r.stepSeconds * 1e3, 2), img_per_s: round(imgPerS, 3),
+            torch_params: ref?.params ?? null, torch_img_per_s: ref ? round(ref.img_per_s, 3) : null,
+            ratio: same ? round(imgPerS / ref.img_per_s, 4) : null,
+          });
+        } catch (err) {
+          note(`${name} ${model} batch ${batch} failed: ${(err as Error).message.split('\n')[0]}`);
+          emit({ bench: 'train_step', model, backend: name, batch, error: (err as Error).message.split('\n')[0] });
+        }
+      }
+    }
+    note(`${name}: ${tf.memory().numTensors} tensors alive after the runs`);
+  }
+  note(`done on ${os.availableParallelism()} cores`);
+  return status;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exit(2);
+  },
+);

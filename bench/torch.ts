@@ -1,0 +1,43 @@
+// The PyTorch reference: runs bench/torch_step.py with a Python that can import torch.
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+export interface TorchResult {
+  model: string;
+  batch: number;
+  params: number;
+  step_s: number;
+  img_per_s: number;
+  threads: number;
+  torch: string;
+}
+
+const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_step.py');
+
+/** A Python interpreter that imports torch: $VITSCOPE_PYTHON, python3, /usr/bin/python3; null if none. */
+export function findTorchPython(): string | null {
+  const candidates = [process.env.VITSCOPE_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+export function runTorch(python: string, models: string[], batches: number[], warmup: number, steps: number): TorchResult[] {
+  const args = [SCRIPT, '--models', models.join(','), '--batches', batches.join(','), '--warmup', String(warmup), '--steps', String(steps), '--threads', String(os.availableParallelism())];
+  const r = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.trim().length > 0)
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as TorchResult;
+      } catch {
+        throw new Error(`bench/torch_step.py output line ${i + 1}: expected JSON, found '${l.slice(0, 80)}'`);
+      }
+    });
+}

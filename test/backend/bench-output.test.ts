@@ -1,0 +1,43 @@
+// `npm run bench -- --quick` on the cpu backend with a tiny model: stdout must be JSON lines only, each
+// with the fields the brief requires, and the numbers must be positive and finite.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+test('bench/run.ts --quick prints parseable JSON lines with the required fields', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--backends', 'cpu', '--models', 'vit-tiny-test', '--steps', '1', '--warmup', '0'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
+  assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}`);
+  const lines = r.stdout.split('\n').filter((l) => l.length > 0);
+  assert.ok(lines.length > 0, 'some output');
+  const records = lines.map((l, i) => {
+    try {
+      return JSON.parse(l) as Record<string, unknown>;
+    } catch {
+      throw new assert.AssertionError({ message: `stdout line ${i + 1} is not JSON: ${l}` });
+    }
+  });
+  const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  const sgemm = records.filter((x) => x.bench === 'sgemm');
+  const conv = records.filter((x) => x.bench === 'conv2d');
+  const steps = records.filter((x) => x.bench === 'train_step' && x.backend === 'cpu');
+  assert.ok(sgemm.length >= 1 && conv.length >= 1, 'sgemm and conv2d measured');
+  for (const m of [...sgemm, ...conv]) {
+    assert.equal(m.backend, 'cpu');
+    assert.equal(typeof m.shape, 'string');
+    assert.ok(positive(m.gflops), `gflops of ${JSON.stringify(m)}`);
+  }
+  assert.equal(steps.length, 1, 'one train_step for one model and one batch');
+  const s = steps[0]!;
+  assert.equal(s.model, 'vit-tiny-test');
+  assert.ok(positive(s.batch) && positive(s.img_per_s) && positive(s.params), JSON.stringify(s));
+  assert.ok('torch_img_per_s' in s && 'ratio' in s, 'torch fields present (null without a reference)');
+  assert.equal(s.ratio, null, 'no PyTorch twin of the test preset, so no ratio');
+});
