@@ -19,7 +19,7 @@ export function gatherAtArgmax(ddx: tf.Tensor4D, x: tf.Tensor4D, attrs: PoolAttr
       includeBatchInIndex: true,
     }) as unknown as tf.Tensor[];
     const picked = tf.gather(tf.reshape(ddx, [-1]), tf.reshape(indexes, [-1]));
-    return tf.reshape(picked, indexes.shape as number[]) as tf.Tensor4D;
+    return tf.reshape(picked, indexes.shape as [number, number, number, number]);
   });
 }
 
