@@ -40,10 +40,11 @@ export interface NoiseRobustnessResult {
   cleanAccuracy: number;
   /** Top-1 accuracy with noise in each band, percent. */
   noisyAccuracy: number[];
-  /** Noisy minus clean accuracy, percentage points (negative: hurt), mean over groups — what the paper plots. */
-  accuracyDrop: number[];
-  lower: number[];
-  upper: number[];
+  /** Noisy minus clean accuracy, percentage points (negative: hurt), mean over groups — the paper's sign. */
+  accuracyChange: number[];
+  /** Confidence interval of `accuracyChange` over the groups (t-based; equal to it for one group). */
+  changeLower: number[];
+  changeUpper: number[];
   /** Per band, the change in each group. */
   groupDrops: number[][];
 }
@@ -106,9 +107,9 @@ export async function noiseRobustness(
     frequency: frequencies,
     cleanAccuracy: groupAccuracies(clean[m]!, 1)[0]!,
     noisyAccuracy: [],
-    accuracyDrop: [],
-    lower: [],
-    upper: [],
+    accuracyChange: [],
+    changeLower: [],
+    changeUpper: [],
     groupDrops: [],
   }));
   const [, h, w, c] = data.x.shape;
@@ -127,9 +128,9 @@ export async function noiseRobustness(
         const ci = meanCI(drops, opts.level ?? 0.95);
         const r = results[m]!;
         r.noisyAccuracy.push(groupAccuracies(noisy, 1)[0]!);
-        r.accuracyDrop.push(ci.mean);
-        r.lower.push(groups > 1 ? ci.lower : ci.mean);
-        r.upper.push(groups > 1 ? ci.upper : ci.mean);
+        r.accuracyChange.push(ci.mean);
+        r.changeLower.push(groups > 1 ? ci.lower : ci.mean);
+        r.changeUpper.push(groups > 1 ? ci.upper : ci.mean);
         r.groupDrops.push(drops);
       });
     } finally {

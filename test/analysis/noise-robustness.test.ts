@@ -29,11 +29,11 @@ test('a classifier of the image mean ignores noise without frequency 0 and is hu
   });
   assert.equal(r!.cleanAccuracy, 100);
   // f = 0.1 with half-width 0.1 includes frequency 0: a large constant offset per image flips many signs.
-  assert.ok(r!.accuracyDrop[0]! < -10, `drop at 0.1π: ${r!.accuracyDrop[0]}`);
-  assert.ok(r!.lower[0]! <= r!.accuracyDrop[0]! && r!.upper[0]! >= r!.accuracyDrop[0]!);
+  assert.ok(r!.accuracyChange[0]! < -10, `drop at 0.1π: ${r!.accuracyChange[0]}`);
+  assert.ok(r!.changeLower[0]! <= r!.accuracyChange[0]! && r!.changeUpper[0]! >= r!.accuracyChange[0]!);
   // Bands away from 0 add zero-mean noise to every image: no prediction changes.
-  assert.equal(r!.accuracyDrop[1], 0);
-  assert.equal(r!.accuracyDrop[2], 0);
+  assert.equal(r!.accuracyChange[1], 0);
+  assert.equal(r!.accuracyChange[2], 0);
   assert.equal(r!.groupDrops[0]!.length, 4);
   x.dispose();
 });

@@ -1,0 +1,173 @@
+// What the four analysis commands (fourier, noise, variance, landscape) share: models from checkpoints
+// or presets, the evaluation data, CSV/JSON outputs and figure export that never loses computed results.
+import * as path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { tf } from '../backend/tf.ts';
+import type { Model } from '../models/model.ts';
+import type { CommandContext, OptionSpec, OptionValues } from '../cli/command.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import type { Figure } from '../plots/figure.ts';
+
+export interface AnalysedModel {
+  label: string;
+  model: Model;
+  /** Checkpoint directory, or 'preset:<name>' for a freshly initialised model. */
+  source: string;
+}
+
+/** Options every analysis command has: which models, labels, figure formats. */
+export const MODEL_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'checkpoint',
+    type: 'list',
+    help: 'checkpoint directories (or run directories: their latest checkpoint), comma-separated; several models share one figure',
+  },
+  { name: 'preset', type: 'list', help: 'freshly initialised model presets (e.g. vit-cpu,resnet-20), analysed beside or instead of checkpoints' },
+  { name: 'label', type: 'list', help: 'legend labels, one per model (checkpoints first, then presets); default: preset name + checkpoint tag' },
+  { name: 'formats', type: 'list', default: ['html'], choices: ['html', 'svg', 'png'], help: 'figure formats (html, svg, png); svg/png need Chromium' },
+];
+
+function listOpt(opts: OptionValues, name: string): string[] {
+  const v = opts[name];
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new Error(`option '--${name}' should be a list, got ${JSON.stringify(v)}`);
+  return v.filter((s) => s !== '');
+}
+
+interface ModelsCheckpointApi {
+  loadCheckpoint?: (dir: string) => Promise<{ model: Model } | Model>;
+  resolveCheckpointDir?: (p: string) => string | Promise<string>;
+  createModel: (preset: string, o: { numClasses?: number; seed?: number }) => Model;
+}
+
+/** Loads every `--checkpoint` and creates every `--preset` (seeded by `--seed`), with unique labels. */
+export async function loadAnalysisModels(opts: OptionValues, ctx: CommandContext, numClasses: number): Promise<AnalysedModel[]> {
+  const checkpoints = listOpt(opts, 'checkpoint');
+  const presets = listOpt(opts, 'preset');
+  const labels = listOpt(opts, 'label');
+  if (checkpoints.length + presets.length === 0)
+    throw new Error(`option '--checkpoint' (or '--preset') is missing: expected at least one checkpoint directory or model preset`);
+  if (labels.length > 0 && labels.length !== checkpoints.length + presets.length)
+    throw new Error(`option '--label' has ${labels.length} entries, expected one per model (${checkpoints.length + presets.length})`);
+  const api = (await import('../models/index.ts')) as unknown as ModelsCheckpointApi;
+  const out: AnalysedModel[] = [];
+  for (const ckpt of checkpoints) {
+    if (!existsSync(ckpt) || !statSync(ckpt).isDirectory())
+      throw new Error(`option '--checkpoint': '${ckpt}' is not a directory (expected a checkpoint directory or a run directory)`);
+    if (typeof api.loadCheckpoint !== 'function')
+      throw new Error(`option '--checkpoint': src/models/index.ts does not export loadCheckpoint yet; use --preset for freshly initialised models`);
+    const dir = typeof api.resolveCheckpointDir === 'function' ? await api.resolveCheckpointDir(ckpt) : ckpt;
+    ctx.log(`[vitscope] loading checkpoint ${dir}`);
+    const loaded = await api.loadCheckpoint(dir);
+    const model = 'model' in loaded && typeof (loaded as { model: Model }).model?.forward === 'function' ? (loaded as { model: Model }).model : (loaded as Model);
+    out.push({ label: `${model.config.preset} (${path.basename(dir)})`, model, source: path.resolve(dir) });
+  }
+  const seed = typeof opts.seed === 'number' ? opts.seed : 0;
+  for (const preset of presets) {
+    out.push({ label: `${preset} (init)`, model: api.createModel(preset, { numClasses, seed }), source: `preset:${preset}` });
+  }
+  out.forEach((m, i) => {
+    if (labels[i]) m.label = labels[i]!;
+  });
+  const seen = new Map<string, number>();
+  for (const m of out) {
+    const n = (seen.get(m.label) ?? 0) + 1;
+    seen.set(m.label, n);
+    if (n > 1) m.label = `${m.label} #${n}`;
+  }
+  return out;
+}
+
+/** The images the analyses run on: a seeded, class-balanced subset of a split, as normalised tensors. */
+export async function loadAnalysisImages(
+  opts: OptionValues,
+  ctx: CommandContext,
+  split: 'train' | 'test',
+  size: number,
+  imageSize: number,
+  augment = false,
+): Promise<{ x: tf.Tensor4D; y: Int32Array; numClasses: number; source: string; count: number; dir: string }> {
+  const data = await import('../data/index.ts');
+  const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
+  const set = cifar[split];
+  if (set.height !== imageSize || set.width !== imageSize)
+    throw new Error(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
+  const n = Math.min(size, set.count);
+  const seed = typeof opts.seed === 'number' ? opts.seed : 0;
+  const indices = n === set.count ? undefined : data.subsetIndices(set, { size: n, seed });
+  let x: tf.Tensor4D;
+  let labels: Int32Array;
+  if (!augment) {
+    const t = data.toTensor(set, indices);
+    x = t.x;
+    labels = Int32Array.from(t.y.dataSync());
+    t.y.dispose();
+  } else {
+    // One augmented copy (crop + flip, seeded) of the subset, in subset order.
+    const chosen = indices ? data.selectImages(set, indices) : set;
+    const batches = [...data.iterateBatches(chosen, { batchSize: 256, shuffle: false, seed, epoch: 0, augment: true })];
+    x = tf.concat(batches.map((b) => b.x)) as tf.Tensor4D;
+    labels = Int32Array.from(batches.flatMap((b) => Array.from(b.y.dataSync())));
+    for (const b of batches) tf.dispose([b.x, b.y]);
+  }
+  return { x, y: labels, numClasses: cifar.fineLabelNames.length, source: cifar.source, count: n, dir: cifar.dir };
+}
+
+/** The image size all models share (an error when they differ). */
+export function commonImageSize(models: readonly AnalysedModel[]): number {
+  const sizes = new Set(models.map((m) => m.model.config.imageSize));
+  if (sizes.size !== 1) throw new Error(`models expect different image sizes (${[...sizes].join(', ')}); analyse them in separate runs`);
+  return [...sizes][0]!;
+}
+
+function csvCell(v: unknown): string {
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v ?? '');
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export async function writeCsv(file: string, header: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
+  const lines = [header.map(csvCell).join(','), ...rows.map((r) => r.map(csvCell).join(','))];
+  await writeFileAtomic(file, lines.join('\n') + '\n');
+}
+
+export { writeJsonAtomic };
+
+/** Builds and exports figures; a failure is logged, never fatal (the numbers are already written). */
+export async function exportAnalysisFigures(build: () => Figure[], runDir: string, opts: OptionValues, ctx: CommandContext): Promise<string[]> {
+  try {
+    const plots = await import('../plots/index.ts');
+    const formats = listOpt(opts, 'formats') as ('html' | 'svg' | 'png')[];
+    const written = await plots.exportFigures(build(), runDir, { formats: formats.length ? formats : undefined, warn: (m: string) => ctx.log(m) });
+    for (const f of written) ctx.log(`[vitscope] wrote ${f}`);
+    return written;
+  } catch (err) {
+    ctx.log(`[vitscope] figures not written: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+/** Seconds since `start` (ms), rounded to 0.1 s. */
+export function secondsSince(start: number): number {
+  return Math.round((Date.now() - start) / 100) / 10;
+}
+
+export function numberOpt(opts: OptionValues, name: string, fallback: number): number {
+  const v = opts[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`option '--${name}' should be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function numberListOpt(opts: OptionValues, name: string, fallback: readonly number[]): number[] {
+  const v = listOpt(opts, name);
+  if (v.length === 0) return [...fallback];
+  return v.map((s) => {
+    const n = Number(s);
+    if (s.trim() === '' || !Number.isFinite(n)) throw new Error(`option '--${name}': '${s}' is not a number`);
+    return n;
+  });
+}
+
+export function disposeModels(models: readonly AnalysedModel[]): void {
+  for (const m of models) m.model.dispose();
+}
