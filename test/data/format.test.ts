@@ -138,11 +138,13 @@ test('bad input: a missing names file, or one with the wrong number of names', a
   });
 });
 
-test('bad input: a missing .bin file', async () => {
+test('bad input: a missing or unreadable .bin file', async () => {
   await withDir(async (dir) => {
     const f = path.join(dir, CIFAR100_FILES.test);
     rmSync(f);
     await rejectsNaming(dir, f, /ENOENT/, /3074 bytes/);
+    mkdirSync(f);
+    await rejectsNaming(dir, f, /EISDIR/, /3074 bytes/);
   });
 });
 
