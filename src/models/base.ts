@@ -68,7 +68,9 @@ export abstract class BaseModel implements Model {
   protected param(name: string, shape: number[], role: ParamRole, init: Init): string {
     if (this.params.has(name)) throw new Error(`duplicate parameter name ${name}`);
     const n = shape.reduce((a, b) => a * b, 1);
-    const v = tf.variable(tf.tensor(sample(init, n, this.initRng), shape, 'float32'), true, `${name}#${nextId()}`);
+    const t = tf.tensor(sample(init, n, this.initRng), shape, 'float32');
+    const v = tf.variable(t, true, `${name}#${nextId()}`);
+    t.dispose();
     this.params.set(name, v);
     this.paramInfo.push({ name, shape: [...shape], role });
     return name;
@@ -77,7 +79,9 @@ export abstract class BaseModel implements Model {
   protected buffer(name: string, shape: number[], init: Init): string {
     if (this.buffers.has(name)) throw new Error(`duplicate buffer name ${name}`);
     const n = shape.reduce((a, b) => a * b, 1);
-    this.buffers.set(name, tf.variable(tf.tensor(sample(init, n, this.initRng), shape, 'float32'), false, `${name}#${nextId()}`));
+    const t = tf.tensor(sample(init, n, this.initRng), shape, 'float32');
+    this.buffers.set(name, tf.variable(t, false, `${name}#${nextId()}`));
+    t.dispose();
     return name;
   }
 

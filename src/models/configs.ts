@@ -200,7 +200,7 @@ const BY_NAME = new Map(PRESETS.map((p) => [p.preset, p]));
 
 /** Every preset name, paper settings first, then CPU-sized, then tests. */
 export function listPresets(opts: { includeTests?: boolean } = {}): string[] {
-  return PRESETS.filter((p) => opts.includeTests !== false || !p.preset.endsWith('-test')).map((p) => p.preset);
+  return PRESETS.filter((p) => opts.includeTests === true || !p.preset.endsWith('-test')).map((p) => p.preset);
 }
 
 /** A copy of a preset's configuration (numClasses 100 unless given). */
