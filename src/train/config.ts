@@ -144,11 +144,13 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   return c;
 }
 
-/** Option values (kebab-case, as the CLI resolves them) → a validated TrainConfig. */
+const CONFIG_KEYS = new Set([...TRAIN_OPTIONS.map((o) => o.name), 'data', 'run', 'results', 'seed', 'backend']);
+
+/** Option values (kebab-case, as the CLI resolves them) → a validated TrainConfig; options that are not training fields are ignored. */
 export function trainConfigFromOptions(opts: OptionValues): TrainConfig {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(opts)) {
-    if (v === undefined || k === 'config' || k === 'help') continue;
+    if (v === undefined || !CONFIG_KEYS.has(k)) continue;
     out[camelCase(k)] = v;
   }
   out.milestones = ((out.milestones as string[] | undefined) ?? []).map((s) => {

@@ -1,11 +1,5 @@
-// Test helpers: a tiny learnable image set and, until the models package provides checkpoints, a stand-in
-// checkpoint writer (JSON on disk) with the same contract.
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { tf } from '../../src/backend/tf.ts';
+// Test helpers: a tiny learnable image set.
 import type { CifarData, ImageSet } from '../../src/data/types.ts';
-import { createModel } from '../../src/models/create.ts';
-import type { CheckpointIO } from '../../src/train/checkpoint.ts';
 import { Rng } from '../../src/util/random.ts';
 
 /** `count` 8x8 RGB images of `classes` classes: class c is a bright square in one of 4 quadrants plus a colour. */
@@ -38,33 +32,3 @@ export function tinyData(train = 64, test = 32, classes = 4): Pick<CifarData, 't
     coarseLabelNames: Array.from({ length: classes }, (_, i) => `c${i}`),
   };
 }
-
-async function dump(m: ReadonlyMap<string, tf.Tensor>): Promise<Record<string, { shape: number[]; data: number[] }>> {
-  const out: Record<string, { shape: number[]; data: number[] }> = {};
-  for (const [k, t] of m) out[k] = { shape: t.shape, data: Array.from(await t.data()) };
-  return out;
-}
-
-/** A stand-in CheckpointIO for tests (exact: float32 values round-trip through JSON numbers). */
-export const jsonCheckpointIO: CheckpointIO = {
-  async save(dir, c) {
-    await fs.mkdir(dir, { recursive: true });
-    const body = {
-      config: c.model.config,
-      params: await dump(c.model.params),
-      buffers: await dump(c.model.buffers),
-      optimizer: c.optimizer ? { name: c.optimizer.name, step: c.optimizer.step, slots: await dump(c.optimizer.slots) } : undefined,
-      state: c.state,
-    };
-    await fs.writeFile(path.join(dir, 'ckpt.json'), JSON.stringify(body));
-  },
-  async load(dir) {
-    const body = JSON.parse(await fs.readFile(path.join(dir, 'ckpt.json'), 'utf8'));
-    const model = createModel(body.config);
-    for (const [k, v] of Object.entries(body.params) as [string, { shape: number[]; data: number[] }][]) model.params.get(k)!.assign(tf.tensor(v.data, v.shape, 'float32'));
-    for (const [k, v] of Object.entries(body.buffers) as [string, { shape: number[]; data: number[] }][]) model.buffers.get(k)!.assign(tf.tensor(v.data, v.shape, 'float32'));
-    const slots = new Map<string, tf.Tensor>();
-    if (body.optimizer) for (const [k, v] of Object.entries(body.optimizer.slots) as [string, { shape: number[]; data: number[] }][]) slots.set(k, tf.tensor(v.data, v.shape, 'float32'));
-    return { model, optimizer: body.optimizer ? { name: body.optimizer.name, step: body.optimizer.step, slots } : undefined, state: body.state };
-  },
-};

@@ -10,12 +10,13 @@ import { train, TrainingDivergedError, type TrainHooks } from '../../src/train/t
 import type { TrainConfig } from '../../src/train/config.ts';
 import { METRIC_COLUMNS, readMetrics } from '../../src/train/metrics-log.ts';
 import { readLatest } from '../../src/train/checkpoint.ts';
-import { jsonCheckpointIO, tinyData } from './helpers.ts';
+import { loadCheckpoint } from '../../src/models/index.ts';
+import { tinyData } from './helpers.ts';
 
 await initBackend({ backend: 'cpu', quiet: true });
 const root = mkdtempSync(path.join(tmpdir(), 'vitscope-train-'));
 const data = tinyData(64, 32, 4);
-const quiet: TrainHooks = { data, checkpointIO: jsonCheckpointIO, log: () => {} };
+const quiet: TrainHooks = { data, log: () => {} };
 
 function snapshot(model: Model): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
@@ -126,7 +127,7 @@ test('a NaN/infinite loss stops the run naming the step and keeps the last good 
   assert.equal((await readLatest(path.join(root, run)))?.tag, 'epoch-1');
   assert.ok(!existsSync(path.join(root, run, 'checkpoints', 'final')));
   assert.ok(!existsSync(path.join(root, run, 'checkpoints', 'interrupted')));
-  const loaded = await jsonCheckpointIO.load(err.lastCheckpoint!);
+  const loaded = await loadCheckpoint(err.lastCheckpoint!);
   for (const v of loaded.model.params.values()) assert.ok(Array.from(v.dataSync()).every(Number.isFinite));
   loaded.model.dispose();
   assert.equal(tf.memory().numTensors < 10000, true);
