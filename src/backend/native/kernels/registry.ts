@@ -7,6 +7,7 @@ import { addNConfig } from './AddN.ts';
 import { argMaxConfig } from './ArgMax.ts';
 import { argMinConfig } from './ArgMin.ts';
 import { batchMatMulConfig } from './BatchMatMul.ts';
+import { castConfig } from './Cast.ts';
 import { ceilConfig } from './Ceil.ts';
 import { clipByValueConfig } from './ClipByValue.ts';
 import { concatConfig } from './Concat.ts';
@@ -80,6 +81,7 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   argMaxConfig,
   argMinConfig,
   batchMatMulConfig,
+  castConfig,
   ceilConfig,
   clipByValueConfig,
   concatConfig,

@@ -5,13 +5,20 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 export type Backend = MathBackendCPU;
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-/** The stored values of a tensor (no copy). */
+/**
+ * The stored values of a tensor as the typed array its dtype implies. No copy, except where the cpu backend's Cast
+ * shares storage across dtypes (bool or int32 data behind a float32 tensor): then a converted copy.
+ */
 export function vals<T = Float32Array>(backend: Backend, t: tf.TensorInfo): T {
-  return backend.data.get(t.dataId).values as unknown as T;
+  const v = backend.data.get(t.dataId).values;
+  if (t.dtype === 'float32' && !(v instanceof Float32Array)) return Float32Array.from(v as ArrayLike<number>) as unknown as T;
+  if (t.dtype === 'int32' && !(v instanceof Int32Array)) return Int32Array.from(v as ArrayLike<number>) as unknown as T;
+  if (t.dtype === 'bool' && !(v instanceof Uint8Array)) return Uint8Array.from(v as ArrayLike<number>, (x) => (x ? 1 : 0)) as unknown as T;
+  return v as unknown as T;
 }
 
 export function f32(backend: Backend, t: tf.TensorInfo): Float32Array {
-  return backend.data.get(t.dataId).values as Float32Array;
+  return vals<Float32Array>(backend, t);
 }
 
 export function sizeOf(shape: number[]): number {

@@ -1,0 +1,84 @@
+// The fused layerNorm / GELU kernels against their composite definitions (src/backend/fused-ops.ts) on the cpu and
+// native backends: outputs, first-order gradients (fused backward kernels) and second-order gradients
+// (differentiable fallback). Tolerance 2e-5 of the reference's scale (float32, different summation order).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../src/backend/tf.ts';
+import { initBackend } from '../../src/backend/select.ts';
+import { gelu, geluComposite, layerNorm, layerNormComposite } from '../../src/backend/fused-ops.ts';
+import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
+import { GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
+import { Rng } from '../../src/util/random.ts';
+
+const TOL = 2e-5;
+const rng = new Rng(7);
+const randn = (shape: number[], scale = 1, shift = 0) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Array.from({ length: n }, () => shift + scale * rng.normal()), shape);
+};
+
+function close(a: tf.Tensor, b: tf.Tensor, what: string): void {
+  assert.deepEqual(a.shape, b.shape, `${what}: shape`);
+  const x = a.dataSync(), y = b.dataSync();
+  let scale = 1, maxDiff = 0;
+  for (let i = 0; i < y.length; ++i) {
+    scale = Math.max(scale, Math.abs(y[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
+    assert.ok(Number.isFinite(x[i]), `${what}[${i}] = ${x[i]}`);
+  }
+  assert.ok(maxDiff <= TOL * scale, `${what}: max |fused - composite| = ${maxDiff}, allowed ${TOL * scale}`);
+}
+
+/** Counts kernel invocations by name while f runs. */
+async function kernelsRun(f: () => void): Promise<string[]> {
+  return (await tf.profile(() => { f(); })).kernelNames;
+}
+
+const native = tryRegisterNativeBackend();
+const backends = ['cpu', ...(native.registered ? ['native'] : [])];
+
+for (const backend of backends) {
+  test(`fused layerNorm matches the composite on ${backend} (values, grad, grad of grad)`, async () => {
+    await initBackend({ backend: backend as 'cpu' | 'native', quiet: true });
+    for (const shape of [[6, 7], [2, 65, 192], [3, 1, 5]]) {
+      const C = shape[shape.length - 1];
+      const x = randn(shape, 2, 0.5), g = randn([C], 0.5, 1), b = randn([C], 0.3);
+      const names = await kernelsRun(() => layerNorm(x, g, b).dispose());
+      assert.ok(names.includes(LAYER_NORM), `${backend}: layerNorm ran ${names.join(',')}`);
+      close(layerNorm(x, g, b), layerNormComposite(x, g, b), `${backend} ${shape} value`);
+      const w = randn(shape);
+      const loss = (ln: typeof layerNorm) => (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(ln(xx, gg, bb), w));
+      const gf = tf.grads(loss(layerNorm))([x, g, b]);
+      const gc = tf.grads(loss(layerNormComposite))([x, g, b]);
+      ['x', 'gamma', 'beta'].forEach((n, i) => close(gf[i], gc[i], `${backend} ${shape} d/d${n}`));
+      // second order: d/dx of sum(dL/dx * v) (a Hessian-vector product), through both gamma and x
+      const v = randn(shape);
+      const hvp = (ln: typeof layerNorm) => tf.grads((xx: tf.Tensor, gg: tf.Tensor) => tf.sum(tf.mul(tf.grad((x2: tf.Tensor) => loss(ln)(x2, gg, b))(xx), v)))([x, g]);
+      const hf = hvp(layerNorm), hc = hvp(layerNormComposite);
+      close(hf[0], hc[0], `${backend} ${shape} Hv wrt x`);
+      close(hf[1], hc[1], `${backend} ${shape} Hv wrt gamma`);
+    }
+  });
+
+  test(`fused gelu matches the composite on ${backend} (values, grad, grad of grad)`, async () => {
+    await initBackend({ backend: backend as 'cpu' | 'native', quiet: true });
+    for (const shape of [[5], [64, 300], [0, 3]]) {
+      const x = randn(shape, 3);
+      const names = await kernelsRun(() => gelu(x).dispose());
+      assert.ok(names.includes(GELU), `${backend}: gelu ran ${names.join(',')}`);
+      close(gelu(x), geluComposite(x), `${backend} ${shape} value`);
+      const w = randn(shape);
+      close(tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(gelu(xx), w)))(x), tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(geluComposite(xx), w)))(x), `${backend} ${shape} grad`);
+      const h = (fn: typeof gelu) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.grad((x2: tf.Tensor) => tf.sum(tf.mul(fn(x2), w)))(xx), w)))(x);
+      close(h(gelu), h(geluComposite), `${backend} ${shape} second derivative`);
+    }
+  });
+}
+
+test('layerNorm falls back to the composite for parameters it cannot fuse', async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  const x = randn([4, 6]), g = randn([4, 6]), b = randn([6]);
+  const names = await kernelsRun(() => layerNorm(x, g, b).dispose());
+  assert.ok(!names.includes(LAYER_NORM));
+  close(layerNorm(x, g, b), layerNormComposite(x, g, b), 'full-shape gamma');
+});
