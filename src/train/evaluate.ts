@@ -13,13 +13,14 @@ export interface EvaluateOptions {
   onBatch?(done: number, total: number): void;
 }
 
-export function evaluate(model: Model, set: ImageSet, opts: EvaluateOptions = {}): SplitMetrics & { aborted: boolean; seconds: number } {
+export async function evaluate(model: Model, set: ImageSet, opts: EvaluateOptions = {}): Promise<SplitMetrics & { aborted: boolean; seconds: number }> {
   const batchSize = opts.batchSize ?? 250;
   const k = model.config.numClasses;
   const acc = new MetricAccumulator();
   const t0 = performance.now();
   let aborted = false;
   for (const batch of iterateBatches(set, { batchSize, shuffle: false, seed: 0, epoch: 0, augment: false, labels: opts.labels ?? 'fine' })) {
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let Ctrl-C / SIGTERM handlers run
     if (opts.signal?.aborted) {
       tf.dispose([batch.x, batch.y]);
       aborted = true;

@@ -323,6 +323,8 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
       });
       let b = first;
       for (const batch of batches) {
+        // Let signal handlers (Ctrl-C, SIGTERM) and timers run between steps.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (signal?.aborted) {
           tf.dispose([batch.x, batch.y]);
           bar?.finish();
@@ -391,7 +393,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         return { status: 'interrupted', runDir, config, metrics, step, checkpoint: lastCheckpoint, model };
       }
       const evalBar = hooks.progress?.({ label: `eval ${epoch + 1}/${config.epochs}`, total: plan.testSet.count, unit: 'img/s' });
-      const test = evaluate(model, plan.testSet, {
+      const test = await evaluate(model, plan.testSet, {
         batchSize: config.evalBatchSize, labels: config.labels, signal,
         onBatch: (done) => evalBar?.update(done),
       });
