@@ -6,43 +6,14 @@
 // - relative-position-bias lookups are matMuls with a constant one-hot matrix (the gradient of
 //   Gather is UnsortedSegmentSum, whose own gradient would be needed a second time);
 // - cyclic shifts (Swin) are slice + concat;
-// - 3x3 convolutions use tf.conv2d; tfjs registers no gradient for Conv2DBackpropFilter (the
-//   filter gradient of Conv2D), so it is registered here (see registerSecondOrderConvGradient).
+// - 3x3 convolutions use tf.conv2d; the gradient of Conv2DBackpropFilter that a second
+//   differentiation needs is registered by src/backend/gradients (imported by src/backend/tf.ts).
 import { tf } from '../backend/tf.ts';
 import { gelu, layerNorm } from '../backend/fused-ops.ts';
 import { Rng } from '../util/random.ts';
 
 export { gelu, layerNorm };
 
-/**
- * The gradient of Conv2DBackpropFilter. dW = backpropFilter(x, dy) is bilinear in (x, dy) with
- * <dW, ddW> = <dy, conv2d(x, ddW)> = <x, backpropInput(dy, ddW)>, so
- *   d/d dy = conv2d(x, ddW)            d/d x = conv2DBackpropInput(x.shape, dy, ddW)
- * both of which have registered gradients (the first one through this very registration).
- * Registered once per process; a backend module may register an equivalent one first.
- */
-export function registerSecondOrderConvGradient(): void {
-  if (tf.getGradient('Conv2DBackpropFilter') !== undefined) return;
-  tf.registerGradient({
-    kernelName: 'Conv2DBackpropFilter',
-    inputsToSave: ['x', 'dy'],
-    gradFunc: (ddw: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-      const [x, dy] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as {
-        strides: [number, number] | number;
-        pad: 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
-        dataFormat: 'NHWC' | 'NCHW';
-        dimRoundingMode?: 'floor' | 'round' | 'ceil';
-      };
-      const w = ddw as tf.Tensor4D;
-      return {
-        x: () => tf.conv2dTranspose(dy, w, x.shape, strides, pad, dimRoundingMode) as tf.Tensor,
-        dy: () => tf.conv2d(x, w, strides, pad as 'valid' | 'same' | number, dataFormat === 'NCHW' ? 'NCHW' : 'NHWC', 1, dimRoundingMode),
-      };
-    },
-  });
-}
-registerSecondOrderConvGradient();
 
 /** Resolves parameter tensors (overrides first) and carries the mode of one forward pass. */
 export interface Ctx {
