@@ -24,35 +24,53 @@ struct Pool {
   std::vector<std::thread> workers;
   std::mutex m;
   std::condition_variable cv;
-  std::atomic<uint64_t> generation{0};
+  // high 32 bits: job generation; low 32 bits: next unclaimed chunk. Claiming is a CAS on the pair, so a worker
+  // that wakes late can never claim a chunk of a later job with a stale view of the job.
+  std::atomic<uint64_t> state{0};
+  std::atomic<int> done{0};
   std::atomic<int> sleepers{0};
-  std::atomic<int> remaining{0};
   std::atomic<bool> stop{false};
   const std::function<void(int)>* job = nullptr;
   int chunks = 0;
   int threads = 1;
 
-  void workerLoop(int idx) {
-    uint64_t seen = generation.load();
+  /** Claims and runs chunks of generation `gen` until none is left. */
+  void drain(uint32_t gen) {
+    uint64_t s = state.load(std::memory_order_acquire);
+    for (;;) {
+      if (static_cast<uint32_t>(s >> 32) != gen) return;
+      const uint32_t next = static_cast<uint32_t>(s);
+      if (next >= static_cast<uint32_t>(chunks)) return;
+      if (state.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
+        (*job)(static_cast<int>(next));
+        done.fetch_add(1, std::memory_order_acq_rel);
+        s = state.load(std::memory_order_acquire);
+      }
+    }
+  }
+
+  void workerLoop() {
+    uint32_t seen = static_cast<uint32_t>(state.load() >> 32);
     for (;;) {
       int spins = 0;
-      uint64_t g;
-      while ((g = generation.load()) == seen) {
+      uint32_t g;
+      while ((g = static_cast<uint32_t>(state.load(std::memory_order_acquire) >> 32)) == seen) {
         if (stop.load()) return;
-        if (++spins < 40000) {
+        if (++spins < 4000) {
           VS_PAUSE();
+        } else if (spins < 4200) {
+          std::this_thread::yield();
         } else {
           std::unique_lock<std::mutex> lk(m);
           sleepers.fetch_add(1);
-          cv.wait(lk, [&] { return generation.load() != seen || stop.load(); });
+          cv.wait(lk, [&] { return static_cast<uint32_t>(state.load() >> 32) != seen || stop.load(); });
           sleepers.fetch_sub(1);
           spins = 0;
         }
       }
       if (stop.load()) return;
       seen = g;
-      if (idx < chunks) (*job)(idx);
-      remaining.fetch_sub(1);
+      drain(g);
     }
   }
 
@@ -60,7 +78,7 @@ struct Pool {
     shutdown();
     threads = std::max(1, n);
     stop.store(false);
-    for (int i = 1; i < threads; ++i) workers.emplace_back([this, i] { workerLoop(i); });
+    for (int i = 1; i < threads; ++i) workers.emplace_back([this] { workerLoop(); });
   }
 
   void shutdown() {
@@ -76,14 +94,19 @@ struct Pool {
   void run(int nChunks, const std::function<void(int)>& fn) {
     job = &fn;
     chunks = nChunks;
-    remaining.store(threads - 1);
-    generation.fetch_add(1);
+    done.store(0);
+    const uint32_t gen = static_cast<uint32_t>(state.load() >> 32) + 1;
+    state.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
     if (sleepers.load() > 0) {
       std::lock_guard<std::mutex> lk(m);
       cv.notify_all();
     }
-    fn(0);
-    while (remaining.load() != 0) VS_PAUSE();
+    drain(gen);  // the caller takes chunks too: a descheduled worker never holds the job up
+    int spins = 0;
+    while (done.load(std::memory_order_acquire) != nChunks) {
+      if (++spins < 2000) VS_PAUSE();
+      else std::this_thread::yield();
+    }
     job = nullptr;
   }
 

@@ -1,0 +1,171 @@
+// Training-step throughput and per-kernel time profile on a tfjs backend (default: native), with an optional
+// PyTorch CPU reference of the same architectures (scripts/profile-train-step-torch.py).
+//
+//   node --import tsx scripts/profile-train-step.ts [--models vit-cpu,resnet-20] [--batches 32,128]
+//        [--steps 5] [--warmup 2] [--backend native] [--torch] [--kernels] [--top 25] [--threads 2] [--json FILE]
+//
+// One step = forward (training mode) + cross-entropy + backward + Adam update (tf.train.adam over the model's
+// parameters). --kernels wraps every kernel of the backend with a timer and prints where the time goes; the
+// rest of the step ("outside kernels") is the tfjs engine, tape and JavaScript glue.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tf } from '../src/backend/tf.ts';
+import { initBackend, parseBackendName } from '../src/backend/select.ts';
+import { createModel } from '../src/models/index.ts';
+import { crossEntropy } from '../src/train/losses.ts';
+import { Rng } from '../src/util/random.ts';
+
+interface Args {
+  models: string[];
+  batches: number[];
+  steps: number;
+  warmup: number;
+  backend: string;
+  torch: boolean;
+  kernels: boolean;
+  top: number;
+  threads: number;
+  json?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { models: ['vit-cpu', 'resnet-20'], batches: [32, 128], steps: 5, warmup: 2, backend: 'native', torch: false, kernels: false, top: 25, threads: 2 };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => {
+      const val = argv[++i];
+      if (val === undefined) throw new Error(`profile-train-step: ${k} needs a value`);
+      return val;
+    };
+    if (k === '--models') a.models = v().split(',');
+    else if (k === '--batches') a.batches = v().split(',').map(Number);
+    else if (k === '--steps') a.steps = Number(v());
+    else if (k === '--warmup') a.warmup = Number(v());
+    else if (k === '--backend') a.backend = v();
+    else if (k === '--torch') a.torch = true;
+    else if (k === '--kernels') a.kernels = true;
+    else if (k === '--top') a.top = Number(v());
+    else if (k === '--threads') a.threads = Number(v());
+    else if (k === '--json') a.json = v();
+    else throw new Error(`profile-train-step: unknown argument '${k}', expected --models, --batches, --steps, --warmup, --backend, --torch, --kernels, --top, --threads, --json`);
+  }
+  if (a.batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`profile-train-step: --batches: expected positive integers, got ${a.batches}`);
+  return a;
+}
+
+/** Wraps every kernel of `backend` with a wall-clock timer; returns the accumulator and an off switch. */
+function instrumentKernels(backend: string): { stats: Map<string, { ms: number; calls: number }>; enabled: { on: boolean } } {
+  const stats = new Map<string, { ms: number; calls: number }>();
+  const enabled = { on: false };
+  for (const k of tf.getKernelsForBackend(backend)) {
+    const cfg = tf.getKernel(k.kernelName, backend) as tf.KernelConfig & { __timed?: boolean };
+    if (cfg.__timed) continue;
+    const orig = cfg.kernelFunc;
+    cfg.kernelFunc = (args) => {
+      if (!enabled.on) return orig(args);
+      const t0 = performance.now();
+      const r = orig(args);
+      const s = stats.get(k.kernelName) ?? { ms: 0, calls: 0 };
+      s.ms += performance.now() - t0;
+      s.calls++;
+      stats.set(k.kernelName, s);
+      return r;
+    };
+    cfg.__timed = true;
+  }
+  return { stats, enabled };
+}
+
+interface Result {
+  model: string;
+  batch: number;
+  backend: string;
+  stepMs: number;
+  imgPerSec: number;
+  kernelMs?: number;
+  topKernels?: { kernel: string; ms: number; calls: number }[];
+  torchImgPerSec?: number;
+  ratio?: number;
+}
+
+function torchReference(model: string, batch: number, a: Args): number | undefined {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profile-train-step-torch.py');
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, [script, model, String(batch), String(a.steps), String(a.warmup), String(a.threads)], { encoding: 'utf8' });
+    if (r.status === 0) {
+      const line = r.stdout.trim().split('\n').pop()!;
+      return (JSON.parse(line) as { imgPerSec: number }).imgPerSec;
+    }
+    if (r.error === undefined && !/No module named 'torch'/.test(r.stderr)) {
+      console.error(`[profile] PyTorch reference failed (${py}): ${r.stderr.trim().split('\n').pop()}`);
+      return undefined;
+    }
+  }
+  console.error('[profile] no python3 with torch found (Debian: apt install python3-torch)');
+  return undefined;
+}
+
+async function profileOne(model: string, batch: number, a: Args, timer: ReturnType<typeof instrumentKernels> | null): Promise<Result> {
+  const m = createModel(model, { seed: 0 });
+  const rng = new Rng(1);
+  const size = m.config.imageSize;
+  const x = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()), [batch, size, size, 3]);
+  const labels = tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(m.config.numClasses)), 'int32');
+  const opt = tf.train.adam(1e-3);
+  const vars = [...m.params.values()];
+  let seed = 0;
+  const step = () => {
+    const cost = opt.minimize(() => crossEntropy(m.forward(x, { training: true, seed: seed++ }), labels), true, vars);
+    cost?.dataSync();
+    cost?.dispose();
+  };
+  for (let i = 0; i < a.warmup; i++) step();
+  if (timer) {
+    timer.stats.clear();
+    timer.enabled.on = true;
+  }
+  const t0 = performance.now();
+  for (let i = 0; i < a.steps; i++) step();
+  const stepMs = (performance.now() - t0) / a.steps;
+  if (timer) timer.enabled.on = false;
+  const r: Result = { model, batch, backend: tf.getBackend(), stepMs, imgPerSec: (batch * 1000) / stepMs };
+  if (timer) {
+    const all = [...timer.stats.entries()].map(([kernel, s]) => ({ kernel, ms: s.ms / a.steps, calls: s.calls / a.steps }));
+    all.sort((p, q) => q.ms - p.ms);
+    r.kernelMs = all.reduce((s, k) => s + k.ms, 0);
+    r.topKernels = all.slice(0, a.top);
+  }
+  opt.dispose();
+  m.dispose();
+  x.dispose();
+  labels.dispose();
+  return r;
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const info = await initBackend({ backend: parseBackendName(a.backend, '--backend') });
+  const timer = a.kernels ? instrumentKernels(info.name) : null;
+  const results: Result[] = [];
+  for (const model of a.models) {
+    for (const batch of a.batches) {
+      const r = await profileOne(model, batch, a, timer);
+      if (a.torch) {
+        r.torchImgPerSec = torchReference(model, batch, a);
+        if (r.torchImgPerSec) r.ratio = r.imgPerSec / r.torchImgPerSec;
+      }
+      results.push(r);
+      const torch = r.torchImgPerSec ? `   PyTorch ${r.torchImgPerSec.toFixed(1)} img/s   ratio ${r.ratio!.toFixed(2)}x` : '';
+      console.log(`${model.padEnd(10)} batch ${String(batch).padStart(4)}   ${info.name} ${r.imgPerSec.toFixed(1)} img/s (${r.stepMs.toFixed(0)} ms/step)${torch}`);
+      if (r.topKernels) {
+        console.log(`  kernels ${r.kernelMs!.toFixed(1)} ms/step, outside kernels ${(r.stepMs - r.kernelMs!).toFixed(1)} ms/step`);
+        for (const k of r.topKernels) console.log(`    ${k.kernel.padEnd(24)} ${k.ms.toFixed(2).padStart(9)} ms ${(100 * k.ms / r.stepMs).toFixed(1).padStart(5)}%  ${k.calls.toFixed(0).padStart(5)} calls`);
+      }
+    }
+  }
+  if (a.json) fs.writeFileSync(a.json, JSON.stringify({ backend: info, results }, null, 2) + '\n');
+}
+
+await main();
