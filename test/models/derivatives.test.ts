@@ -14,8 +14,8 @@ const FAMILIES = ['vit-tiny-test', 'vit-gap-tiny-test', 'swin-tiny-test', 'resne
 function flatLoss(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, l2: number) {
   const names = selectParams(model);
   const f = lossOfParams(model, x, y, { names, l2, labelSmoothing: 0.1 });
-  return (theta: tf.Tensor1D) => {
-    const m = unflatten(model, theta, names);
+  return (theta: tf.Tensor): tf.Scalar => {
+    const m = unflatten(model, theta as tf.Tensor1D, names);
     return f(names.map((n) => m.get(n)!));
   };
 }
@@ -59,7 +59,7 @@ async function checkModel(name: string): Promise<void> {
     assert.ok(err1 <= 0.02 * Math.abs(gv) + 1e-4, `${name}: g.v ${gv} vs finite differences, error ${err1}`);
 
     // second order: Hv by nested tf.grads vs differences of the gradient
-    const hvp = tf.grad((t: tf.Tensor1D) => tf.sum(tf.mul(grad(t), vt)) as tf.Scalar);
+    const hvp = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(grad(t), vt)) as tf.Scalar);
     const hv = hvp(theta).dataSync();
     const g0 = g.dataSync();
     let err = Infinity;
