@@ -132,3 +132,15 @@ test('a NaN/infinite loss stops the run naming the step and keeps the last good 
   loaded.model.dispose();
   assert.equal(tf.memory().numTensors < 10000, true);
 });
+
+test('an abort from outside the loop (a timer, as a signal handler) is seen between steps, not only at epoch end', async () => {
+  const controller = new AbortController();
+  const r = await train(
+    { model: 'vit-tiny-test', epochs: 1, batchSize: 8, lr: 1e-3, warmupEpochs: 0, mixup: 0, cutmix: 0, seed: 3, results: root, run: 'async-abort', checkpointAt: [] },
+    { ...quiet, signal: controller.signal, onStep: (s) => (s.step === 1 ? setImmediate(() => controller.abort()) : undefined) },
+  );
+  r.model.dispose();
+  assert.equal(r.status, 'interrupted');
+  assert.ok(r.step >= 1 && r.step < 8, `stopped at step ${r.step} of 8`);
+  assert.equal((await readLatest(path.join(root, 'async-abort')))?.tag, 'interrupted');
+});
