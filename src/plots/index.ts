@@ -12,5 +12,5 @@ export { colorFor, colorsFor, familyOf, FAMILY_COLORS } from './style.ts';
 export { exportFigures, figuresDir, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export.ts';
 export { ChromiumRenderer, chromiumPath } from './chromium.ts';
 export { figurePage, figureDiv } from './html.ts';
-export { writeReport, readRunFigures, findRunDirs, parseCsv, keyNumbers } from './report.ts';
-export { show, showHtml } from './notebook.ts';
+export { writeReport, readRunFigures, readAllFigures, findRunDirs, parseCsv, keyNumbers } from './report.ts';
+export { show, showHtml, resetShow, runAndShow, notebookContext, type HtmlDisplay } from './notebook.ts';

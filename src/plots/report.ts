@@ -173,6 +173,7 @@ nav ul{columns:2;font-size:14px}.meta{color:#666;font-size:14px}`;
 export async function writeReport(runDir: string, opts: { title?: string } = {}): Promise<string> {
   const root = path.resolve(runDir);
   try {
+    await fs.mkdir(root, { recursive: true });
     if (!(await fs.stat(root)).isDirectory()) throw new Error('not a directory');
   } catch (err) {
     throw new Error(`writeReport: run directory '${runDir}' is not readable (${(err as Error).message}); expected results/<run>/`);
@@ -205,4 +206,11 @@ ${body}
   const target = path.join(root, 'report.html');
   await writeFileAtomic(target, page);
   return target;
+}
+
+/** Every figure saved under `dir`: its figures/*.json and those of nested runs. Empty when `dir` does not exist. */
+export async function readAllFigures(dir: string): Promise<Figure[]> {
+  const out: Figure[] = [];
+  for (const d of await findRunDirs(path.resolve(dir))) out.push(...(await readRunFigures(d)));
+  return out;
 }
