@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { command, formatTable, presetTable } from '../../src/cli/commands/models.ts';
+import { countParams, flopsPerImage, listPresets } from '../../src/models/index.ts';
+
+test('the models command lists every preset with its parameter count and FLOPs', async () => {
+  assert.equal(command.name, 'models');
+  const rows = presetTable(100, false);
+  assert.deepEqual(rows.map((r) => r.preset), listPresets());
+  for (const r of rows) {
+    assert.equal(r.params, countParams(r.preset));
+    assert.ok(Math.abs(r.gflops - flopsPerImage(r.preset) / 1e9) < 1e-12);
+  }
+  const text = formatTable(rows);
+  for (const r of rows) assert.match(text, new RegExp(`^${r.preset} .* ${r.params} `, 'm'));
+  assert.equal(presetTable(10, true).length, listPresets({ includeTests: true }).length);
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => {
+    out += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await command.run({ 'num-classes': 10, tests: false, json: true }, { log: () => undefined, signal: new AbortController().signal });
+  } finally {
+    process.stdout.write = write;
+  }
+  const json = JSON.parse(out) as { preset: string; params: number }[];
+  assert.equal(json.find((r) => r.preset === 'resnet-20')!.params, countParams('resnet-20', { numClasses: 10 }));
+});
+
+test('FLOPs follow the architecture: ViT attention grows with the square of the token count', () => {
+  const base = { family: 'vit', preset: 'x', numClasses: 10, imageSize: 32, patchSize: 4, dim: 64, depth: 1, heads: 2, mlpRatio: 4, qkvBias: false, pool: 'gap', dropPathRate: 0, dropRate: 0 } as const;
+  const f4 = flopsPerImage(base);
+  const n4 = 64;
+  // by hand: embedding + block (12 d^2 per token + 2 N^2 d) + head, times 2
+  const expected = 2 * (n4 * 48 * 64 + n4 * 12 * 64 * 64 + 2 * n4 * n4 * 64 + 64 * 10);
+  assert.equal(f4, expected);
+  // ResNet-20 on CIFAR: about 41 M multiply-accumulates (He et al. 2016)
+  assert.ok(Math.abs(flopsPerImage('resnet-20', { numClasses: 10 }) / 2 - 41e6) < 1.5e6);
+});
