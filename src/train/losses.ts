@@ -1,11 +1,14 @@
 // Losses shared by training, the Hessian and the loss landscape. All are composed of tfjs ops with
 // registered gradients, so they are twice differentiable.
 import { tf } from '../backend/tf.ts';
+import { twiceDifferentiableLogSoftmax } from '../backend/gradients/index.ts';
 
 /** Mean cross-entropy against dense target distributions [B, K] (one-hot, smoothed, mixup/CutMix). */
 export function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
-    const logProbs = tf.logSoftmax(logits);
+    // Not tf.logSoftmax: its gradient is not differentiable again, which would drop the softmax
+    // curvature diag(p) - pp^T from every Hessian-vector product.
+    const logProbs = twiceDifferentiableLogSoftmax(logits, -1);
     return tf.neg(tf.mean(tf.sum(tf.mul(targets, logProbs), -1))) as tf.Scalar;
   });
 }

@@ -356,7 +356,6 @@ for (const backend of backends) {
 
   test(
     `[${backend}] crossEntropy from src/train/losses.ts has the right Hessian`,
-    { todo: 'tf.logSoftmax (customGrad) loses its second derivative; losses.ts should use twiceDifferentiableLogSoftmax' },
     async () => {
       await tf.setBackend(backend);
       const rng = new Rng(19);
