@@ -10,6 +10,10 @@ import { exportFigures, writeReport, colorFor, type Figure } from '../../src/plo
 import { sampleFigures } from './fixtures.ts';
 import { decodePng, pngInfo } from './png.ts';
 
+// Browser globals used inside page.evaluate callbacks (they run in Chromium, not in node).
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const DOMParser: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 const chromium = chromiumPath();
 const skip = chromium ? false : 'Chromium not installed (apt-get install chromium, or set VITSCOPE_CHROMIUM)';
 let dir = '';
