@@ -1,0 +1,249 @@
+// npm run experiment hessian -- --checkpoint <dir>[,<dir2>] | --model vit-cpu,resnet-20 [--protocol quick|paper]
+// Hessian spectra (Park & Kim 2022, Fig. 1c, 4): the max-eigenvalue spectrum (top-k eigenvalues by magnitude
+// of each of many mini-batches, pooled; NEP and APE) and the spectrum of the Hessian averaged over batches
+// (top/bottom eigenvalues by Lanczos, spectral density by SLQ, trace by Hutchinson), each with its spread
+// over disjoint data subsets. Writes results/<run>/hessian.json and the figures.
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Command, CommandContext, OptionValues } from '../command.ts';
+import { tf } from '../../backend/tf.ts';
+import {
+  MODEL_OPTIONS, disposeModels, exportAnalysisFigures, loadAnalysisModels, numberOpt, secondsSince, writeJsonAtomic,
+  type AnalysedModel,
+} from '../../analysis/run-support.ts';
+import { listCheckpointTags, checkpointDir, runDirFromOptions } from '../run-dir.ts';
+import type { HessianBatch } from '../../hessian/model-operator.ts';
+import { countParams, selectParamNames } from '../../hessian/param-groups.ts';
+import { hessianSpectrum, maxEigenvalueKde, maxEigenvalueSpectrum, splitGroups, type HessianSpectrum, type MaxEigenSpectrum } from '../../hessian/spectrum.ts';
+import { timeHvpVsStep, type StepTiming } from '../../hessian/timing.ts';
+import { studentTQuantile } from '../../hessian/stats.ts';
+import { spectralDensityFigure, maxEigenvalueSpectrumFigure } from '../../plots/index.ts';
+import type { Figure } from '../../plots/figure.ts';
+
+/** Defaults by protocol. 'paper': the paper's max-eigenvalue protocol; 'quick': a few minutes on a CPU. */
+export const PROTOCOLS = {
+  quick: {
+    fraction: 0, batches: 3, batchSize: 16, augment: 'crop-flip', k: 2, tol: 1e-2, maxIter: 8, groups: 3,
+    subsets: 2, subsetBatches: 1, lanczosSteps: 8, slqSteps: 8, slqRuns: 1, traceSamples: 4,
+  },
+  paper: {
+    // batch 16 from 10% of the training data, augmented as in training, top-5 by power iteration (tol 1e-3, 100 iterations).
+    fraction: 0.1, batches: 0, batchSize: 16, augment: 'paper', k: 5, tol: 1e-3, maxIter: 100, groups: 5,
+    subsets: 5, subsetBatches: 4, lanczosSteps: 30, slqSteps: 30, slqRuns: 2, traceSamples: 10,
+  },
+} as const;
+type Protocol = keyof typeof PROTOCOLS;
+
+const opt = (opts: OptionValues, name: string, protocol: Protocol, key: keyof (typeof PROTOCOLS)['quick']): number =>
+  numberOpt(opts, name, PROTOCOLS[protocol][key] as number);
+
+function listOf(opts: OptionValues, name: string): string[] {
+  const v = opts[name];
+  return Array.isArray(v) ? v.filter((s) => s !== '') : [];
+}
+
+/** `--all-checkpoints`: a run directory stands for every checkpoint under it (a series, warm-up end included). */
+async function expandCheckpoints(opts: OptionValues): Promise<void> {
+  if (opts['all-checkpoints'] !== true) return;
+  const out: string[] = [];
+  for (const c of listOf(opts, 'checkpoint')) {
+    const tags = existsSync(path.join(c, 'checkpoints')) ? await listCheckpointTags(c) : [];
+    if (tags.length === 0) out.push(c);
+    else out.push(...tags.map((t) => checkpointDir(c, t)));
+  }
+  opts.checkpoint = out;
+}
+
+interface DataSample {
+  batches: HessianBatch[];
+  source: string;
+  dir: string;
+  poolSize: number;
+}
+
+/** Draws `count` disjoint batches of the training set (from a seeded class-balanced pool), augmented. */
+async function drawBatches(opts: OptionValues, ctx: CommandContext, imageSize: number, batchSize: number, count: number, fraction: number, augment: string, seed: number): Promise<DataSample> {
+  const data = await import('../../data/index.ts');
+  const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, download: false, log: (m: string) => ctx.log(m) });
+  const set = cifar.train;
+  if (set.height !== imageSize) throw new Error(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
+  const poolSize = fraction > 0 ? Math.max(batchSize, Math.round(fraction * set.count)) : Math.min(set.count, count * batchSize);
+  const pool = data.subset(set, { size: poolSize, seed });
+  const total = fraction > 0 && count === 0 ? Math.floor(poolSize / batchSize) : count;
+  const aug = augment === 'none' ? false : augment === 'paper' ? data.PAPER_AUGMENT : true;
+  const batches: HessianBatch[] = [];
+  for (const b of data.iterateBatches(pool, { batchSize, shuffle: true, seed, epoch: 0, augment: aug, dropLast: true, endBatch: total })) {
+    batches.push({ x: b.x, y: b.y, indices: Array.from(b.indices, (i) => pool.indices[i]!) });
+  }
+  if (batches.length < total) throw new Error(`option '--batches': asked for ${total} batches of ${batchSize}, the pool of ${poolSize} images gives ${batches.length}`);
+  return { batches, source: cifar.source, dir: cifar.dir, poolSize };
+}
+
+export const command: Command = {
+  name: 'hessian',
+  summary: 'Hessian spectra: max-eigenvalue spectrum (NEP, APE), top/bottom eigenvalues, SLQ density, trace — with CIs over data subsets',
+  options: [
+    ...MODEL_OPTIONS,
+    { name: 'model', type: 'list', help: 'freshly initialised model presets (same as --preset)' },
+    { name: 'all-checkpoints', type: 'boolean', default: false, help: 'a run directory given to --checkpoint stands for all its checkpoints (a series)' },
+    { name: 'protocol', type: 'string', default: 'quick', choices: ['quick', 'paper'], help: "defaults: 'paper' = batch 16 from 10% of the training data, augmented, top-5 per batch (tol 1e-3, 100 iterations); 'quick' = a few minutes on a CPU" },
+    { name: 'analyses', type: 'list', default: ['maxeig', 'spectrum', 'timing'], choices: ['maxeig', 'spectrum', 'timing'], help: 'what to compute' },
+    { name: 'params', type: 'string', default: 'all', help: "parameter subset: group (all, msa, mlp, conv, norm, head, embedding), block:<i>, or a regex; ',' joins" },
+    { name: 'l2', type: 'number', default: 0.05, help: 'L2 coefficient c of (c/2)||θ||² added to the NLL (the recipe’s weight decay; shifts eigenvalues by +c)' },
+    { name: 'label-smoothing', type: 'number', default: 0, help: 'label smoothing of the NLL (0: plain NLL)' },
+    { name: 'augment', type: 'string', choices: ['none', 'crop-flip', 'paper'], help: 'augmentation of the Hessian data (default by protocol: paper = crop/flip + RandAugment)' },
+    { name: 'fraction', type: 'number', help: 'share of the training set the batches come from (paper: 0.1; 0 = just enough images)' },
+    { name: 'batch-size', type: 'integer', help: 'images per mini-batch (paper: 16)' },
+    { name: 'batches', type: 'integer', help: 'mini-batches for the max-eigenvalue spectrum (0 = all batches of the fraction)' },
+    { name: 'k', type: 'integer', help: 'eigenvalues per mini-batch (power iteration) and at each end (Lanczos)' },
+    { name: 'tol', type: 'number', help: 'power iteration: relative tolerance' },
+    { name: 'max-iter', type: 'integer', help: 'power iteration: maximum products per eigenvalue' },
+    { name: 'groups', type: 'integer', help: 'disjoint groups of batches for the CIs of NEP/APE' },
+    { name: 'subsets', type: 'integer', help: 'disjoint data subsets for the averaged-Hessian spectrum (CIs over them)' },
+    { name: 'subset-batches', type: 'integer', help: 'batches averaged in each subset’s Hessian' },
+    { name: 'lanczos-steps', type: 'integer', help: 'Lanczos steps for top/bottom eigenvalues' },
+    { name: 'slq-steps', type: 'integer', help: 'Lanczos steps per SLQ run' },
+    { name: 'slq-runs', type: 'integer', help: 'SLQ runs per subset' },
+    { name: 'trace-samples', type: 'integer', help: 'Hutchinson probes per subset' },
+  ],
+  async run(opts, ctx) {
+    const start = Date.now();
+    const protocol = (opts.protocol === 'paper' ? 'paper' : 'quick') as Protocol;
+    const P = PROTOCOLS[protocol];
+    opts.preset = [...listOf(opts, 'preset'), ...listOf(opts, 'model')];
+    await expandCheckpoints(opts);
+    const seed = typeof opts.seed === 'number' ? opts.seed : 0;
+    const analyses = new Set(listOf(opts, 'analyses').length ? listOf(opts, 'analyses') : ['maxeig', 'spectrum', 'timing']);
+    const settings = {
+      protocol,
+      params: String(opts.params ?? 'all'),
+      l2: numberOpt(opts, 'l2', 0.05),
+      labelSmoothing: numberOpt(opts, 'label-smoothing', 0),
+      augment: typeof opts.augment === 'string' ? opts.augment : P.augment,
+      fraction: opt(opts, 'fraction', protocol, 'fraction'),
+      batchSize: opt(opts, 'batch-size', protocol, 'batchSize'),
+      batches: opt(opts, 'batches', protocol, 'batches'),
+      k: opt(opts, 'k', protocol, 'k'),
+      tol: opt(opts, 'tol', protocol, 'tol'),
+      maxIter: opt(opts, 'max-iter', protocol, 'maxIter'),
+      groups: opt(opts, 'groups', protocol, 'groups'),
+      subsets: opt(opts, 'subsets', protocol, 'subsets'),
+      subsetBatches: opt(opts, 'subset-batches', protocol, 'subsetBatches'),
+      lanczosSteps: opt(opts, 'lanczos-steps', protocol, 'lanczosSteps'),
+      slqSteps: opt(opts, 'slq-steps', protocol, 'slqSteps'),
+      slqRuns: opt(opts, 'slq-runs', protocol, 'slqRuns'),
+      traceSamples: opt(opts, 'trace-samples', protocol, 'traceSamples'),
+      seed,
+      bnMode: 'eval',
+      loss: 'mean NLL (twice-differentiable log-softmax) + (l2/2)·||θ_selected||²',
+      ci: '95% Student-t interval of the mean over disjoint data subsets (or groups of batches)',
+    };
+    const models: AnalysedModel[] = await loadAnalysisModels(opts, ctx, 100);
+    const runDir = await runDirFromOptions(opts, 'hessian');
+    const results: Record<string, unknown>[] = [];
+    const jsonPath = path.join(runDir, 'hessian.json');
+    const save = async (): Promise<void> =>
+      writeJsonAtomic(jsonPath, { analysis: 'hessian', settings, seconds: secondsSince(start), models: results });
+    try {
+      for (const m of models) {
+        const t0 = Date.now();
+        const names = selectParamNames(m.model.paramInfo, settings.params, "option '--params'");
+        const dim = countParams(m.model.paramInfo, names);
+        ctx.log(`[hessian] ${m.label}: ${dim} parameters selected ('${settings.params}', ${names.length} tensors), protocol ${protocol}`);
+        const entry: Record<string, unknown> = { label: m.label, source: m.source, preset: m.model.config.preset, dim, paramNames: names };
+        results.push(entry);
+        const onProduct = (info: { stage: string; count: number; ms: number }): void =>
+          ctx.log(`[hessian] ${m.label} ${info.stage}: Hessian-vector product ${info.count} (${(info.ms / 1000).toFixed(2)} s)`);
+
+        const maxeigBatches = settings.batches;
+        const spectrumBatches = settings.subsets * settings.subsetBatches;
+        const need = (analyses.has('maxeig') ? maxeigBatches : 0) + (analyses.has('spectrum') ? spectrumBatches : 0);
+        const sample = await drawBatches(opts, ctx, m.model.config.imageSize, settings.batchSize,
+          settings.fraction > 0 && maxeigBatches === 0 && analyses.has('maxeig') ? 0 : Math.max(need, 1), settings.fraction, settings.augment, seed);
+        entry.data = { source: sample.source, dir: sample.dir, poolSize: sample.poolSize, batches: sample.batches.length };
+        try {
+          // Disjoint batches: the max-eigenvalue batches first, the spectrum subsets after them.
+          const nMax = analyses.has('maxeig') ? (maxeigBatches > 0 ? maxeigBatches : Math.max(1, sample.batches.length - (analyses.has('spectrum') ? spectrumBatches : 0))) : 0;
+          if (analyses.has('timing')) {
+            const timing: StepTiming = await timeHvpVsStep(m.model, sample.batches[0]!, { names, seed });
+            entry.timing = timing;
+            ctx.log(`[hessian] ${m.label}: training step ${timing.trainStepMs.toFixed(0)} ms, Hessian-vector product ${timing.hvpMs.toFixed(0)} ms (${timing.ratio.toFixed(2)}x), batch ${settings.batchSize}`);
+          }
+          if (analyses.has('maxeig')) {
+            const res: MaxEigenSpectrum = await maxEigenvalueSpectrum(m.model, sample.batches.slice(0, nMax), {
+              names, l2: settings.l2, labelSmoothing: settings.labelSmoothing, seed, k: settings.k, tol: settings.tol,
+              maxIter: settings.maxIter, groups: settings.groups, onProduct,
+              onBatch: (b, n, v) => ctx.log(`[hessian] ${m.label} max-eig batch ${b}/${n}: ${v.map((x) => x.toPrecision(4)).join(', ')}`),
+            });
+            const perBatchMax = res.perBatch.map((p) => Math.max(...p.values));
+            entry.maxEigenvalueSpectrum = { ...res, kde: maxEigenvalueKde(res.eigenvalues), sampleSize: sampleSizeAdvice(perBatchMax) };
+            ctx.log(`[hessian] ${m.label}: NEP ${(100 * res.nep).toFixed(1)}% [${ci(res.nepCI, 100)}], APE ${res.ape.toPrecision(4)} [${ci(res.apeCI)}], ${res.products} products in ${(res.ms / 1000).toFixed(1)} s`);
+            await save();
+          }
+          if (analyses.has('spectrum')) {
+            const rest = sample.batches.slice(nMax);
+            const subsets = splitGroups(rest.length, settings.subsets).map((g) => g.map((i) => rest[i]!));
+            const spec: HessianSpectrum = await hessianSpectrum(m.model, subsets, {
+              names, l2: settings.l2, labelSmoothing: settings.labelSmoothing, seed, k: settings.k,
+              lanczosSteps: settings.lanczosSteps, slqSteps: settings.slqSteps, slqRuns: settings.slqRuns,
+              traceSamples: settings.traceSamples, onProduct,
+            });
+            entry.spectrum = spec;
+            ctx.log(`[hessian] ${m.label}: λmax ${spec.top[0]!.mean.toPrecision(4)} [${ci(spec.top[0]!)}], λmin ${spec.bottom[0]!.mean.toPrecision(4)} [${ci(spec.bottom[0]!)}], trace ${spec.trace.mean.toPrecision(4)} [${ci(spec.trace)}] in ${(spec.ms / 1000).toFixed(1)} s`);
+          }
+        } finally {
+          for (const b of sample.batches) tf.dispose([b.x, b.y]);
+        }
+        entry.seconds = secondsSince(t0);
+        await save();
+      }
+      await save();
+      await exportAnalysisFigures(() => buildFigures(results), runDir, opts, ctx);
+      ctx.log(`[hessian] done in ${secondsSince(start)} s; results in ${jsonPath}`);
+    } finally {
+      disposeModels(models);
+    }
+  },
+};
+
+function ci(c: { lower: number; upper: number }, scale = 1): string {
+  if (!Number.isFinite(c.lower)) return 'n/a';
+  return `${(c.lower * scale).toPrecision(3)}, ${(c.upper * scale).toPrecision(3)}`;
+}
+
+/**
+ * How many mini-batches make the mean per-batch max eigenvalue stable: the 95% half-width is
+ * t·sd/√n, so n = (t·sd / (r·mean))² batches give a relative half-width r (10% and 5%).
+ */
+export function sampleSizeAdvice(perBatchMax: readonly number[]): { n: number; mean: number; sd: number; relHalfWidth: number; batchesFor10pct: number; batchesFor5pct: number } {
+  const n = perBatchMax.length;
+  const mean = perBatchMax.reduce((a, b) => a + b, 0) / n;
+  const sd = n > 1 ? Math.sqrt(perBatchMax.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  const t = n > 1 ? studentTQuantile(0.975, n - 1) : NaN;
+  const z = 1.96;
+  return {
+    n, mean, sd,
+    relHalfWidth: (t * sd) / Math.sqrt(n) / Math.abs(mean),
+    batchesFor10pct: Math.ceil(((z * sd) / (0.1 * Math.abs(mean))) ** 2),
+    batchesFor5pct: Math.ceil(((z * sd) / (0.05 * Math.abs(mean))) ** 2),
+  };
+}
+
+function buildFigures(results: Record<string, unknown>[]): Figure[] {
+  return figuresFrom(results);
+}
+
+function figuresFrom(results: Record<string, unknown>[]): Figure[] {
+  const figs: Figure[] = [];
+  const dens = results.filter((r) => r.spectrum).map((r) => {
+    const s = (r.spectrum as HessianSpectrum).density;
+    return { label: String(r.label), grid: s.grid, density: s.mean, lower: s.lower.map((v) => Math.max(0, v)), upper: s.upper };
+  });
+  if (dens.length) figs.push(spectralDensityFigure(dens));
+  const maxe = results.filter((r) => r.maxEigenvalueSpectrum).map((r) => {
+    const s = r.maxEigenvalueSpectrum as MaxEigenSpectrum;
+    return { label: String(r.label), eigenvalues: s.eigenvalues, nep: s.nep, ape: Number.isFinite(s.ape) ? s.ape : 0 };
+  });
+  if (maxe.length) figs.push(maxEigenvalueSpectrumFigure(maxe));
+  return figs;
+}

@@ -1,0 +1,247 @@
+// The paper's Hessian analyses on a model: (1) the "Hessian max eigenvalue spectrum" — top-k
+// eigenvalues by magnitude of each of many small mini-batches (PyHessian power iteration), pooled,
+// summarised by NEP (share of negative eigenvalues) and APE (mean positive eigenvalue); (2) the
+// spectrum of the Hessian averaged over a set of batches: top/bottom eigenvalues (Lanczos), the
+// spectral density (SLQ) and the trace (Hutchinson). Every number comes with its spread over
+// disjoint data subsets (mean and t-based 95% confidence interval).
+import type { Model } from '../models/model.ts';
+import { gaussianKde, linspace, silvermanBandwidth, type KdeResult } from './kde.ts';
+import { lanczos } from './lanczos.ts';
+import { modelHessianOperator, type HessianBatch } from './model-operator.ts';
+import { POWER_DEFAULTS, powerIteration } from './power.ts';
+import { densityOnGrid, slqDensity, type SlqRun } from './slq.ts';
+import { meanCI, pointwiseCI, type MeanCI } from './stats.ts';
+import { hutchinsonTrace, type TraceResult } from './trace.ts';
+
+export interface CommonOptions {
+  /** Parameter names (default all). */
+  names?: readonly string[];
+  /** L2 coefficient c of (c/2)||θ||² (adds c to every eigenvalue of the selected block). */
+  l2?: number;
+  labelSmoothing?: number;
+  seed: number;
+  /** Progress: called after every Hessian-vector product. */
+  onProduct?: (info: { stage: string; count: number; ms: number }) => void;
+}
+
+// ---------------------------------------------------------------- max-eigenvalue spectrum
+
+export interface MaxEigenOptions extends CommonOptions {
+  /** Eigenvalues per mini-batch (default 5). */
+  k?: number;
+  tol?: number;
+  maxIter?: number;
+  /** Disjoint groups of batches for the error bars of NEP and APE (default min(5, batches)). */
+  groups?: number;
+  onBatch?: (batch: number, batches: number, values: number[]) => void;
+}
+
+export interface BatchEigen {
+  values: number[];
+  iterations: number[];
+  converged: boolean[];
+  indices: number[];
+  ms: number;
+}
+
+export interface MaxEigenSpectrum {
+  /** Pooled eigenvalues of every batch. */
+  eigenvalues: number[];
+  perBatch: BatchEigen[];
+  /** Share of negative eigenvalues. */
+  nep: number;
+  /** Mean of the positive eigenvalues (NaN if none). */
+  ape: number;
+  /** Spread over disjoint groups of batches. */
+  nepCI: MeanCI;
+  apeCI: MeanCI;
+  maxCI: MeanCI;
+  groups: number[][];
+  products: number;
+  ms: number;
+}
+
+export function nepApe(values: readonly number[]): { nep: number; ape: number } {
+  const pos = values.filter((v) => v > 0);
+  return {
+    nep: values.length === 0 ? NaN : values.filter((v) => v < 0).length / values.length,
+    ape: pos.length === 0 ? NaN : pos.reduce((a, b) => a + b, 0) / pos.length,
+  };
+}
+
+/** Splits 0..n-1 into g contiguous, disjoint, nearly equal groups. */
+export function splitGroups(n: number, g: number): number[][] {
+  const groups = Math.max(1, Math.min(g, n));
+  const out: number[][] = [];
+  for (let i = 0; i < groups; i++) {
+    const lo = Math.floor((i * n) / groups);
+    const hi = Math.floor(((i + 1) * n) / groups);
+    out.push(Array.from({ length: hi - lo }, (_, j) => lo + j));
+  }
+  return out;
+}
+
+export async function maxEigenvalueSpectrum(model: Model, batches: readonly HessianBatch[], opts: MaxEigenOptions): Promise<MaxEigenSpectrum> {
+  if (batches.length === 0) throw new Error('maxEigenvalueSpectrum: no batches');
+  const k = opts.k ?? 5;
+  const t0 = performance.now();
+  const perBatch: BatchEigen[] = [];
+  let products = 0;
+  for (let b = 0; b < batches.length; b++) {
+    const tb = performance.now();
+    const op = modelHessianOperator(model, [batches[b]!], {
+      names: opts.names,
+      l2: opts.l2,
+      labelSmoothing: opts.labelSmoothing,
+      onProduct: (count, ms) => opts.onProduct?.({ stage: `batch ${b + 1}/${batches.length}`, count, ms }),
+    });
+    const res = await powerIteration(op, {
+      k: Math.min(k, op.dim),
+      tol: opts.tol ?? POWER_DEFAULTS.tol,
+      maxIter: opts.maxIter ?? POWER_DEFAULTS.maxIter,
+      seed: opts.seed + 7919 * b,
+    });
+    products += op.products;
+    perBatch.push({
+      values: res.values,
+      iterations: res.iterations,
+      converged: res.converged,
+      indices: [...(batches[b]!.indices ?? [])],
+      ms: performance.now() - tb,
+    });
+    opts.onBatch?.(b + 1, batches.length, res.values);
+  }
+  const eigenvalues = perBatch.flatMap((p) => p.values);
+  const { nep, ape } = nepApe(eigenvalues);
+  const groups = splitGroups(batches.length, opts.groups ?? 5);
+  const stats = groups.map((g) => {
+    const vals = g.flatMap((i) => perBatch[i]!.values);
+    return { ...nepApe(vals), max: Math.max(...vals) };
+  });
+  const apes = stats.map((s) => s.ape).filter((x) => Number.isFinite(x));
+  return {
+    eigenvalues,
+    perBatch,
+    nep,
+    ape,
+    nepCI: meanCI(stats.map((s) => s.nep)),
+    apeCI: meanCI(apes.length > 0 ? apes : [NaN]),
+    maxCI: meanCI(stats.map((s) => s.max)),
+    groups,
+    products,
+    ms: performance.now() - t0,
+  };
+}
+
+/**
+ * KDE of the pooled eigenvalues on separate negative and positive grids (the paper's two panels, each
+ * with its own density scale). Densities are of the whole sample: each panel integrates to its share.
+ */
+export function maxEigenvalueKde(eigenvalues: readonly number[], points = 200): { bandwidth: number; negative: KdeResult | null; positive: KdeResult | null } {
+  if (eigenvalues.length === 0) return { bandwidth: NaN, negative: null, positive: null };
+  const h = silvermanBandwidth(eigenvalues);
+  const lo = Math.min(...eigenvalues);
+  const hi = Math.max(...eigenvalues);
+  const negative = lo < 0 ? gaussianKde(eigenvalues, linspace(Math.min(lo - 3 * h, -h), 0, points), h) : null;
+  const positive = hi > 0 ? gaussianKde(eigenvalues, linspace(0, Math.max(hi + 3 * h, h), points), h) : null;
+  return { bandwidth: h, negative, positive };
+}
+
+// ---------------------------------------------------------------- averaged-Hessian spectrum
+
+export interface SpectrumOptions extends CommonOptions {
+  /** Extreme eigenvalues at each end (default 5). */
+  k?: number;
+  /** Lanczos steps for the extreme eigenvalues (default 30). */
+  lanczosSteps?: number;
+  /** SLQ: Lanczos steps per run and runs per subset (defaults 30, 2). */
+  slqSteps?: number;
+  slqRuns?: number;
+  /** Hutchinson probes per subset (default 10). */
+  traceSamples?: number;
+  /** Density: grid points and Gaussian width (default 1% of the eigenvalue range). */
+  gridPoints?: number;
+  sigma?: number;
+  onSubset?: (subset: number, subsets: number) => void;
+}
+
+export interface SubsetSpectrum {
+  indices: number[];
+  top: number[];
+  bottom: number[];
+  topResiduals: number[];
+  bottomResiduals: number[];
+  slq: SlqRun[];
+  trace: TraceResult;
+  products: number;
+  ms: number;
+}
+
+export interface HessianSpectrum {
+  dim: number;
+  subsets: SubsetSpectrum[];
+  /** Per rank: top[0] is the largest eigenvalue's mean and CI over subsets. */
+  top: MeanCI[];
+  /** Per rank: bottom[0] is the smallest eigenvalue's. */
+  bottom: MeanCI[];
+  trace: MeanCI;
+  density: { grid: number[]; sigma: number; mean: number[]; lower: number[]; upper: number[]; perSubset: number[][] };
+  ms: number;
+}
+
+/**
+ * For each disjoint data subset (a list of batches), the Hessian averaged over its batches: top-k and
+ * bottom-k eigenvalues by Lanczos, SLQ nodes/weights and a Hutchinson trace; then mean and 95% CI over
+ * subsets, and the pointwise density band on a common grid.
+ */
+export async function hessianSpectrum(model: Model, subsets: readonly (readonly HessianBatch[])[], opts: SpectrumOptions): Promise<HessianSpectrum> {
+  if (subsets.length === 0) throw new Error('hessianSpectrum: no data subsets');
+  const k = opts.k ?? 5;
+  const t0 = performance.now();
+  const out: SubsetSpectrum[] = [];
+  let dim = 0;
+  for (let s = 0; s < subsets.length; s++) {
+    const ts = performance.now();
+    let stage = 'lanczos';
+    const op = modelHessianOperator(model, subsets[s]!, {
+      names: opts.names,
+      l2: opts.l2,
+      labelSmoothing: opts.labelSmoothing,
+      onProduct: (count, ms) => opts.onProduct?.({ stage: `subset ${s + 1}/${subsets.length} ${stage}`, count, ms }),
+    });
+    dim = op.dim;
+    const seed = opts.seed + 104729 * s;
+    const lz = await lanczos(op, { steps: opts.lanczosSteps ?? 30, k, which: 'both', seed });
+    const kk = Math.min(k, Math.floor(lz.values.length / 2) || 1);
+    const top = lz.values.slice(0, kk);
+    const bottom = lz.values.slice(-kk).reverse();
+    stage = 'slq';
+    const slq = await slqDensity(op, { steps: opts.slqSteps ?? 30, runs: opts.slqRuns ?? 2, seed: seed + 1 });
+    stage = 'trace';
+    const trace = await hutchinsonTrace(op, { samples: opts.traceSamples ?? 10, seed: seed + 2 });
+    out.push({
+      indices: subsets[s]!.flatMap((b) => [...(b.indices ?? [])]),
+      top,
+      bottom,
+      topResiduals: lz.ritzResiduals.slice(0, kk),
+      bottomResiduals: lz.ritzResiduals.slice(-kk).reverse(),
+      slq,
+      trace,
+      products: op.products,
+      ms: performance.now() - ts,
+    });
+    opts.onSubset?.(s + 1, subsets.length);
+  }
+  const ranks = Math.min(...out.map((o) => o.top.length));
+  const top = Array.from({ length: ranks }, (_, r) => meanCI(out.map((o) => o.top[r]!)));
+  const bottom = Array.from({ length: ranks }, (_, r) => meanCI(out.map((o) => o.bottom[r]!)));
+  const trace = meanCI(out.map((o) => o.trace.mean));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const o of out) for (const run of o.slq) for (const x of run.nodes) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  const sigma = opts.sigma ?? Math.max(1e-3 * Math.max(Math.abs(lo), Math.abs(hi), 1e-12), 0.01 * (hi - lo));
+  const grid = linspace(lo - 5 * sigma, hi + 5 * sigma, opts.gridPoints ?? 400);
+  const perSubset = out.map((o) => densityOnGrid(o.slq, { grid, sigma }));
+  const band = out.length > 1 ? pointwiseCI(perSubset) : { mean: perSubset[0]!, lower: perSubset[0]!, upper: perSubset[0]! };
+  return { dim, subsets: out, top, bottom, trace, density: { grid, sigma, ...band, perSubset }, ms: performance.now() - t0 };
+}
