@@ -96,12 +96,13 @@ def main():
 
     for _ in range(warmup):
         step()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
     dt = (time.perf_counter() - t0) / steps
+    cpu = (time.process_time() - c0) / steps
     print(json.dumps({'model': name, 'batch': batch, 'threads': threads, 'torch': torch.__version__,
-                      'stepMs': dt * 1e3, 'imgPerSec': batch / dt}))
+                      'stepMs': dt * 1e3, 'cpuMsPerStep': cpu * 1e3, 'imgPerSec': batch / dt}))
 
 
 if __name__ == '__main__':

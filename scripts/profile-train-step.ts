@@ -56,8 +56,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 /** Wraps every kernel of `backend` with a wall-clock timer; returns the accumulator and an off switch. */
-function instrumentKernels(backend: string): { stats: Map<string, { ms: number; calls: number }>; enabled: { on: boolean } } {
-  const stats = new Map<string, { ms: number; calls: number }>();
+function instrumentKernels(backend: string): { stats: Map<string, { ms: number; cpuMs: number; calls: number }>; enabled: { on: boolean } } {
+  const stats = new Map<string, { ms: number; cpuMs: number; calls: number }>();
   const enabled = { on: false };
   for (const k of tf.getKernelsForBackend(backend)) {
     const cfg = tf.getKernel(k.kernelName, backend) as tf.KernelConfig & { __timed?: boolean };
@@ -66,9 +66,12 @@ function instrumentKernels(backend: string): { stats: Map<string, { ms: number; 
     cfg.kernelFunc = (args) => {
       if (!enabled.on) return orig(args);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const r = orig(args);
-      const s = stats.get(k.kernelName) ?? { ms: 0, calls: 0 };
+      const s = stats.get(k.kernelName) ?? { ms: 0, cpuMs: 0, calls: 0 };
       s.ms += performance.now() - t0;
+      const cu = process.cpuUsage(c0);
+      s.cpuMs += (cu.user + cu.system) / 1000;
       s.calls++;
       stats.set(k.kernelName, s);
       return r;
@@ -83,20 +86,24 @@ interface Result {
   batch: number;
   backend: string;
   stepMs: number;
+  /** CPU time (all threads) per step: the fairer comparison when the machine is shared. */
+  cpuMsPerStep: number;
   imgPerSec: number;
   kernelMs?: number;
-  topKernels?: { kernel: string; ms: number; calls: number }[];
+  kernelCpuMs?: number;
+  topKernels?: { kernel: string; ms: number; cpuMs: number; calls: number }[];
   torchImgPerSec?: number;
+  torchCpuMsPerStep?: number;
   ratio?: number;
 }
 
-function torchReference(model: string, batch: number, a: Args): number | undefined {
+function torchReference(model: string, batch: number, a: Args): { imgPerSec: number; cpuMsPerStep: number } | undefined {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'profile-train-step-torch.py');
   for (const py of ['/usr/bin/python3', 'python3']) {
     const r = spawnSync(py, [script, model, String(batch), String(a.steps), String(a.warmup), String(a.threads)], { encoding: 'utf8' });
     if (r.status === 0) {
       const line = r.stdout.trim().split('\n').pop()!;
-      return (JSON.parse(line) as { imgPerSec: number }).imgPerSec;
+      return JSON.parse(line) as { imgPerSec: number; cpuMsPerStep: number };
     }
     if (r.error === undefined && !/No module named 'torch'/.test(r.stderr)) {
       console.error(`[profile] PyTorch reference failed (${py}): ${r.stderr.trim().split('\n').pop()}`);
@@ -127,14 +134,18 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
     timer.enabled.on = true;
   }
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < a.steps; i++) step();
   const stepMs = (performance.now() - t0) / a.steps;
+  const cu = process.cpuUsage(c0);
+  const cpuMsPerStep = (cu.user + cu.system) / 1000 / a.steps;
   if (timer) timer.enabled.on = false;
-  const r: Result = { model, batch, backend: tf.getBackend(), stepMs, imgPerSec: (batch * 1000) / stepMs };
+  const r: Result = { model, batch, backend: tf.getBackend(), stepMs, cpuMsPerStep, imgPerSec: (batch * 1000) / stepMs };
   if (timer) {
-    const all = [...timer.stats.entries()].map(([kernel, s]) => ({ kernel, ms: s.ms / a.steps, calls: s.calls / a.steps }));
-    all.sort((p, q) => q.ms - p.ms);
+    const all = [...timer.stats.entries()].map(([kernel, s]) => ({ kernel, ms: s.ms / a.steps, cpuMs: s.cpuMs / a.steps, calls: s.calls / a.steps }));
+    all.sort((p, q) => q.cpuMs - p.cpuMs);
     r.kernelMs = all.reduce((s, k) => s + k.ms, 0);
+    r.kernelCpuMs = all.reduce((s, k) => s + k.cpuMs, 0);
     r.topKernels = all.slice(0, a.top);
   }
   opt.dispose();
@@ -153,15 +164,24 @@ async function main(): Promise<void> {
     for (const batch of a.batches) {
       const r = await profileOne(model, batch, a, timer);
       if (a.torch) {
-        r.torchImgPerSec = torchReference(model, batch, a);
-        if (r.torchImgPerSec) r.ratio = r.imgPerSec / r.torchImgPerSec;
+        const t = torchReference(model, batch, a);
+        if (t) {
+          r.torchImgPerSec = t.imgPerSec;
+          r.torchCpuMsPerStep = t.cpuMsPerStep;
+          r.ratio = r.imgPerSec / t.imgPerSec;
+        }
       }
       results.push(r);
-      const torch = r.torchImgPerSec ? `   PyTorch ${r.torchImgPerSec.toFixed(1)} img/s   ratio ${r.ratio!.toFixed(2)}x` : '';
-      console.log(`${model.padEnd(10)} batch ${String(batch).padStart(4)}   ${info.name} ${r.imgPerSec.toFixed(1)} img/s (${r.stepMs.toFixed(0)} ms/step)${torch}`);
+      const torch = r.torchImgPerSec
+        ? `   PyTorch ${r.torchImgPerSec.toFixed(1)} img/s (cpu ${r.torchCpuMsPerStep!.toFixed(0)} ms/step)   ratio ${r.ratio!.toFixed(2)}x`
+        : '';
+      console.log(`${model.padEnd(10)} batch ${String(batch).padStart(4)}   ${info.name} ${r.imgPerSec.toFixed(1)} img/s (${r.stepMs.toFixed(0)} ms/step, cpu ${r.cpuMsPerStep.toFixed(0)} ms/step)${torch}`);
       if (r.topKernels) {
-        console.log(`  kernels ${r.kernelMs!.toFixed(1)} ms/step, outside kernels ${(r.stepMs - r.kernelMs!).toFixed(1)} ms/step`);
-        for (const k of r.topKernels) console.log(`    ${k.kernel.padEnd(24)} ${k.ms.toFixed(2).padStart(9)} ms ${(100 * k.ms / r.stepMs).toFixed(1).padStart(5)}%  ${k.calls.toFixed(0).padStart(5)} calls`);
+        console.log(`  kernels ${r.kernelMs!.toFixed(1)} ms/step wall, ${r.kernelCpuMs!.toFixed(1)} ms/step cpu; outside kernels ${(r.stepMs - r.kernelMs!).toFixed(1)} ms wall, ${(r.cpuMsPerStep - r.kernelCpuMs!).toFixed(1)} ms cpu`);
+        console.log(`    ${'kernel'.padEnd(24)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'cpu %'.padStart(6)} calls`);
+        for (const k of r.topKernels) {
+          console.log(`    ${k.kernel.padEnd(24)} ${k.ms.toFixed(2).padStart(9)} ${k.cpuMs.toFixed(2).padStart(9)} ${(100 * k.cpuMs / r.cpuMsPerStep).toFixed(1).padStart(6)} ${k.calls.toFixed(0).padStart(5)}`);
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 import { tf } from '../../tf.ts';
 import { addon } from '../addon.ts';
 import { convGeom } from './conv_impl.ts';
-import { activationCode, f32, nativeKernel, sizeOf } from './util.ts';
+import { activationCode, f32, f32out, nativeKernel, sizeOf } from './util.ts';
 
 export const fusedConv2DConfig = nativeKernel(tf.FusedConv2D, ({ inputs, backend, attrs }) => {
   const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
@@ -17,7 +17,7 @@ export const fusedConv2DConfig = nativeKernel(tf.FusedConv2D, ({ inputs, backend
     biasSize = sizeOf(bias.shape);
     if (!(biasSize === 1 || (biasSize === info.outChannels && bias.shape.slice(0, -1).every((d) => d === 1)))) return null;
   }
-  const out = new Float32Array(sizeOf(info.outShape));
+  const out = f32out(sizeOf(info.outShape));
   addon().conv2d(f32(backend, x!), f32(backend, filter!), out, convGeom(info), bias ? f32(backend, bias) : null, biasSize,
     act, leakyreluAlpha ?? 0.2);
   return backend.makeTensorInfo(info.outShape, 'float32', out);

@@ -7,7 +7,7 @@ export const padV2Config = nativeKernel(tf.PadV2, ({ inputs, backend, attrs }) =
   const { paddings, constantValue } = attrs as unknown as tf.PadV2Attrs;
   if (!isNumeric(x.dtype)) return null;
   const outShape = x.shape.map((d, i) => paddings[i][0] + d + paddings[i][1]);
-  const out = alloc(x.dtype, sizeOf(outShape));
+  const out = alloc(x.dtype, sizeOf(outShape), constantValue === 0);
   if (constantValue !== 0) out.fill(Number(constantValue));
   if (sizeOf(x.shape) > 0) {
     const os = stridesOf(outShape);

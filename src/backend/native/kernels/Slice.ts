@@ -11,11 +11,7 @@ export const sliceConfig = nativeKernel(tf.Slice, ({ inputs, backend, attrs }) =
   const n = sizeOf(s);
   const xs = stridesOf(x.shape);
   const offset = b.reduce((acc, bi, i) => acc + bi * xs[i], 0);
-  if (n > 0 && tf.slice_util.isSliceContinous(x.shape, b, s)) {
-    // contiguous: a view of the same buffer, as the cpu backend does (tensors are immutable)
-    const src = vals<Float32Array | Int32Array | Uint8Array>(backend, x);
-    return backend.makeTensorInfo(s, x.dtype, src.subarray(offset, offset + n));
-  }
+  // (always a copy: a view, as cpu makes for contiguous slices, would pin the source buffer out of the pool)
   const out = alloc(x.dtype, n);
   if (n > 0) addon().stridedCopy(vals(backend, x), out, s, xs, stridesOf(s), offset, 0);
   return backend.makeTensorInfo(s, x.dtype, out);

@@ -1,6 +1,6 @@
 import { tf } from '../../tf.ts';
 import { addon } from '../addon.ts';
-import { f32, nativeKernel, sizeOf } from './util.ts';
+import { f32, f32out, nativeKernel, sizeOf } from './util.ts';
 
 export const softmaxConfig = nativeKernel(tf.Softmax, ({ inputs, backend, attrs }) => {
   const { logits } = inputs as { logits: tf.TensorInfo };
@@ -8,7 +8,7 @@ export const softmaxConfig = nativeKernel(tf.Softmax, ({ inputs, backend, attrs 
   const r = logits.shape.length;
   if (logits.dtype !== 'float32' || r === 0 || (dim !== -1 && dim !== r - 1)) return null;
   const cols = logits.shape[r - 1], n = sizeOf(logits.shape);
-  const out = new Float32Array(n);
+  const out = f32out(n);
   if (n > 0) addon().softmax(f32(backend, logits), out, n / cols, cols, false);
   return backend.makeTensorInfo(logits.shape, 'float32', out);
 });

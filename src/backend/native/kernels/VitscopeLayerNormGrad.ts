@@ -1,13 +1,13 @@
 import { addon } from '../addon.ts';
 import { LAYER_NORM_GRAD } from '../fused-kernels.ts';
-import { f32, nativeKernel, sizeOf } from './util.ts';
+import { f32, f32out, nativeKernel, sizeOf } from './util.ts';
 import type { tf } from '../../tf.ts';
 
 export const vitscopeLayerNormGradConfig = nativeKernel(LAYER_NORM_GRAD, ({ inputs, backend, attrs }) => {
   const { x, gamma, dy } = inputs as Record<string, tf.TensorInfo>;
   const cols = x.shape[x.shape.length - 1];
   const n = sizeOf(x.shape);
-  const dx = new Float32Array(n), dg = new Float32Array(cols), db = new Float32Array(cols);
+  const dx = f32out(n), dg = f32out(cols), db = f32out(cols);
   addon().layerNormGrad(f32(backend, x), f32(backend, gamma), f32(backend, dy), dx, dg, db, cols > 0 ? n / cols : 0, cols,
     (attrs as { epsilon: number }).epsilon);
   return [backend.makeTensorInfo(x.shape, 'float32', dx), backend.makeTensorInfo([cols], 'float32', dg),

@@ -1,7 +1,8 @@
 // Broadcasting float32 binary ops (comparisons produce bool); other dtypes fall back to cpu.
 import { tf } from '../../tf.ts';
 import { addon } from '../addon.ts';
-import { broadcastStrides, f32, nativeKernel, sizeOf } from './util.ts';
+import { pool } from '../buffer-pool.ts';
+import { broadcastStrides, f32, f32out, nativeKernel, sizeOf } from './util.ts';
 
 /** Op codes of native/src/elementwise.cc's binary(). */
 export const BINARY_OPS = {
@@ -17,7 +18,7 @@ export function binaryKernel(kernelName: keyof typeof BINARY_OPS): tf.KernelConf
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const n = sizeOf(outShape);
-    const out = logical ? new Uint8Array(n) : new Float32Array(n);
+    const out = logical ? (pool.take('bool', n) as Uint8Array) : f32out(n);
     if (n > 0) {
       addon().binary(op, f32(backend, a), f32(backend, b), out, outShape, broadcastStrides(a.shape, outShape),
         broadcastStrides(b.shape, outShape));

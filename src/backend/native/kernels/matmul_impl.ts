@@ -1,7 +1,7 @@
 // Shared by BatchMatMul and _FusedMatMul: broadcast batch dims, transposes, bias, activation on sgemm.
 import { tf } from '../../tf.ts';
 import { addon } from '../addon.ts';
-import { type Backend, f32, sizeOf, stridesOf } from './util.ts';
+import { f32, f32out, sizeOf, stridesOf, type Backend } from './util.ts';
 
 export function nativeMatmul(
   backend: Backend,
@@ -51,7 +51,7 @@ export function nativeMatmul(
     const trailingOk = bias.shape.slice(0, -1).every((d) => d === 1);
     if (!(biasSize === 1 || (biasSize === N && trailingOk && bias.shape.length <= outShape.length))) return null;
   }
-  const out = new Float32Array(nb * M * N);
+  const out = f32out(nb * M * N);
   addon().matmul(f32(backend, a), f32(backend, b), out, M, N, K, transposeA, transposeB, aIdx, bIdx,
     bias ? f32(backend, bias) : null, biasSize, act, alpha);
   return backend.makeTensorInfo(outShape, 'float32', out);

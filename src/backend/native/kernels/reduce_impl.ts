@@ -1,7 +1,7 @@
 // Reductions over any set of axes: each contiguous run of reduced axes is one [outer, R, inner] pass.
 import { tf } from '../../tf.ts';
 import { addon } from '../addon.ts';
-import { f32, nativeKernel, normAxes, sizeOf } from './util.ts';
+import { alloc, f32, f32out, nativeKernel, normAxes, sizeOf } from './util.ts';
 
 export const REDUCE_OPS = { Sum: 0, Mean: 1, Max: 2, Min: 3, Prod: 4, ArgMax: 5, ArgMin: 6 } as const;
 
@@ -20,7 +20,7 @@ export function reduceValues(op: number, x: Float32Array, shape: number[], axes:
   for (let i = runs.length - 1; i >= 0; --i) {
     const [s, e] = runs[i];
     const outer = sizeOf(curShape.slice(0, s)), R = sizeOf(curShape.slice(s, e + 1)), inner = sizeOf(curShape.slice(e + 1));
-    const out = new Float32Array(outer * inner);
+    const out = f32out(outer * inner);
     addon().reduce(runs.length === 1 ? op : base, cur, out, outer, R, inner);
     cur = out;
     curShape = [...curShape.slice(0, s), ...curShape.slice(e + 1)];
@@ -56,7 +56,7 @@ export function argKernel(kernelName: 'ArgMax' | 'ArgMin'): tf.KernelConfig {
     const [axis] = normAxes((attrs as { axis: number }).axis, x.shape.length);
     if (axis === undefined || axis >= x.shape.length || x.shape[axis] === 0) return null;
     const outer = sizeOf(x.shape.slice(0, axis)), inner = sizeOf(x.shape.slice(axis + 1));
-    const out = new Int32Array(outer * inner);
+    const out = alloc('int32', outer * inner) as Int32Array;
     addon().reduce(op, f32(backend, x), out, outer, x.shape[axis], inner);
     return backend.makeTensorInfo(x.shape.filter((_, i) => i !== axis), 'int32', out);
   });

@@ -1,7 +1,7 @@
 // Elementwise float32 unary ops; other dtypes fall back to cpu.
 import { tf } from '../../tf.ts';
 import { addon } from '../addon.ts';
-import { f32, nativeKernel, sizeOf } from './util.ts';
+import { f32, f32out, nativeKernel, sizeOf } from './util.ts';
 
 /** Op codes of native/src/elementwise.cc's unary(). */
 export const UNARY_OPS = {
@@ -19,7 +19,7 @@ export function unaryKernel(
     const { x } = inputs as { x: tf.TensorInfo };
     if (x.dtype !== 'float32') return null;
     const n = sizeOf(x.shape);
-    const out = new Float32Array(n);
+    const out = f32out(n);
     const [p1, p2] = params((attrs ?? {}) as Record<string, unknown>);
     if (n > 0) addon().unary(op, f32(backend, x), out, n, p1, p2);
     return backend.makeTensorInfo(x.shape, 'float32', out);

@@ -1,6 +1,7 @@
 // Helpers shared by the native kernels: typed-array access, output creation, broadcasting strides, cpu fallback.
 import { tf } from '../../tf.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { pool } from '../buffer-pool.ts';
 
 export type Backend = MathBackendCPU;
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -45,12 +46,18 @@ export function broadcastStrides(shape: number[], outShape: number[]): number[] 
   return outShape.map((d, i) => (i < off || shape[i - off] === 1 ? 0 : own[i - off]));
 }
 
-/** A typed array for a dtype (all numeric dtypes the toolkit uses; strings and complex fall back to cpu). */
-export function alloc(dtype: tf.DataType, n: number): Float32Array | Int32Array | Uint8Array {
-  if (dtype === 'float32') return new Float32Array(n);
-  if (dtype === 'int32') return new Int32Array(n);
-  if (dtype === 'bool') return new Uint8Array(n);
+/**
+ * Output storage for a dtype from the buffer pool (all numeric dtypes the toolkit uses; strings and complex fall
+ * back to cpu). Contents are arbitrary unless `zero`: kernels must write every element.
+ */
+export function alloc(dtype: tf.DataType, n: number, zero = false): Float32Array | Int32Array | Uint8Array {
+  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return pool.take(dtype, n, zero);
   throw new Error(`native backend: no storage for dtype ${dtype}`);
+}
+
+/** float32 output storage (see alloc). */
+export function f32out(n: number): Float32Array {
+  return pool.take('float32', n) as Float32Array;
 }
 
 export function isNumeric(dtype: tf.DataType): boolean {
