@@ -62,7 +62,7 @@ const options = PAPER
     'Robustness to frequency-band noise',
     'Accuracy drop under noise of one frequency band (units of π): ViTs are robust to high-frequency noise, ResNets vulnerable.',
     'noise', 'noise',
-    { paper: `{ checkpoint: [${ckpt('vit-ti')}, ${ckpt('resnet-50')}] }`, cpu: `{ checkpoint: [${ckpt('vit-cpu')}, ${ckpt('resnet-20')}] }`, small: `{ preset: ['vit-cpu', 'resnet-20'], formats: ['html'] }` },
+    { paper: `{ checkpoint: [${ckpt('vit-ti')}, ${ckpt('resnet-50')}] }`, cpu: `{ checkpoint: [${ckpt('vit-cpu')}, ${ckpt('resnet-20')}] }`, small: `{ preset: ['resnet-20'], images: 20, groups: 2, frequencies: ['0.2', '0.8'], 'batch-size': 20, formats: ['html'] }` },
   ),
   '05-feature-map-variance': analysis(
     'Feature-map variance',
