@@ -35,9 +35,9 @@ if [ -f native/binding.gyp ]; then
   fi
 fi
 
-# tslab's Jupyter kernel, when Jupyter is present.
-if command -v jupyter >/dev/null && ! jupyter kernelspec list 2>/dev/null | grep -q '\btslab\b'; then
-  echo "[setup] registering the tslab kernel"
-  npx tslab install --python=python3 >/dev/null 2>&1 || echo "[setup] WARNING: tslab kernel registration failed" >&2
+# tslab's Jupyter kernel, when Jupyter is present. Always re-registered: the kernel spec points at this
+# checkout's tslab binary, and a second clone must not run the first one's.
+if command -v jupyter >/dev/null; then
+  bash scripts/register-kernel.sh >/dev/null || echo "[setup] WARNING: tslab kernel registration failed (notebooks will not run)" >&2
 fi
 echo "[setup] ready"
