@@ -53,5 +53,6 @@ export function gaussianKde(samples: readonly number[], grid: readonly number[],
 /** n evenly spaced points from lo to hi. */
 export function linspace(lo: number, hi: number, n: number): number[] {
   if (n < 2) return [lo];
-  return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  // Exact endpoints; interior points stay within [lo, hi] despite rounding.
+  return Array.from({ length: n }, (_, i) => (i === n - 1 ? hi : Math.min(Math.max(lo + ((hi - lo) * i) / (n - 1), Math.min(lo, hi)), Math.max(lo, hi))));
 }
