@@ -1,5 +1,6 @@
 // Fused normalisation and activation kernels: layer norm (forward, backward), GELU (forward, backward),
 // batch norm with per-channel (last axis) parameters.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -155,6 +156,115 @@ Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+
+/** Per-channel sums over rows of a [rows, C] matrix, threaded with per-thread partial rows. */
+template <class F>
+void channelSums(int64_t rows, int64_t C, int nAcc, std::vector<float>& out, F rowFn) {
+  const int threads = poolThreads();
+  std::vector<std::vector<float>> part(threads);
+  out.assign(static_cast<size_t>(nAcc) * C, 0.f);
+  parallelForChunks(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, C)), [&](int t, int64_t s, int64_t e) {
+    std::vector<float>& acc = part[t];
+    acc.assign(static_cast<size_t>(nAcc) * C, 0.f);
+    for (int64_t r = s; r < e; ++r) rowFn(r, acc.data());
+  });
+  for (int t = 0; t < threads; ++t)
+    if (!part[t].empty())
+      for (size_t i = 0; i < out.size(); ++i) out[i] += part[t][i];
+}
+
+// batchNormTrain(x, gamma, beta, y, mean, variance, rows, C, eps): statistics over rows per channel (last axis),
+// variance = mean((x - mean)^2) as tf.moments, y = (x - mean) * rsqrt(var + eps) * gamma + beta
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* g = arr<float>(info, 1);
+  const float* b = arr<float>(info, 2);
+  float* y = arr<float>(info, 3);
+  float* mean = arr<float>(info, 4);
+  float* var = arr<float>(info, 5);
+  const int64_t rows = num(info, 6), C = num(info, 7);
+  const float eps = static_cast<float>(dbl(info, 8));
+  if (C == 0) return info.Env().Undefined();
+  std::vector<float> acc;
+  channelSums(rows, C, 1, acc, [&](int64_t r, float* a) {
+    const float* xr = x + r * C;
+    for (int64_t c = 0; c < C; ++c) a[c] += xr[c];
+  });
+  for (int64_t c = 0; c < C; ++c) mean[c] = acc[c] / static_cast<float>(rows);
+  channelSums(rows, C, 1, acc, [&](int64_t r, float* a) {
+    const float* xr = x + r * C;
+    for (int64_t c = 0; c < C; ++c) {
+      const float d = xr[c] - mean[c];
+      a[c] += d * d;
+    }
+  });
+  std::vector<float> scale(C), shift(C);
+  for (int64_t c = 0; c < C; ++c) {
+    var[c] = acc[c] / static_cast<float>(rows);
+    scale[c] = g[c] / std::sqrt(var[c] + eps);
+    shift[c] = b[c] - mean[c] * scale[c];
+  }
+  const float* sc = scale.data();
+  const float* sh = shift.data();
+  parallelFor(rows, std::max<int64_t>(1, 16384 / C), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; ++r) {
+      const float* xr = x + r * C;
+      float* yr = y + r * C;
+      for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] * sc[c] + sh[c];
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// batchNormTrainGrad(x, gamma, dy, mean, variance, dx, dgamma, dbeta, rows, C, eps): first-order gradient of
+// batchNormTrain's y through the batch statistics
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* g = arr<float>(info, 1);
+  const float* dy = arr<float>(info, 2);
+  const float* mean = arr<float>(info, 3);
+  const float* var = arr<float>(info, 4);
+  float* dx = arr<float>(info, 5);
+  float* dg = arr<float>(info, 6);
+  float* db = arr<float>(info, 7);
+  const int64_t rows = num(info, 8), C = num(info, 9);
+  const float eps = static_cast<float>(dbl(info, 10));
+  if (C == 0) return info.Env().Undefined();
+  std::vector<float> rstd(C);
+  for (int64_t c = 0; c < C; ++c) rstd[c] = 1.f / std::sqrt(var[c] + eps);
+  const float* rs = rstd.data();
+  std::vector<float> acc;  // [sum dy, sum dy * xhat]
+  channelSums(rows, C, 2, acc, [&](int64_t r, float* a) {
+    const float* xr = x + r * C;
+    const float* dr = dy + r * C;
+    float* a1 = a + C;
+    for (int64_t c = 0; c < C; ++c) {
+      a[c] += dr[c];
+      a1[c] += dr[c] * (xr[c] - mean[c]) * rs[c];
+    }
+  });
+  std::vector<float> k1(C), k2(C), k3(C);
+  const float invN = 1.f / static_cast<float>(rows);
+  for (int64_t c = 0; c < C; ++c) {
+    db[c] = acc[c];
+    dg[c] = acc[C + c];
+    // dx = gamma * rstd * (dy - mean(dy) - xhat * mean(dy * xhat))
+    k1[c] = g[c] * rs[c];
+    k2[c] = acc[c] * invN;
+    k3[c] = acc[C + c] * invN * rs[c];
+  }
+  const float *p1 = k1.data(), *p2 = k2.data(), *p3 = k3.data();
+  parallelFor(rows, std::max<int64_t>(1, 16384 / C), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; ++r) {
+      const float* xr = x + r * C;
+      const float* dr = dy + r * C;
+      float* o = dx + r * C;
+      for (int64_t c = 0; c < C; ++c) o[c] = p1[c] * (dr[c] - p2[c] - (xr[c] - mean[c]) * p3[c]);
+    }
+  });
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerNorm(Napi::Env env, Napi::Object exports) {
@@ -163,6 +273,8 @@ void registerNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("gelu", Napi::Function::New(env, Gelu, "gelu"));
   exports.Set("geluGrad", Napi::Function::New(env, GeluGrad, "geluGrad"));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
+  exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain, "batchNormTrain"));
+  exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad, "batchNormTrainGrad"));
 }
 
 }  // namespace vs

@@ -4,7 +4,7 @@
 // same formulas; their gradients fall back to differentiable tf ops under double backprop
 // (src/backend/native/fused-kernels.ts). Other backends run the composite below.
 import { tf } from './tf.ts';
-import { GELU, LAYER_NORM, registerFusedKernels } from './native/fused-kernels.ts';
+import { BATCH_NORM, GELU, LAYER_NORM, registerFusedKernels } from './native/fused-kernels.ts';
 
 registerFusedKernels();
 
@@ -53,4 +53,40 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 /** The composite definition of gelu. */
 export function geluComposite(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
+}
+
+/**
+ * Training-mode batch normalisation of channels-last x (NHWC, or any rank with channels on the last axis): batch
+ * statistics over every axis but the last, y = (x - mean) * rsqrt(variance + eps) * gamma + beta, variance as
+ * tf.moments (biased). Returns the statistics too (for running averages); all three are differentiable.
+ */
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon = 1e-5,
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const C = x.shape[x.rank - 1];
+  if (
+    x.rank > 1 && x.size > 0 && x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32' &&
+    gamma.size === C && beta.size === C && fusedAvailable(BATCH_NORM)
+  ) {
+    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM, { x, gamma: tf.reshape(gamma, [C]), beta: tf.reshape(beta, [C]) },
+      { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    return { y, mean, variance };
+  }
+  return batchNormTrainingComposite(x, gamma, beta, epsilon);
+}
+
+/** The composite definition of batchNormTraining. */
+export function batchNormTrainingComposite(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon = 1e-5,
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const axes = [...Array(x.rank - 1).keys()];
+  const { mean, variance } = tf.moments(x, axes);
+  const y = tf.tidy(() => tf.add(tf.mul(tf.sub(x, mean), tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma)), beta));
+  return { y, mean, variance };
 }

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
-import { gelu, geluComposite, layerNorm, layerNormComposite } from '../../src/backend/fused-ops.ts';
+import { batchNormTraining, batchNormTrainingComposite, gelu, geluComposite, layerNorm, layerNormComposite } from '../../src/backend/fused-ops.ts';
 import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
-import { GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
+import { BATCH_NORM, GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
 import { Rng } from '../../src/util/random.ts';
 
 const TOL = 2e-5;
@@ -57,6 +57,36 @@ for (const backend of backends) {
       const hf = hvp(layerNorm), hc = hvp(layerNormComposite);
       close(hf[0], hc[0], `${backend} ${shape} Hv wrt x`);
       close(hf[1], hc[1], `${backend} ${shape} Hv wrt gamma`);
+    }
+  });
+
+  test(`fused batchNormTraining matches the composite on ${backend} (values, statistics, grads, grad of grad)`, async () => {
+    await initBackend({ backend: backend as 'cpu' | 'native', quiet: true });
+    for (const shape of [[4, 5, 5, 6], [3, 1, 2, 16], [64, 3]]) {
+      const C = shape[shape.length - 1];
+      const x = randn(shape, 2, 0.7), g = randn([C], 0.5, 1), b = randn([C], 0.3);
+      const names = await kernelsRun(() => batchNormTraining(x, g, b).y.dispose());
+      assert.ok(names.includes(BATCH_NORM), `${backend}: batchNormTraining ran ${names.join(',')}`);
+      const f = batchNormTraining(x, g, b), c = batchNormTrainingComposite(x, g, b);
+      close(f.y, c.y, `${backend} ${shape} y`);
+      close(f.mean, c.mean, `${backend} ${shape} mean`);
+      close(f.variance, c.variance, `${backend} ${shape} variance`);
+      const w = randn(shape), wm = randn([C]), wv = randn([C]);
+      type BN = typeof batchNormTraining;
+      // a loss through y and through the statistics
+      const loss = (bn: BN) => (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+        const r = bn(xx, gg, bb);
+        return tf.addN([tf.sum(tf.mul(r.y, w)), tf.sum(tf.mul(r.mean, wm)), tf.sum(tf.mul(r.variance, wv))]);
+      };
+      const gf = tf.grads(loss(batchNormTraining))([x, g, b]);
+      const gc = tf.grads(loss(batchNormTrainingComposite))([x, g, b]);
+      ['x', 'gamma', 'beta'].forEach((n, i) => close(gf[i], gc[i], `${backend} ${shape} d/d${n}`));
+      const yOnly = (bn: BN) => (xx: tf.Tensor, gg: tf.Tensor) => tf.sum(tf.mul(bn(xx, gg, b).y, w));
+      const gy = tf.grads(yOnly(batchNormTraining))([x, g]), gyc = tf.grads(yOnly(batchNormTrainingComposite))([x, g]);
+      close(gy[0], gyc[0], `${backend} ${shape} d/dx (y only)`);
+      const v = randn(shape);
+      const hvp = (bn: BN) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.grad((x2: tf.Tensor) => loss(bn)(x2, g, b))(xx), v)))(x);
+      close(hvp(batchNormTraining), hvp(batchNormTrainingComposite), `${backend} ${shape} Hv`);
     }
   });
 

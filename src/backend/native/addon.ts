@@ -30,6 +30,9 @@ export interface NativeAddon {
   layerNormGrad(x: F32, gamma: F32, dy: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number, cols: number, eps: number): void;
   gelu(x: F32, y: F32, n: number): void;
   geluGrad(x: F32, dy: F32, dx: F32, n: number): void;
+  batchNormTrain(x: F32, gamma: F32, beta: F32, y: F32, mean: F32, variance: F32, rows: number, c: number, eps: number): void;
+  batchNormTrainGrad(x: F32, gamma: F32, dy: F32, mean: F32, variance: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number,
+    c: number, eps: number): void;
   batchNorm(x: F32, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, y: F32, n: number, c: number,
     meanSize: number, varSize: number, offSize: number, scaleSize: number, eps: number): void;
 }

@@ -10,6 +10,8 @@ export const LAYER_NORM = 'VitscopeLayerNorm';
 export const LAYER_NORM_GRAD = 'VitscopeLayerNormGrad';
 export const GELU = 'VitscopeGelu';
 export const GELU_GRAD = 'VitscopeGeluGrad';
+export const BATCH_NORM = 'VitscopeBatchNorm';
+export const BATCH_NORM_GRAD = 'VitscopeBatchNormGrad';
 
 // ---- reference (cpu) implementations, same formulas as native/src/norm.cc ----
 
@@ -74,6 +76,42 @@ export function geluGradCpu(x: Float32Array, dy: Float32Array): Float32Array {
   return dx;
 }
 
+/** Training-mode batch norm over all rows of a [rows, C] layout (channels last): y, batch mean, batch variance. */
+export function batchNormCpu(x: Float32Array, g: Float32Array, b: Float32Array, C: number, eps: number): [Float32Array, Float32Array, Float32Array] {
+  const rows = C > 0 ? x.length / C : 0;
+  const sum = new Float64Array(C), sq = new Float64Array(C);
+  for (let o = 0; o < x.length; o += C) for (let c = 0; c < C; ++c) sum[c] += x[o + c];
+  const mean = new Float32Array(C), variance = new Float32Array(C);
+  for (let c = 0; c < C; ++c) mean[c] = sum[c] / rows;
+  for (let o = 0; o < x.length; o += C) for (let c = 0; c < C; ++c) sq[c] += (x[o + c] - mean[c]) ** 2;
+  for (let c = 0; c < C; ++c) variance[c] = sq[c] / rows;
+  const y = new Float32Array(x.length);
+  for (let o = 0; o < x.length; o += C) {
+    for (let c = 0; c < C; ++c) y[o + c] = ((x[o + c] - mean[c]) * g[c]) / Math.sqrt(variance[c] + eps) + b[c];
+  }
+  return [y, mean, variance];
+}
+
+export function batchNormGradCpu(x: Float32Array, g: Float32Array, dy: Float32Array, mean: Float32Array, variance: Float32Array, C: number, eps: number): [Float32Array, Float32Array, Float32Array] {
+  const rows = C > 0 ? x.length / C : 0;
+  const rstd = Array.from(variance, (v) => 1 / Math.sqrt(v + eps));
+  const sdy = new Float64Array(C), sdx = new Float64Array(C);
+  for (let o = 0; o < x.length; o += C) {
+    for (let c = 0; c < C; ++c) {
+      sdy[c] += dy[o + c];
+      sdx[c] += dy[o + c] * (x[o + c] - mean[c]) * rstd[c];
+    }
+  }
+  const dx = new Float32Array(x.length);
+  for (let o = 0; o < x.length; o += C) {
+    for (let c = 0; c < C; ++c) {
+      const xhat = (x[o + c] - mean[c]) * rstd[c];
+      dx[o + c] = g[c] * rstd[c] * (dy[o + c] - sdy[c] / rows - (xhat * sdx[c]) / rows);
+    }
+  }
+  return [dx, Float32Array.from(sdx), Float32Array.from(sdy)];
+}
+
 // ---- kernel configs for the cpu backend ----
 
 type Cpu = MathBackendCPU;
@@ -98,6 +136,26 @@ function cpuConfigs(): tf.KernelConfig[] {
         const b = backend as Cpu;
         const [dx, dg, db] = layerNormGradCpu(f32(b, x), f32(b, gamma), f32(b, dy), last(x), (attrs as { epsilon: number }).epsilon);
         return [b.makeTensorInfo(x.shape, 'float32', dx), b.makeTensorInfo([last(x)], 'float32', dg), b.makeTensorInfo([last(x)], 'float32', db)];
+      },
+    },
+    {
+      kernelName: BATCH_NORM, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const C = last(x);
+        const [y, m, v] = batchNormCpu(f32(b, x), f32(b, gamma), f32(b, beta), C, (attrs as { epsilon: number }).epsilon);
+        return [b.makeTensorInfo(x.shape, 'float32', y), b.makeTensorInfo([C], 'float32', m), b.makeTensorInfo([C], 'float32', v)];
+      },
+    },
+    {
+      kernelName: BATCH_NORM_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { x, gamma, dy, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const C = last(x);
+        const [dx, dg, db] = batchNormGradCpu(f32(b, x), f32(b, gamma), f32(b, dy), f32(b, mean), f32(b, variance), C, (attrs as { epsilon: number }).epsilon);
+        return [b.makeTensorInfo(x.shape, 'float32', dx), b.makeTensorInfo([C], 'float32', dg), b.makeTensorInfo([C], 'float32', db)];
       },
     },
     {
@@ -137,6 +195,17 @@ export function layerNormGradOps(x: tf.Tensor, gamma: tf.Tensor, dy: tf.Tensor, 
   return [dx, tf.sum(tf.mul(dy, xhat), lead), tf.sum(dy, lead)];
 }
 
+/** d batchNorm(training) / d(x, gamma, beta) applied to dy, as differentiable tf ops (statistics recomputed from x). */
+export function batchNormGradOps(x: tf.Tensor, gamma: tf.Tensor, dy: tf.Tensor, eps: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const axes = [...Array(x.rank - 1).keys()];
+  const { mean, variance } = tf.moments(x, axes, true);
+  const rstd = tf.rsqrt(tf.add(variance, eps));
+  const xhat = tf.mul(tf.sub(x, mean), rstd);
+  const g = tf.mul(dy, gamma);
+  const dx = tf.mul(rstd, tf.sub(tf.sub(g, tf.mean(g, axes, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), axes, true))));
+  return [dx, tf.sum(tf.mul(dy, xhat), axes), tf.sum(dy, axes)];
+}
+
 /** d gelu / dx as differentiable tf ops. */
 export function geluDerivOps(x: tf.Tensor): tf.Tensor {
   const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
@@ -160,6 +229,32 @@ const gradients: tf.GradConfig[] = [
       }
       const [dx, dg, db] = parts;
       return { x: () => dx, gamma: () => tf.reshape(dg, gamma.shape), beta: () => tf.reshape(db, beta.shape) };
+    },
+  },
+  {
+    kernelName: BATCH_NORM,
+    inputsToSave: ['x', 'gamma', 'beta'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, gamma, beta, mean, variance] = saved;
+      const eps = (attrs as unknown as { epsilon: number }).epsilon;
+      const [dy, dMean, dVar] = dys as tf.Tensor[];
+      let parts: tf.Tensor[];
+      if (!tapeOn() && tf.getKernel(BATCH_NORM_GRAD, tf.getBackend())) {
+        parts = tf.engine().runKernel(BATCH_NORM_GRAD, { x, gamma, dy, mean, variance }, { epsilon: eps } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      } else {
+        parts = batchNormGradOps(x, gamma, dy, eps);
+      }
+      let dx = parts[0];
+      // the statistics are outputs too: d mean/dx = 1/n, d var/dx = 2 (x - mean) / n (differentiable ops)
+      const n = x.size / Math.max(1, x.shape[x.rank - 1]);
+      if (dMean) dx = tf.add(dx, tf.div(dMean, n));
+      if (dVar) {
+        const axes = [...Array(x.rank - 1).keys()];
+        const m = tapeOn() ? tf.mean(x, axes) : mean;
+        dx = tf.add(dx, tf.mul(tf.sub(x, m), tf.mul(dVar, 2 / n)));
+      }
+      return { x: () => dx, gamma: () => tf.reshape(parts[1], gamma.shape), beta: () => tf.reshape(parts[2], beta.shape) };
     },
   },
   {

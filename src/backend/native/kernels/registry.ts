@@ -68,6 +68,8 @@ import { tanhConfig } from './Tanh.ts';
 import { tileConfig } from './Tile.ts';
 import { transposeConfig } from './Transpose.ts';
 import { unpackConfig } from './Unpack.ts';
+import { vitscopeBatchNormConfig } from './VitscopeBatchNorm.ts';
+import { vitscopeBatchNormGradConfig } from './VitscopeBatchNormGrad.ts';
 import { vitscopeGeluConfig } from './VitscopeGelu.ts';
 import { vitscopeGeluGradConfig } from './VitscopeGeluGrad.ts';
 import { vitscopeLayerNormConfig } from './VitscopeLayerNorm.ts';
@@ -142,6 +144,8 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   tileConfig,
   transposeConfig,
   unpackConfig,
+  vitscopeBatchNormConfig,
+  vitscopeBatchNormGradConfig,
   vitscopeGeluConfig,
   vitscopeGeluGradConfig,
   vitscopeLayerNormConfig,
