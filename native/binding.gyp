@@ -12,7 +12,8 @@
         "src/softmax.cc",
         "src/copy.cc",
         "src/gather.cc",
-        "src/norm.cc"
+        "src/norm.cc",
+        "src/optimizer.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

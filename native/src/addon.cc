@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerCopy(env, exports);
   registerGather(env, exports);
   registerNorm(env, exports);
+  registerOptimizer(env, exports);
   exports.Set("version", Napi::Number::New(env, 1));
   return exports;
 }

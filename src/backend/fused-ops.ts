@@ -4,7 +4,7 @@
 // same formulas; their gradients fall back to differentiable tf ops under double backprop
 // (src/backend/native/fused-kernels.ts). Other backends run the composite below.
 import { tf } from './tf.ts';
-import { BATCH_NORM, GELU, LAYER_NORM, registerFusedKernels } from './native/fused-kernels.ts';
+import { ADAMW, BATCH_NORM, GELU, LAYER_NORM, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
 
 registerFusedKernels();
 
@@ -89,4 +89,29 @@ export function batchNormTrainingComposite(
   const { mean, variance } = tf.moments(x, axes);
   const y = tf.tidy(() => tf.add(tf.mul(tf.sub(x, mean), tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma)), beta));
   return { y, mean, variance };
+}
+
+/**
+ * One AdamW step for one parameter as a single kernel (torch.optim.AdamW's rule, the same float32 operations as
+ * src/train/adamw.ts): returns [p', m', v']; the caller assigns them. Not differentiable (an optimiser step).
+ * stepSize = lr / (1 - beta1^t), bc2Sqrt = sqrt(1 - beta2^t), decay = lr * weightDecay or 0.
+ */
+export function adamwUpdate(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, attrs: AdamWAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const same = [g, m, v].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, p.shape));
+  if (p.dtype === 'float32' && same && fusedAvailable(ADAMW)) {
+    const [pn, mn, vn] = tf.engine().runKernel(ADAMW, { p, g, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    return [pn, mn, vn];
+  }
+  return adamwUpdateComposite(p, g, m, v, attrs);
+}
+
+/** The composite definition of adamwUpdate. */
+export function adamwUpdateComposite(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, a: AdamWAttrs): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.tidy(() => {
+    const mNew = tf.add(tf.mul(m, a.beta1), tf.mul(g, 1 - a.beta1));
+    const vNew = tf.add(tf.mul(v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
+    const denom = tf.add(tf.div(tf.sqrt(vNew), a.bc2Sqrt), a.eps);
+    const base = a.decay > 0 ? tf.mul(p, 1 - a.decay) : p;
+    return [tf.sub(base, tf.mul(tf.div(mNew, denom), a.stepSize)), mNew, vNew] as [tf.Tensor, tf.Tensor, tf.Tensor];
+  });
 }

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
-import { batchNormTraining, batchNormTrainingComposite, gelu, geluComposite, layerNorm, layerNormComposite } from '../../src/backend/fused-ops.ts';
+import { adamwUpdate, adamwUpdateComposite, batchNormTraining, batchNormTrainingComposite, gelu, geluComposite, layerNorm, layerNormComposite } from '../../src/backend/fused-ops.ts';
 import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
-import { BATCH_NORM, GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
+import { ADAMW, BATCH_NORM, GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
 import { Rng } from '../../src/util/random.ts';
 
 const TOL = 2e-5;
@@ -87,6 +87,29 @@ for (const backend of backends) {
       const v = randn(shape);
       const hvp = (bn: BN) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.grad((x2: tf.Tensor) => loss(bn)(x2, g, b))(xx), v)))(x);
       close(hvp(batchNormTraining), hvp(batchNormTrainingComposite), `${backend} ${shape} Hv`);
+    }
+  });
+
+  test(`fused AdamW step matches the composite on ${backend}`, async () => {
+    await initBackend({ backend: backend as 'cpu' | 'native', quiet: true });
+    for (const [shape, wd] of [[[7], 0], [[64, 300], 0.05], [[3, 3, 16, 16], 0.05]] as [number[], number][]) {
+      let pf: tf.Tensor = randn(shape), mf: tf.Tensor = tf.zeros(shape), vf: tf.Tensor = tf.zeros(shape);
+      let pc = pf, mc = mf, vc = vf;
+      const lr = 1e-2;
+      for (let t = 1; t <= 3; t++) {
+        const g = randn(shape, 0.1);
+        const attrs = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: lr / (1 - 0.9 ** t), bc2Sqrt: Math.sqrt(1 - 0.999 ** t), decay: lr * wd };
+        if (t === 1) {
+          const names = await kernelsRun(() => adamwUpdate(pf, g, mf, vf, attrs).forEach((x) => x.dispose()));
+          assert.ok(names.includes(ADAMW), `${backend}: adamwUpdate ran ${names.join(',')}`);
+        }
+        [pf, mf, vf] = adamwUpdate(pf, g, mf, vf, attrs);
+        [pc, mc, vc] = adamwUpdateComposite(pc, g, mc, vc, attrs);
+      }
+      close(pf, pc, `${backend} ${shape} parameter`);
+      close(mf, mc, `${backend} ${shape} first moment`);
+      close(vf, vc, `${backend} ${shape} second moment`);
+      assert.ok(tf.max(tf.abs(tf.sub(pf, pc))).dataSync()[0] < 1e-6, 'parameters agree to float32 rounding');
     }
   });
 

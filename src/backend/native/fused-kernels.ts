@@ -12,6 +12,20 @@ export const GELU = 'VitscopeGelu';
 export const GELU_GRAD = 'VitscopeGeluGrad';
 export const BATCH_NORM = 'VitscopeBatchNorm';
 export const BATCH_NORM_GRAD = 'VitscopeBatchNormGrad';
+export const ADAMW = 'VitscopeAdamW';
+
+/** Attributes of the fused AdamW update (see adamwUpdate in src/backend/fused-ops.ts). */
+export interface AdamWAttrs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 - beta1^t) */
+  stepSize: number;
+  /** sqrt(1 - beta2^t) */
+  bc2Sqrt: number;
+  /** lr * weightDecay, or 0 */
+  decay: number;
+}
 
 // ---- reference (cpu) implementations, same formulas as native/src/norm.cc ----
 
@@ -112,6 +126,23 @@ export function batchNormGradCpu(x: Float32Array, g: Float32Array, dy: Float32Ar
   return [dx, Float32Array.from(sdx), Float32Array.from(sdy)];
 }
 
+/** One AdamW step in float32, operation for operation as the composite in src/train/adamw.ts. */
+export function adamwCpu(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, a: AdamWAttrs): [Float32Array, Float32Array, Float32Array] {
+  const n = p.length, po = new Float32Array(n), mo = new Float32Array(n), vo = new Float32Array(n);
+  const f = Math.fround;
+  const b1 = f(a.beta1), b2 = f(a.beta2), c1 = f(1 - a.beta1), c2 = f(1 - a.beta2), eps = f(a.eps), ss = f(a.stepSize), bc2 = f(a.bc2Sqrt), keep = f(1 - a.decay);
+  for (let i = 0; i < n; ++i) {
+    const mi = f(f(m[i] * b1) + f(g[i] * c1));
+    const vi = f(f(v[i] * b2) + f(f(g[i] * g[i]) * c2));
+    const denom = f(f(f(Math.sqrt(vi)) / bc2) + eps);
+    const base = a.decay > 0 ? f(p[i] * keep) : p[i];
+    po[i] = base - f(f(mi / denom) * ss);
+    mo[i] = mi;
+    vo[i] = vi;
+  }
+  return [po, mo, vo];
+}
+
 // ---- kernel configs for the cpu backend ----
 
 type Cpu = MathBackendCPU;
@@ -156,6 +187,15 @@ function cpuConfigs(): tf.KernelConfig[] {
         const C = last(x);
         const [dx, dg, db] = batchNormGradCpu(f32(b, x), f32(b, gamma), f32(b, dy), f32(b, mean), f32(b, variance), C, (attrs as { epsilon: number }).epsilon);
         return [b.makeTensorInfo(x.shape, 'float32', dx), b.makeTensorInfo([C], 'float32', dg), b.makeTensorInfo([C], 'float32', db)];
+      },
+    },
+    {
+      kernelName: ADAMW, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { p, g, m, v } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const outs = adamwCpu(f32(b, p), f32(b, g), f32(b, m), f32(b, v), attrs as unknown as AdamWAttrs);
+        return outs.map((o) => b.makeTensorInfo(p.shape, 'float32', o));
       },
     },
     {

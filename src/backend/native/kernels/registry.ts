@@ -68,6 +68,7 @@ import { tanhConfig } from './Tanh.ts';
 import { tileConfig } from './Tile.ts';
 import { transposeConfig } from './Transpose.ts';
 import { unpackConfig } from './Unpack.ts';
+import { vitscopeAdamWConfig } from './VitscopeAdamW.ts';
 import { vitscopeBatchNormConfig } from './VitscopeBatchNorm.ts';
 import { vitscopeBatchNormGradConfig } from './VitscopeBatchNormGrad.ts';
 import { vitscopeGeluConfig } from './VitscopeGelu.ts';
@@ -144,6 +145,7 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   tileConfig,
   transposeConfig,
   unpackConfig,
+  vitscopeAdamWConfig,
   vitscopeBatchNormConfig,
   vitscopeBatchNormGradConfig,
   vitscopeGeluConfig,
