@@ -1,5 +1,6 @@
 // NHWC 2-D convolution and its two gradients as im2col / col2im + sgemm, chunked and threaded.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -75,7 +76,14 @@ void col2im(const ConvGeom& g, const float* col, int64_t r0, int64_t r1, float* 
 }
 
 /** Rows per im2col chunk: about 1 MiB of column buffer, at least 32 rows. */
-int64_t chunkRows(const ConvGeom& g) { return std::max<int64_t>(32, (256 * 1024) / std::max<int64_t>(1, g.kdim())); }
+int64_t chunkFloats() {
+  static const int64_t v = [] {
+    const char* e = std::getenv("VITSCOPE_CONV_CHUNK");
+    return e ? std::atoll(e) : int64_t(128 * 1024);  // floats per im2col chunk (measured: 128K best, flat)
+  }();
+  return v;
+}
+int64_t chunkRows(const ConvGeom& g) { return std::max<int64_t>(32, chunkFloats() / std::max<int64_t>(1, g.kdim())); }
 
 thread_local std::vector<float> scratch;
 float* scratchFor(int64_t n) {
@@ -83,23 +91,16 @@ float* scratchFor(int64_t n) {
   return scratch.data();
 }
 
-// conv2d(x, w, out, geom[15], bias|null, biasSize, act, alpha)
-Napi::Value Conv2d(const Napi::CallbackInfo& info) {
-  const float* x = arr<float>(info, 0);
-  const float* w = arr<float>(info, 1);
-  float* out = arr<float>(info, 2);
-  const ConvGeom g = geom(info, 3);
-  const float* bias = arr<float>(info, 4);
-  const int64_t biasSize = num(info, 5);
-  const int act = static_cast<int>(num(info, 6));
-  const float alpha = static_cast<float>(dbl(info, 7));
+/** out[R, Cout] = im2col(x) * w (+ bias, activation), chunked over output rows and threaded. */
+void convForward(const ConvGeom& g, const float* x, const float* w, float* out, const float* bias, int64_t biasSize,
+                 int act, float alpha) {
   const int64_t R = g.rows(), K = g.kdim(), Co = g.Cout;
-  if (R == 0 || Co == 0) return info.Env().Undefined();
+  if (R == 0 || Co == 0) return;
   const bool post = bias != nullptr || act != ACT_LINEAR;
   if (K == 0) {
     std::memset(out, 0, sizeof(float) * R * Co);
     if (post) applyBiasActivation(out, R, Co, Co, bias, biasSize, act, alpha);
-    return info.Env().Undefined();
+    return;
   }
   const int64_t chunk = g.pointwise() ? 256 : chunkRows(g);
   const int64_t nChunks = (R + chunk - 1) / chunk;
@@ -119,6 +120,12 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
       if (post) applyBiasActivation(out + r0 * Co, rows, Co, Co, bias, biasSize, act, alpha);
     }
   });
+}
+
+// conv2d(x, w, out, geom[15], bias|null, biasSize, act, alpha)
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  convForward(geom(info, 3), arr<float>(info, 0), arr<float>(info, 1), arr<float>(info, 2), arr<float>(info, 4),
+              num(info, 5), static_cast<int>(num(info, 6)), static_cast<float>(dbl(info, 7)));
   return info.Env().Undefined();
 }
 
@@ -142,6 +149,19 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
       vsSgemm(false, true, static_cast<int>(r1 - r0), static_cast<int>(g.C), static_cast<int>(Co), 1.f, dy + r0 * Co,
               static_cast<int>(Co), w, static_cast<int>(Co), 0.f, dx + r0 * g.C, static_cast<int>(g.C));
     });
+    return info.Env().Undefined();
+  }
+  if (g.sH == 1 && g.sW == 1 && g.dH == 1 && g.dW == 1 && g.padT <= g.fh - 1 && g.padL <= g.fw - 1) {
+    // stride 1: dx is the forward convolution of dy with the spatially flipped, in/out-swapped filter, padded by
+    // (f - 1 - pad): im2col + sgemm as the forward pass, no scatter-add
+    std::vector<float> wf(static_cast<size_t>(K) * Co);
+    for (int64_t ky = 0; ky < g.fh; ++ky)
+      for (int64_t kx = 0; kx < g.fw; ++kx)
+        for (int64_t ci = 0; ci < g.C; ++ci)
+          for (int64_t co = 0; co < Co; ++co)
+            wf[(((g.fh - 1 - ky) * g.fw + (g.fw - 1 - kx)) * Co + co) * g.C + ci] = w[((ky * g.fw + kx) * g.C + ci) * Co + co];
+    const ConvGeom t{g.N, g.oH, g.oW, Co, g.fh, g.fw, g.C, g.H, g.W, 1, 1, 1, 1, g.fh - 1 - g.padT, g.fw - 1 - g.padL};
+    convForward(t, dy, wf.data(), dx, nullptr, 0, ACT_LINEAR, 0.f);
     return info.Env().Undefined();
   }
   // Each chunk of output rows lies within one image, so images can be processed by different threads.
