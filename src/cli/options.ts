@@ -36,7 +36,9 @@ export function camelCase(name: string): string {
 }
 
 function validList(specs: readonly OptionSpec[]): string {
-  return specs.map((s) => (s.type === 'boolean' ? `--${s.name}` : `--${s.name} <${s.choices ? s.choices.join('|') : s.type}>`)).join(', ');
+  return specs
+    .map((s) => (s.type === 'boolean' ? `--${s.name}` : `--${s.name} <${s.choices && s.choices.length <= 6 ? s.choices.join('|') : s.type}>`))
+    .join(', ');
 }
 
 function unknownOption(name: string, specs: readonly OptionSpec[], where: string): OptionError {

@@ -28,7 +28,8 @@ export const command: Command = {
   name: 'datasize',
   summary: 'data-size study: train one model per training-set fraction, record final train NLL and test error',
   options: [
-    ...TRAIN_OPTIONS.filter((o) => o.name !== 'train-fraction' && o.name !== 'train-size'),
+    // train-size/train-fraction are accepted (config files carry them) but replaced by each fraction.
+    ...TRAIN_OPTIONS,
     { name: 'fractions', type: 'list', default: ['0.02', '0.1', '0.5', '1.0'], help: 'training-set fractions (of the whole training set)' },
     { name: 'models', type: 'list', help: 'several presets, one series each (default: --model)' },
     FIGURE_FORMAT_OPTION,
@@ -39,6 +40,8 @@ export const command: Command = {
     for (const f of fractions) if (!(f > 0 && f <= 1)) throw new OptionError(`datasize: option '--fractions' has ${f}, expected fractions in (0, 1]`);
     const models = (opts.models as string[] | undefined) ?? (typeof opts.model === 'string' ? [opts.model] : []);
     if (models.length === 0) throw new OptionError('datasize: no model given; pass --model <preset>, --models a,b or --config configs/<preset>.json');
+    if (opts['train-size'] !== undefined || opts['train-fraction'] !== undefined)
+      ctx.log('[datasize] note: --train-size/--train-fraction are replaced by each of --fractions (fractions of the whole training set)');
     const runDir = await runDirFromOptions(opts, 'datasize');
     const subRoot = path.join(runDir, 'runs');
     await writeRunConfig(runDir, { command: 'datasize', options: opts });
@@ -47,7 +50,7 @@ export const command: Command = {
       for (const fraction of fractions) {
         if (ctx.signal.aborted) break;
         const run = `${model}-f${fraction}`;
-        const config = trainConfigOrExplain({ ...opts, model, run, results: subRoot, 'train-fraction': fraction });
+        const config = trainConfigOrExplain({ ...opts, 'train-size': undefined, model, run, results: subRoot, 'train-fraction': fraction });
         const sub = path.join(subRoot, run);
         let metrics: EpochMetrics[];
         if (config.resume && existsSync(path.join(sub, 'checkpoints', 'final', 'model.json'))) {
