@@ -4,8 +4,9 @@
 //   node --import tsx scripts/profile-train-step.ts [--models vit-cpu,resnet-20] [--batches 32,128]
 //        [--steps 5] [--warmup 2] [--backend native] [--torch] [--kernels] [--top 25] [--threads 2] [--json FILE]
 //
-// One step = forward (training mode) + cross-entropy + backward + Adam update (tf.train.adam over the model's
-// parameters). --kernels wraps every kernel of the backend with a timer and prints where the time goes; the
+// One step = forward (training mode) + cross-entropy + backward + AdamW update (weight decay 0.05): --optimizer
+// fused (default) runs adamwUpdate from src/backend/fused-ops.ts (one kernel per parameter), composite runs the
+// same rule as a dozen tensor ops per parameter (as src/train/adamw.ts does). --kernels wraps every kernel of the backend with a timer and prints where the time goes; the
 // rest of the step ("outside kernels") is the tfjs engine, tape and JavaScript glue.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,6 +16,7 @@ import { tf } from '../src/backend/tf.ts';
 import { initBackend, parseBackendName } from '../src/backend/select.ts';
 import { createModel } from '../src/models/index.ts';
 import { crossEntropy } from '../src/train/losses.ts';
+import { adamwUpdate, adamwUpdateComposite } from '../src/backend/fused-ops.ts';
 import { Rng } from '../src/util/random.ts';
 
 interface Args {
@@ -27,11 +29,12 @@ interface Args {
   kernels: boolean;
   top: number;
   threads: number;
+  optimizer: 'fused' | 'composite';
   json?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { models: ['vit-cpu', 'resnet-20'], batches: [32, 128], steps: 5, warmup: 2, backend: 'native', torch: false, kernels: false, top: 25, threads: 2 };
+  const a: Args = { models: ['vit-cpu', 'resnet-20'], batches: [32, 128], steps: 5, warmup: 3, backend: 'native', torch: false, kernels: false, top: 25, threads: 2, optimizer: 'fused' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -49,7 +52,12 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--top') a.top = Number(v());
     else if (k === '--threads') a.threads = Number(v());
     else if (k === '--json') a.json = v();
-    else throw new Error(`profile-train-step: unknown argument '${k}', expected --models, --batches, --steps, --warmup, --backend, --torch, --kernels, --top, --threads, --json`);
+    else if (k === '--optimizer') {
+      const o = v();
+      if (o !== 'fused' && o !== 'composite') throw new Error(`profile-train-step: --optimizer: expected fused or composite, got '${o}'`);
+      a.optimizer = o;
+    }
+    else throw new Error(`profile-train-step: unknown argument '${k}', expected --models, --batches, --steps, --warmup, --backend, --torch, --kernels, --top, --threads, --optimizer, --json`);
   }
   if (a.batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`profile-train-step: --batches: expected positive integers, got ${a.batches}`);
   return a;
@@ -120,13 +128,25 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
   const size = m.config.imageSize;
   const x = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()), [batch, size, size, 3]);
   const labels = tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(m.config.numClasses)), 'int32');
-  const opt = tf.train.adam(1e-3);
   const vars = [...m.params.values()];
+  const moments = vars.map((p) => [tf.variable(tf.zerosLike(p), false), tf.variable(tf.zerosLike(p), false)]);
+  const update = a.optimizer === 'fused' ? adamwUpdate : adamwUpdateComposite;
+  const lr = 1e-3;
   let seed = 0;
+  let t = 0;
   const step = () => {
-    const cost = opt.minimize(() => crossEntropy(m.forward(x, { training: true, seed: seed++ }), labels), true, vars);
-    cost?.dataSync();
-    cost?.dispose();
+    t++;
+    const attrs = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: lr / (1 - 0.9 ** t), bc2Sqrt: Math.sqrt(1 - 0.999 ** t), decay: lr * 0.05 };
+    tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => crossEntropy(m.forward(x, { training: true, seed: seed++ }), labels), vars);
+      vars.forEach((p, i) => {
+        const [pn, mn, vn] = update(p, grads[p.name], moments[i][0], moments[i][1], attrs);
+        p.assign(pn);
+        moments[i][0].assign(mn);
+        moments[i][1].assign(vn);
+      });
+      value.dataSync();
+    });
   };
   for (let i = 0; i < a.warmup; i++) step();
   if (timer) {
@@ -148,7 +168,7 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
     r.kernelCpuMs = all.reduce((s, k) => s + k.cpuMs, 0);
     r.topKernels = all.slice(0, a.top);
   }
-  opt.dispose();
+  moments.flat().forEach((v) => v.dispose());
   m.dispose();
   x.dispose();
   labels.dispose();
