@@ -146,14 +146,13 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
       return out;
     },
     async lossAndGradient() {
-      const r = tf.tidy(() => {
+      const [lossT, gradT] = tf.tidy((): tf.Tensor[] => {
         const loss = tf.addN(losses.map((l, b) => tf.mul(l.fn([...point]), weights[b]!)));
-        return [loss, gradientAt([...point])] as const;
-      });
-      const loss = (await r[0].data())[0]!;
-      const gradient = Float64Array.from(await r[1].data());
-      r[0].dispose();
-      r[1].dispose();
+        return [loss, gradientAt([...point])];
+      }) as tf.Tensor[];
+      const loss = (await lossT!.data())[0]!;
+      const gradient = Float64Array.from(await gradT!.data());
+      tf.dispose([lossT!, gradT!]);
       return { loss, gradient };
     },
     dispose() {

@@ -185,6 +185,9 @@ export interface HessianSpectrum {
   /** Per rank: bottom[0] is the smallest eigenvalue's. */
   bottom: MeanCI[];
   trace: MeanCI;
+  /** The trace of the NLL Hessian alone: trace - l2 · dim (the L2 term adds l2 to every eigenvalue). */
+  traceWithoutL2: MeanCI;
+  l2: number;
   density: { grid: number[]; sigma: number; mean: number[]; lower: number[]; upper: number[]; perSubset: number[][] };
   ms: number;
 }
@@ -243,5 +246,7 @@ export async function hessianSpectrum(model: Model, subsets: readonly (readonly 
   const grid = linspace(lo - 5 * sigma, hi + 5 * sigma, opts.gridPoints ?? 400);
   const perSubset = out.map((o) => densityOnGrid(o.slq, { grid, sigma }));
   const band = out.length > 1 ? pointwiseCI(perSubset) : { mean: perSubset[0]!, lower: perSubset[0]!, upper: perSubset[0]! };
-  return { dim, subsets: out, top, bottom, trace, density: { grid, sigma, ...band, perSubset }, ms: performance.now() - t0 };
+  const l2 = opts.l2 ?? 0;
+  const traceWithoutL2 = meanCI(out.map((o) => o.trace.mean - l2 * dim));
+  return { dim, subsets: out, top, bottom, trace, traceWithoutL2, l2, density: { grid, sigma, ...band, perSubset }, ms: performance.now() - t0 };
 }
