@@ -25,7 +25,7 @@ export const command: Command = {
     { name: 'l2', type: 'number', default: 0, help: "coefficient of the authors' sum of parameter norms added to the NLL (they used 0.05)" },
     { name: 'label-smoothing', type: 'number', default: 0, help: 'label smoothing of the NLL (the authors: 0.1)' },
     { name: 'augment', type: 'boolean', default: false, help: 'evaluate on one crop+flip augmented copy of the images' },
-    { name: 'clip', type: 'number', default: 0, help: 'figure only: plot min(loss - min, clip) as the authors (they used 42); 0 plots the raw loss' },
+    { name: 'clip', type: 'number', default: 0, help: 'figure only: plot min(loss - min, clip) as the authors (they used 42; with --log-z: min(loss, min + clip)); 0 plots the raw loss' },
     { name: 'log-z', type: 'boolean', default: false, help: 'figure only: logarithmic loss axis' },
   ],
   async run(opts, ctx) {
@@ -103,9 +103,11 @@ export const command: Command = {
         () =>
           surfaces.map((s) => {
             const clip = numberOpt(opts, 'clip', 0);
-            const z = clip > 0 ? s.loss.map((row) => row.map((v) => Math.min(v - s.summary.min, clip))) : s.loss;
+            const logZ = opts['log-z'] === true;
+            // With a log axis the minimum is kept (a log axis cannot show 0): min(loss, min + clip).
+            const z = clip > 0 ? s.loss.map((row) => row.map((v) => Math.min(logZ ? v : v - s.summary.min, logZ ? s.summary.min + clip : clip))) : s.loss;
             const title = `Loss landscape: ${s.label}${clip > 0 ? ` (loss − min, cut at ${clip})` : ''}`;
-            return lossLandscapeFigure({ label: s.label, x: s.x, y: s.y, z }, { name: `loss-landscape-${slug(s.label)}`, title, logZ: opts['log-z'] === true });
+            return lossLandscapeFigure({ label: s.label, x: s.x, y: s.y, z }, { name: `loss-landscape-${slug(s.label)}`, title, logZ });
           }),
         runDir,
         opts,

@@ -3,7 +3,7 @@
 // ViTs are hurt most by low-frequency noise, ResNets by high-frequency noise. All models get the same noise.
 import * as path from 'node:path';
 import type { Command } from '../command.ts';
-import { DEFAULT_NOISE_FREQUENCIES, noiseRobustness } from '../../analysis/noise-robustness.ts';
+import { DEFAULT_NOISE_FREQUENCIES, noiseRobustness, type NoiseRobustnessResult } from '../../analysis/noise-robustness.ts';
 import {
   MODEL_OPTIONS, commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels,
   numberListOpt, numberOpt, secondsSince, writeCsv, writeJsonAtomic,
@@ -40,7 +40,7 @@ export const command: Command = {
         batchSize: numberOpt(opts, 'batch-size', 125),
         seed: numberOpt(opts, 'seed', 0),
       };
-      let results;
+      let results: NoiseRobustnessResult[];
       try {
         results = await noiseRobustness(models, { x: data.x, y: data.y }, { ...settings, signal: ctx.signal, onStep: (m) => ctx.log(`[noise] ${m}`) });
       } finally {
