@@ -9,3 +9,13 @@ export { tridiagonalEigen } from './tridiagonal.ts';
 export { denseOperator, toDense, asymmetry } from './dense-operator.ts';
 export { meanCI, pointwiseCI, studentTQuantile, studentTCdf, type MeanCI } from './stats.ts';
 export { gaussianKde, silvermanBandwidth, linspace, type KdeResult } from './kde.ts';
+export {
+  modelHessianOperator, lossHessianOperator, twiceDifferentiableNll,
+  type HessianOperator, type HessianBatch, type HessianOperatorOptions, type ModelHessianOptions, type LossOfParams,
+} from './model-operator.ts';
+export { selectParamNames, countParams, PARAM_GROUPS, isParamGroup, type ParamGroup } from './param-groups.ts';
+export {
+  maxEigenvalueSpectrum, maxEigenvalueKde, hessianSpectrum, nepApe, splitGroups,
+  type MaxEigenOptions, type MaxEigenSpectrum, type SpectrumOptions, type HessianSpectrum, type SubsetSpectrum, type BatchEigen,
+} from './spectrum.ts';
+export { timeHvpVsStep, type StepTiming } from './timing.ts';
