@@ -20,6 +20,8 @@ export interface BackendOptions {
   backend?: BackendName | 'auto';
   /** Print nothing (tests). */
   quiet?: boolean;
+  /** Backends that 'auto' must not try (e.g. to see the fallback without the native addon). */
+  exclude?: readonly BackendName[];
 }
 
 /** Result of trying to make the `native` backend available (implemented in ./native/index.ts). */
@@ -59,12 +61,17 @@ async function tryNative(): Promise<{ reason: string | null; threads: number }> 
   }
 }
 
-async function tryWasm(): Promise<string | null> {
+const WASM_REQUIRED_KERNELS = ['Conv2DBackpropFilter'];
+
+async function tryWasm(explicit: boolean): Promise<string | null> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const require = createRequire(import.meta.url);
     const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
+    // tfjs's wasm backend cannot train convolutions; it must not be picked for a ResNet by default.
+    const missing = WASM_REQUIRED_KERNELS.filter((k) => !tf.getKernel(k, 'wasm'));
+    if (missing.length > 0 && !explicit) return `wasm lacks ${missing.join(', ')} (needed to train convolutional models); pass --backend wasm to use it anyway`;
     return null;
   } catch (err) {
     return `wasm backend failed to load: ${(err as Error).message}`;
@@ -77,14 +84,14 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     opts.backend ?? (process.env.VITSCOPE_BACKEND ? parseBackendName(process.env.VITSCOPE_BACKEND, 'VITSCOPE_BACKEND') : 'auto');
   if (current && (requested === 'auto' || requested === current.name)) return current;
 
-  const order: BackendName[] = requested === 'auto' ? [...BACKEND_NAMES] : [requested];
+  const order: BackendName[] = requested === 'auto' ? BACKEND_NAMES.filter((n) => !opts.exclude?.includes(n)) : [requested];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     let reason: string | null = null;
     let threads = 1;
     if (name === 'tensorflow') reason = await tryTensorflow();
     else if (name === 'native') ({ reason, threads } = await tryNative());
-    else if (name === 'wasm') reason = await tryWasm();
+    else if (name === 'wasm') reason = await tryWasm(requested === 'wasm');
     if (reason === null) {
       const ok = await tf.setBackend(name);
       if (!ok) reason = `tf.setBackend('${name}') failed`;

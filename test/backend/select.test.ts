@@ -21,3 +21,17 @@ test('gradients are registered (second order too)', async () => {
 test('unknown backend names are rejected with the valid list', () => {
   assert.throws(() => parseBackendName('gpu', '--backend'), /--backend: unknown backend 'gpu', expected one of auto, tensorflow, native, wasm, cpu/);
 });
+
+test('auto selection never lands on a backend that cannot train convolutions', async () => {
+  const { spawnSync } = await import('node:child_process');
+  // A fresh process with the native backend disabled: auto must skip wasm (no Conv2DBackpropFilter) and say why.
+  const script = `
+    import { initBackend } from './src/backend/select.ts';
+    const info = await initBackend({ backend: 'auto', quiet: true, exclude: ['native', 'tensorflow'] });
+    console.log(JSON.stringify(info));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const info = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  assert.equal(info.name, 'cpu');
+  assert.match(info.skipped.find((s: { name: string }) => s.name === 'wasm').reason, /Conv2DBackpropFilter/);
+});
