@@ -161,7 +161,10 @@ export function parseFlags(argv: readonly string[], specs: readonly OptionSpec[]
       raw = next;
       i++;
     }
-    values[spec.name] = coerceOption(spec, raw, where);
+    const value = coerceOption(spec, raw, where);
+    // A repeated list flag adds up (`--checkpoint a --checkpoint b`), as with comma-separated values.
+    const earlier = values[spec.name];
+    values[spec.name] = spec.type === 'list' && Array.isArray(earlier) && Array.isArray(value) ? [...earlier, ...value] : value;
   }
   return { values, positional };
 }

@@ -124,3 +124,8 @@ test('progress: plain lines when not a TTY, redrawn bar with ETA on a TTY', () =
   assert.match(out, /ETA/);
   assert.match(out, /message\n/);
 });
+
+test('a repeated list flag adds up, as comma-separated values do', () => {
+  const o = resolveOptions(cmd, ['--fractions', '0.02', '--fractions=0.1,0.5']);
+  assert.deepEqual(o.fractions, ['0.02', '0.1', '0.5']);
+});
