@@ -1,5 +1,8 @@
 // Registers the `native` backend (see ./backend.ts) when the addon is built: every cpu kernel is re-registered
 // for 'native', then the addon-backed kernels of ./kernels/registry.ts replace the hot ones.
+// Environment: VITSCOPE_THREADS (addon thread-pool size, default: all cores; OpenBLAS itself runs single-threaded
+// inside the pool's chunks), VITSCOPE_POOL_MB (tensor buffer pool cap, default 2048, 0 disables reuse),
+// VITSCOPE_CONV_CHUNK (floats per im2col chunk, default 131072).
 import { tf } from '../tf.ts';
 import type { NativeRegistration } from '../select.ts';
 import { loadAddon } from './addon.ts';
