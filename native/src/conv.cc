@@ -24,27 +24,53 @@ ConvGeom geom(const Napi::CallbackInfo& info, size_t i) {
   return {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]};
 }
 
+/** Walks output pixels r0, r0 + 1, ... as (n, oy, ox) without divisions in the loop. */
+struct PixelIter {
+  int64_t n, oy, ox;
+  const ConvGeom& g;
+  PixelIter(const ConvGeom& geom, int64_t r) : g(geom) {
+    n = r / (g.oH * g.oW);
+    const int64_t rem = r % (g.oH * g.oW);
+    oy = rem / g.oW;
+    ox = rem % g.oW;
+  }
+  void next() {
+    if (++ox == g.oW) {
+      ox = 0;
+      if (++oy == g.oH) {
+        oy = 0;
+        ++n;
+      }
+    }
+  }
+};
+
 /** Writes rows [r0, r1) of the im2col matrix (rows x kdim) into col. */
 void im2col(const ConvGeom& g, const float* x, int64_t r0, int64_t r1, float* col) {
-  const int64_t K = g.kdim();
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t n = r / (g.oH * g.oW), rem = r % (g.oH * g.oW), oy = rem / g.oW, ox = rem % g.oW;
+  const int64_t K = g.kdim(), rowLen = g.fw * g.C;
+  PixelIter p(g, r0);
+  for (int64_t r = r0; r < r1; ++r, p.next()) {
     float* dst = col + (r - r0) * K;
-    for (int64_t ky = 0; ky < g.fh; ++ky) {
-      const int64_t iy = oy * g.sH - g.padT + ky * g.dH;
+    const int64_t ix0 = p.ox * g.sW - g.padL;
+    // all taps of a filter row inside the image and adjacent: one contiguous copy per filter row
+    const bool contiguous = g.dW == 1 && ix0 >= 0 && ix0 + g.fw <= g.W;
+    for (int64_t ky = 0; ky < g.fh; ++ky, dst += rowLen) {
+      const int64_t iy = p.oy * g.sH - g.padT + ky * g.dH;
       if (iy < 0 || iy >= g.H) {
-        std::memset(dst, 0, sizeof(float) * g.fw * g.C);
-        dst += g.fw * g.C;
+        std::memset(dst, 0, sizeof(float) * rowLen);
         continue;
       }
-      const float* rowp = x + ((n * g.H + iy) * g.W) * g.C;
+      const float* rowp = x + ((p.n * g.H + iy) * g.W) * g.C;
+      if (contiguous) {
+        std::memcpy(dst, rowp + ix0 * g.C, sizeof(float) * rowLen);
+        continue;
+      }
       for (int64_t kx = 0; kx < g.fw; ++kx) {
-        const int64_t ix = ox * g.sW - g.padL + kx * g.dW;
+        const int64_t ix = ix0 + kx * g.dW;
         if (ix < 0 || ix >= g.W)
-          std::memset(dst, 0, sizeof(float) * g.C);
+          std::memset(dst + kx * g.C, 0, sizeof(float) * g.C);
         else
-          std::memcpy(dst, rowp + ix * g.C, sizeof(float) * g.C);
-        dst += g.C;
+          std::memcpy(dst + kx * g.C, rowp + ix * g.C, sizeof(float) * g.C);
       }
     }
   }
@@ -52,24 +78,28 @@ void im2col(const ConvGeom& g, const float* x, int64_t r0, int64_t r1, float* co
 
 /** Adds rows [r0, r1) of a column matrix back into the image x (x must be zeroed by the caller). */
 void col2im(const ConvGeom& g, const float* col, int64_t r0, int64_t r1, float* x) {
-  const int64_t K = g.kdim();
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t n = r / (g.oH * g.oW), rem = r % (g.oH * g.oW), oy = rem / g.oW, ox = rem % g.oW;
+  const int64_t K = g.kdim(), rowLen = g.fw * g.C;
+  PixelIter p(g, r0);
+  for (int64_t r = r0; r < r1; ++r, p.next()) {
     const float* src = col + (r - r0) * K;
-    for (int64_t ky = 0; ky < g.fh; ++ky) {
-      const int64_t iy = oy * g.sH - g.padT + ky * g.dH;
-      if (iy < 0 || iy >= g.H) {
-        src += g.fw * g.C;
+    const int64_t ix0 = p.ox * g.sW - g.padL;
+    const bool contiguous = g.dW == 1 && ix0 >= 0 && ix0 + g.fw <= g.W;
+    for (int64_t ky = 0; ky < g.fh; ++ky, src += rowLen) {
+      const int64_t iy = p.oy * g.sH - g.padT + ky * g.dH;
+      if (iy < 0 || iy >= g.H) continue;
+      float* rowp = x + ((p.n * g.H + iy) * g.W) * g.C;
+      if (contiguous) {
+        float* __restrict d = rowp + ix0 * g.C;
+        const float* __restrict s = src;
+        for (int64_t i = 0; i < rowLen; ++i) d[i] += s[i];
         continue;
       }
-      float* rowp = x + ((n * g.H + iy) * g.W) * g.C;
       for (int64_t kx = 0; kx < g.fw; ++kx) {
-        const int64_t ix = ox * g.sW - g.padL + kx * g.dW;
-        if (ix >= 0 && ix < g.W) {
-          float* d = rowp + ix * g.C;
-          for (int64_t c = 0; c < g.C; ++c) d[c] += src[c];
-        }
-        src += g.C;
+        const int64_t ix = ix0 + kx * g.dW;
+        if (ix < 0 || ix >= g.W) continue;
+        float* __restrict d = rowp + ix * g.C;
+        const float* __restrict s = src + kx * g.C;
+        for (int64_t c = 0; c < g.C; ++c) d[c] += s[c];
       }
     }
   }
