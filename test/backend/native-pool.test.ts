@@ -66,10 +66,20 @@ test('BufferPool bookkeeping: views and double attachment are never recycled; ca
   const big = p.take('float32', 32 * 1024);
   p.attach(big);
   p.release(big);
-  assert.equal(p.stats().pooledBytes, 0, 'over the cap: dropped');
-  const e = p.take('int32', 512);
+  assert.equal(p.stats().pooledBytes, 0, 'bigger than the whole cap: dropped');
+  // a new working set evicts sizes not requested lately
+  const olds = Array.from({ length: 12 }, () => p.take('float32', 1024));
+  olds.forEach((o) => { p.attach(o); p.release(o); });
+  assert.equal(p.stats().pooledBytes, 12 * 4096);
+  const fresh = Array.from({ length: 6 }, () => p.take('float32', 2048));
+  fresh.forEach((o) => { p.attach(o); p.release(o); });
+  assert.ok(p.stats().pooledBytes <= 64 * 1024, 'cap respected');
+  const again = p.take('float32', 2048);
+  assert.ok(fresh.some((o) => o.buffer === again.buffer), 'the recent size class survived eviction');
+  const before = p.stats().pooledBytes;
+  const e = p.take('int32', 700);
   p.attach(e);
   p.escape(e);
   p.release(e);
-  assert.equal(p.stats().pooledBytes, 0, 'escaped: dropped');
+  assert.equal(p.stats().pooledBytes, before, 'escaped: dropped');
 });

@@ -10,6 +10,9 @@ const ATTACHED = 1;
 
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
+  /** Last take() of each size (a counter): when full, the sizes unused longest are evicted first. */
+  private readonly lastUse = new Map<number, number>();
+  private clock = 0;
   /** FREE: handed out by take, not yet attached; ATTACHED: owned by exactly one dataId. Absent: not ours. */
   private readonly owned = new WeakMap<ArrayBuffer, number>();
   private pooledBytes = 0;
@@ -22,6 +25,7 @@ export class BufferPool {
     const bytes = dtype === 'bool' ? n : 4 * n;
     let buf: ArrayBuffer | undefined;
     if (bytes >= 1024 && this.capBytes > 0) {
+      this.lastUse.set(bytes, ++this.clock);
       const list = this.free.get(bytes);
       buf = list?.pop();
       if (buf) {
@@ -61,11 +65,31 @@ export class BufferPool {
     const buf = bufferOf(values);
     if (!buf || this.owned.get(buf) !== ATTACHED) return;
     this.owned.delete(buf);
-    if (this.pooledBytes + buf.byteLength > this.capBytes) return;
+    if (buf.byteLength > this.capBytes) return;
+    if (this.pooledBytes + buf.byteLength > this.capBytes) this.evictFor(buf.byteLength);
     const list = this.free.get(buf.byteLength);
     if (list) list.push(buf);
     else this.free.set(buf.byteLength, [buf]);
     this.pooledBytes += buf.byteLength;
+  }
+
+  /** Frees room for `bytes` by dropping the size classes requested longest ago (never `bytes` itself). */
+  private evictFor(bytes: number): void {
+    const sizes = [...this.free.keys()].filter((b) => b !== bytes).sort((x, y) => (this.lastUse.get(x) ?? 0) - (this.lastUse.get(y) ?? 0));
+    for (const size of sizes) {
+      const list = this.free.get(size)!;
+      while (list.length > 0 && this.pooledBytes + bytes > this.capBytes) {
+        list.pop();
+        this.pooledBytes -= size;
+      }
+      if (list.length === 0) this.free.delete(size);
+      if (this.pooledBytes + bytes <= this.capBytes) return;
+    }
+    const own = this.free.get(bytes);
+    while (own && own.length > 0 && this.pooledBytes + bytes > this.capBytes) {
+      own.pop();
+      this.pooledBytes -= bytes;
+    }
   }
 
   /** Drops every pooled buffer (memory goes back to the GC). */
