@@ -3,6 +3,7 @@
 //   m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
 //   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
 import { tf } from '../backend/tf.ts';
+import { adamwUpdate } from '../backend/fused-ops.ts';
 import { slotName, type Optimizer, type OptimizerState } from './optimizer.ts';
 
 export interface AdamWOptions {
@@ -55,12 +56,10 @@ export class AdamW implements Optimizer {
       const m = this.slot(this.m, name, p);
       const v = this.slot(this.v, name, p);
       const decay = this.weightDecay > 0 && (this.opts.decay ? this.opts.decay.has(name) : true) ? lr * this.weightDecay : 0;
+      // One fused kernel per parameter on backends that have it; the same float32 arithmetic elsewhere.
       tf.tidy(() => {
-        const mNew = tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1));
-        const vNew = tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2));
-        const denom = tf.add(tf.div(tf.sqrt(vNew), bc2Sqrt), eps);
-        const base = decay > 0 ? tf.mul(p, 1 - decay) : p;
-        p.assign(tf.sub(base, tf.mul(tf.div(mNew, denom), stepSize)));
+        const [pNew, mNew, vNew] = adamwUpdate(p, g, m, v, { beta1: b1, beta2: b2, eps, stepSize, bc2Sqrt, decay });
+        p.assign(pNew);
         m.assign(mNew);
         v.assign(vNew);
       });
