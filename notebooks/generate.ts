@@ -50,7 +50,7 @@ const options = PAPER
     'Hessian spectra',
     'Max-eigenvalue spectra of mini-batch Hessians (NEP/APE in the legend) and the eigenvalue spectral density: MSAs flatten the loss landscape, ViTs have many negative eigenvalues.',
     'hessian', 'hessian',
-    { paper: `{ checkpoint: [${ckpt('vit-ti')}, ${ckpt('resnet-50')}] }`, cpu: `{ checkpoint: [${ckpt('vit-cpu')}, ${ckpt('resnet-20')}] }`, small: `{ preset: ['vit-cpu', 'resnet-20'], formats: ['html'] }` },
+    { paper: `{ checkpoint: [${ckpt('vit-ti')}, ${ckpt('resnet-50')}] }`, cpu: `{ checkpoint: [${ckpt('vit-cpu')}, ${ckpt('resnet-20')}] }`, small: `{ preset: ['vit-cpu', 'resnet-20'], batches: 2, 'batch-size': 8, k: 1, 'max-iter': 3, groups: 2, subsets: 2, 'subset-batches': 1, 'lanczos-steps': 4, 'slq-steps': 4, 'slq-runs': 1, 'trace-samples': 2, analyses: ['maxeig', 'spectrum'], formats: ['html'] }` },
   ),
   '03-fourier-analysis': analysis(
     'Fourier analysis of feature maps',
