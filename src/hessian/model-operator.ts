@@ -5,8 +5,7 @@
 // Float64 vectors at the boundary, float32 inside; every product runs in tf.tidy and releases its tensors.
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
-import { twiceDifferentiableLogSoftmax } from '../backend/gradients/index.ts';
-import { smoothedOneHot } from '../train/losses.ts';
+import { crossEntropy } from '../train/losses.ts';
 import type { LinearOperator } from './linear-operator.ts';
 
 /** The loss of one batch as a function of the selected parameter tensors (in `names` order). */
@@ -163,15 +162,11 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
 }
 
 /**
- * Mean cross-entropy (optionally label-smoothed) built on a log-softmax whose second derivative is
- * right: tfjs-core's tf.logSoftmax (used by train/losses.ts crossEntropy) is a customGrad op that loses
- * the softmax curvature diag(p) - ppᵀ under double backpropagation.
+ * Mean cross-entropy (optionally label-smoothed), twice differentiable: train/losses.ts crossEntropy,
+ * kept under this name for the `hessian` namespace of the public API.
  */
 export function twiceDifferentiableNll(logits: tf.Tensor2D, labels: tf.Tensor1D, labelSmoothing = 0): tf.Scalar {
-  return tf.tidy(() => {
-    const targets = smoothedOneHot(labels, logits.shape[1], labelSmoothing);
-    return tf.neg(tf.mean(tf.sum(tf.mul(targets, twiceDifferentiableLogSoftmax(logits, -1)), -1))) as tf.Scalar;
-  });
+  return crossEntropy(logits, labels, { labelSmoothing });
 }
 
 export interface ModelHessianOptions extends HessianOperatorOptions {

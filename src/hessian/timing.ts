@@ -2,7 +2,8 @@
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
 import { Rng, normalVector } from '../util/random.ts';
-import { modelHessianOperator, twiceDifferentiableNll, type HessianBatch } from './model-operator.ts';
+import { crossEntropy } from '../train/losses.ts';
+import { modelHessianOperator, type HessianBatch } from './model-operator.ts';
 
 export interface StepTiming {
   /** Median ms of value-and-gradient of all parameters in training mode (what a training step costs before the optimizer). */
@@ -23,7 +24,7 @@ export async function timeHvpVsStep(model: Model, batch: HessianBatch, opts: { n
   const vars = model.paramInfo.map((p) => model.params.get(p.name)!);
   const step = async (): Promise<void> => {
     const r = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => twiceDifferentiableNll(model.forward(batch.x, { training: true, seed: 1 }), batch.y), vars);
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(batch.x, { training: true, seed: 1 }), batch.y), vars);
       return [value, ...Object.values(grads)];
     });
     await Promise.all(r.map((t) => t.data()));

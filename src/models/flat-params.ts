@@ -1,8 +1,7 @@
 // A flat view of a model's parameters for the Hessian and the loss landscape: the parameters
 // listed by name (model order by default) concatenated into one vector, and back.
 import { tf } from '../backend/tf.ts';
-import { l2Penalty, smoothedOneHot } from '../train/losses.ts';
-import { twiceDifferentiableLogSoftmax } from '../backend/gradients/stable-log-softmax.ts';
+import { l2Penalty, labelOrSoftCrossEntropy } from '../train/losses.ts';
 import type { Model } from './model.ts';
 
 /** Names of the parameters matching `pattern` (a RegExp, or a substring), in model order; all if none. */
@@ -122,24 +121,17 @@ export function lossOfParams(
       for (let i = 0; i < d.length; i++) fixedSq += d[i]! * d[i]!;
     }
   }
-  const smoothing = opts.labelSmoothing ?? 0;
+  const labelSmoothing = opts.labelSmoothing ?? 0;
   return (paramTensors: tf.Tensor[]) => {
     if (paramTensors.length !== list.length)
       throw new Error(`lossOfParams: got ${paramTensors.length} tensors, expected ${list.length} (${list.slice(0, 3).join(', ')}${list.length > 3 ? ', ...' : ''})`);
     return tf.tidy(() => {
       const params = new Map(list.map((n, i) => [n, paramTensors[i]!]));
       const logits = model.forward(x, { training: false, params });
-      const k = logits.shape[1];
-      let targets: tf.Tensor2D;
-      if (y.rank === 2) {
-        targets = y as tf.Tensor2D;
-        if (smoothing > 0) targets = tf.add(tf.mul(targets, 1 - smoothing), smoothing / k) as tf.Tensor2D;
-      } else targets = smoothedOneHot(y as tf.Tensor1D, k, smoothing);
-      // the same mean cross-entropy as train/losses.ts softCrossEntropy, on a log-softmax whose second
-      // derivative is right (tf.logSoftmax loses the softmax curvature under double backpropagation)
-      let loss = tf.neg(tf.mean(tf.sum(tf.mul(targets, twiceDifferentiableLogSoftmax(logits, -1)), -1))) as tf.Scalar;
+      // train/losses.ts: built on a log-softmax whose second derivative is right
+      let loss = labelOrSoftCrossEntropy(logits, y, { labelSmoothing });
       if (l2 !== 0) {
-        // the same (l2 / 2) sum ||p||^2 as the shared l2Penalty, plus the unlisted parameters' constant share
+        // the shared l2Penalty over the listed tensors, plus the unlisted parameters' constant share
         loss = tf.add(tf.add(loss, l2Penalty(paramTensors, l2)), (l2 / 2) * fixedSq) as tf.Scalar;
       }
       return loss;

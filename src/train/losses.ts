@@ -13,19 +13,33 @@ export function softCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.
   });
 }
 
+/** Label smoothing of target distributions [B, K]: (1 - s) * t + s / K. */
+function smoothTargets(targets: tf.Tensor2D, smoothing: number): tf.Tensor2D {
+  return tf.add(tf.mul(targets, 1 - smoothing), smoothing / targets.shape[1]) as tf.Tensor2D;
+}
+
 /** One-hot targets with label smoothing: (1 - s) on the label, s / K spread over all K classes. */
 export function smoothedOneHot(labels: tf.Tensor1D, numClasses: number, smoothing = 0): tf.Tensor2D {
   if (smoothing < 0 || smoothing >= 1) throw new Error(`label smoothing must be in [0, 1), got ${smoothing}`);
   return tf.tidy(() => {
-    const oneHot = tf.oneHot(tf.cast(labels, 'int32'), numClasses) as tf.Tensor2D;
-    if (smoothing === 0) return tf.cast(oneHot, 'float32') as tf.Tensor2D;
-    return tf.add(tf.mul(tf.cast(oneHot, 'float32'), 1 - smoothing), smoothing / numClasses) as tf.Tensor2D;
+    const oneHot = tf.cast(tf.oneHot(tf.cast(labels, 'int32'), numClasses), 'float32') as tf.Tensor2D;
+    return smoothing === 0 ? oneHot : smoothTargets(oneHot, smoothing);
   });
 }
 
 /** Mean negative log-likelihood of integer labels (optionally label-smoothed). */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, opts: { labelSmoothing?: number } = {}): tf.Scalar {
   return tf.tidy(() => softCrossEntropy(logits, smoothedOneHot(labels, logits.shape[1], opts.labelSmoothing ?? 0)));
+}
+
+/**
+ * Mean cross-entropy against integer labels [B] (as crossEntropy) or target distributions [B, K]
+ * (as softCrossEntropy; a positive smoothing mixes them with the uniform distribution, unchecked).
+ */
+export function labelOrSoftCrossEntropy(logits: tf.Tensor2D, y: tf.Tensor1D | tf.Tensor2D, opts: { labelSmoothing?: number } = {}): tf.Scalar {
+  if (y.rank === 1) return crossEntropy(logits, y as tf.Tensor1D, opts);
+  const smoothing = opts.labelSmoothing ?? 0;
+  return tf.tidy(() => softCrossEntropy(logits, smoothing > 0 ? smoothTargets(y as tf.Tensor2D, smoothing) : (y as tf.Tensor2D)));
 }
 
 /**
