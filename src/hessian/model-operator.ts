@@ -5,11 +5,12 @@
 // Float64 vectors at the boundary, float32 inside; every product runs in tf.tidy and releases its tensors.
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
+import { lossOfParams, selectParams, splitFlat, type LossOfParams } from '../models/flat-params.ts';
 import { crossEntropy } from '../train/losses.ts';
 import type { LinearOperator } from './linear-operator.ts';
 
 /** The loss of one batch as a function of the selected parameter tensors (in `names` order). */
-export type LossOfParams = (params: tf.Tensor[]) => tf.Scalar;
+export type { LossOfParams };
 
 export interface HessianBatch {
   x: tf.Tensor4D;
@@ -47,21 +48,6 @@ interface WeightedLoss {
   weight: number;
 }
 
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-function splitVector(v: Float64Array, shapes: readonly number[][]): tf.Tensor[] {
-  const out: tf.Tensor[] = [];
-  let off = 0;
-  for (const s of shapes) {
-    const n = sizeOf(s);
-    out.push(tf.tensor(Float32Array.from(v.subarray(off, off + n)), s, 'float32'));
-    off += n;
-  }
-  return out;
-}
-
 function flatten(ts: readonly tf.Tensor[]): tf.Tensor1D {
   return tf.concat(ts.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D;
 }
@@ -74,7 +60,7 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
   if (losses.length === 0) throw new Error('hessian operator: no batches');
   if (point.length !== names.length) throw new Error(`hessian operator: ${point.length} tensors for ${names.length} names`);
   const shapes = point.map((t) => [...t.shape]);
-  const dim = shapes.reduce((a, s) => a + sizeOf(s), 0);
+  const dim = point.reduce((a, t) => a + t.size, 0);
   const total = losses.reduce((a, l) => a + l.weight, 0);
   const weights = losses.map((l) => l.weight / total);
   const l2 = opts.l2 ?? 0;
@@ -117,7 +103,7 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
       const t0 = performance.now();
       let out: Float64Array;
       if (method === 'exact') {
-        const r = tf.tidy(() => exactProduct(splitVector(v, shapes)));
+        const r = tf.tidy(() => exactProduct(splitFlat(v, shapes)));
         out = Float64Array.from(await r.data());
         r.dispose();
       } else {
@@ -128,7 +114,7 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
         else {
           const h = epsilon / vn;
           const r = tf.tidy(() => {
-            const vs = splitVector(v, shapes);
+            const vs = splitFlat(v, shapes);
             const plus = point.map((p, i) => tf.add(p, tf.mul(vs[i]!, h)));
             const minus = point.map((p, i) => tf.sub(p, tf.mul(vs[i]!, h)));
             return tf.div(tf.sub(gradientAt(plus), gradientAt(minus)), 2 * h) as tf.Tensor1D;
@@ -180,16 +166,13 @@ export interface ModelHessianOptions extends HessianOperatorOptions {
  * parameters `names`, at the model's current parameter values, in evaluation mode.
  */
 export function modelHessianOperator(model: Model, batches: readonly HessianBatch[], opts: ModelHessianOptions = {}): HessianOperator {
-  const names = opts.names ? [...opts.names] : model.paramInfo.map((p) => p.name);
+  const names = opts.names ? [...opts.names] : selectParams(model);
   for (const n of names) if (!model.params.has(n)) throw new Error(`hessian operator: model has no parameter '${n}'`);
   const point = names.map((n) => model.params.get(n)! as tf.Tensor);
+  // No l2 here: the operator adds its Hessian c·I to every product exactly (lossHessianOperator).
   const losses = batches.map((batch) => ({
     weight: batch.x.shape[0],
-    fn: (ps: tf.Tensor[]): tf.Scalar => {
-      const override = new Map<string, tf.Tensor>(names.map((n, i) => [n, ps[i]!]));
-      const logits = model.forward(batch.x, { training: false, params: override });
-      return twiceDifferentiableNll(logits, batch.y, opts.labelSmoothing ?? 0);
-    },
+    fn: lossOfParams(model, batch.x, batch.y, { names, labelSmoothing: opts.labelSmoothing }),
   }));
   return lossHessianOperator(point, losses, names, opts);
 }

@@ -3,6 +3,7 @@
 // Naming in src/models: ViT 'blocks.<i>.attn.qkv.kernel', 'blocks.<i>.mlp.fc1.kernel', norms
 // '<prefix>.gamma/beta'; ResNet 'layers.<s>.blocks.<j>.conv1.kernel', 'stem.conv.kernel', 'head.kernel'.
 import type { ParamInfo } from '../models/model.ts';
+import { selectParams } from '../models/flat-params.ts';
 
 export const PARAM_GROUPS = {
   all: /.*/,
@@ -44,7 +45,7 @@ export function selectParamNames(paramInfo: readonly ParamInfo[], spec: string =
       throw new Error(`${source}: '${p}' is neither a group (${Object.keys(PARAM_GROUPS).join(', ')}, block:<i>) nor a valid regular expression: ${(err as Error).message}`);
     }
   });
-  const names = paramInfo.filter((p) => regexes.some((r) => r.test(p.name))).map((p) => p.name);
+  const names = selectParams({ paramInfo }, (n) => regexes.some((r) => r.test(n)));
   if (names.length === 0) {
     const sample = paramInfo.slice(0, 6).map((p) => p.name).join(', ');
     throw new Error(`${source}: '${spec}' matches no parameter (found e.g. ${sample}${paramInfo.length > 6 ? ', ...' : ''})`);

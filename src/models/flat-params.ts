@@ -4,11 +4,15 @@ import { tf } from '../backend/tf.ts';
 import { l2Penalty, labelOrSoftCrossEntropy } from '../train/losses.ts';
 import type { Model } from './model.ts';
 
-/** Names of the parameters matching `pattern` (a RegExp, or a substring), in model order; all if none. */
-export function selectParams(model: Model, pattern?: string | RegExp): string[] {
+/**
+ * Names of the parameters matching `pattern` (a RegExp, a substring, or a predicate on the name), in
+ * model order; all if none. Takes a model or just its paramInfo holder.
+ */
+export function selectParams(model: Pick<Model, 'paramInfo'>, pattern?: string | RegExp | ((name: string) => boolean)): string[] {
   const names = model.paramInfo.map((p) => p.name);
   if (pattern === undefined) return names;
-  const test = typeof pattern === 'string' ? (n: string) => n.includes(pattern) : (n: string) => pattern.test(n);
+  const test =
+    typeof pattern === 'function' ? pattern : typeof pattern === 'string' ? (n: string) => n.includes(pattern) : (n: string) => pattern.test(n);
   return names.filter(test);
 }
 
@@ -71,6 +75,22 @@ export function setFlatParams(model: Model, vec: Float64Array | Float32Array, na
 }
 
 /**
+ * Splits a flat vector into consecutive float32 tensors of the given shapes (the vector is assumed
+ * long enough). From a Tensor1D the pieces are slices of it, so gradients flow back to the vector.
+ */
+export function splitFlat(vec: Float64Array | Float32Array | tf.Tensor1D, shapes: readonly (readonly number[])[]): tf.Tensor[] {
+  const out: tf.Tensor[] = [];
+  let off = 0;
+  for (const shape of shapes) {
+    const k = sizeOf(shape);
+    if (vec instanceof tf.Tensor) out.push(tf.reshape(tf.slice(vec, [off], [k]), [...shape]));
+    else out.push(tf.tensor(Float32Array.from(vec.subarray(off, off + k)), [...shape], 'float32'));
+    off += k;
+  }
+  return out;
+}
+
+/**
  * Splits a flat vector into named tensors shaped like the parameters (for ForwardOptions.params).
  * From a Tensor1D the pieces are slices of it, so gradients flow back to the vector.
  */
@@ -78,17 +98,12 @@ export function unflatten(model: Model, vec: Float64Array | Float32Array | tf.Te
   const list = resolveNames(model, names);
   const length = vec instanceof tf.Tensor ? vec.shape[0] : vec.length;
   checkLength(model, list, length);
-  const out = new Map<string, tf.Tensor>();
-  let off = 0;
-  for (const n of list) {
-    const shape = shapeOf(model, n);
-    const k = sizeOf(shape);
-    if (vec instanceof tf.Tensor) out.set(n, tf.reshape(tf.slice(vec, [off], [k]), shape));
-    else out.set(n, tf.tensor(Float32Array.from(vec.subarray(off, off + k)), shape, 'float32'));
-    off += k;
-  }
-  return out;
+  const pieces = splitFlat(vec, list.map((n) => shapeOf(model, n)));
+  return new Map(list.map((n, i) => [n, pieces[i]!]));
 }
+
+/** A loss as a function of parameter tensors (in a fixed list order). */
+export type LossOfParams = (paramTensors: tf.Tensor[]) => tf.Scalar;
 
 export interface LossOfParamsOptions {
   /** Parameters the function takes, in this order (default: all, model order). */
@@ -109,7 +124,7 @@ export function lossOfParams(
   x: tf.Tensor4D,
   y: tf.Tensor1D | tf.Tensor2D,
   opts: LossOfParamsOptions = {},
-): (paramTensors: tf.Tensor[]) => tf.Scalar {
+): LossOfParams {
   const list = [...resolveNames(model, opts.names)];
   const l2 = opts.l2 ?? 0;
   const listed = new Set(list);
