@@ -2,12 +2,12 @@
 // Bandwidth: Silverman's rule of thumb, h = 0.9 · min(sd, IQR / 1.34) · n^(-1/5) — robust to the
 // heavy right tail of Hessian eigenvalues; falls back to sd, then to 1e-3 · max|x|, then 1,
 // when the spread is zero.
+import { meanAndVariance } from './stats.ts';
 
 export function silvermanBandwidth(samples: readonly number[]): number {
   const n = samples.length;
   if (n === 0) throw new Error('silvermanBandwidth: no samples');
-  const mean = samples.reduce((a, b) => a + b, 0) / n;
-  const sd = n > 1 ? Math.sqrt(samples.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  const sd = n > 1 ? Math.sqrt(meanAndVariance(samples).variance) : 0;
   const sorted = [...samples].sort((a, b) => a - b);
   const iqr = quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
   let spread = Math.min(sd, iqr / 1.34);

@@ -15,12 +15,20 @@ export interface MeanCI {
   upper: number;
 }
 
+/** Sample mean and unbiased (n - 1) variance; the variance is NaN for fewer than two values, the mean for none. */
+export function meanAndVariance(values: readonly number[]): { mean: number; variance: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : NaN;
+  return { mean, variance };
+}
+
 export function meanCI(values: readonly number[], level = 0.95): MeanCI {
   const n = values.length;
   if (n === 0) throw new Error('meanCI: no values');
   if (!(level > 0 && level < 1)) throw new Error(`meanCI: level must be in (0, 1), got ${level}`);
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sd = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  const { mean, variance } = meanAndVariance(values);
+  const sd = Math.sqrt(variance);
   const stderr = sd / Math.sqrt(n);
   const halfWidth = n > 1 ? studentTQuantile((1 + level) / 2, n - 1) * stderr : NaN;
   return { n, mean, sd, stderr, level, halfWidth, lower: mean - halfWidth, upper: mean + halfWidth };

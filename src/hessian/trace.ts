@@ -2,6 +2,7 @@
 import { Rng, rademacherVector } from '../util/random.ts';
 import type { LinearOperator } from './linear-operator.ts';
 import { checkMatvecResult, dot } from './vector.ts';
+import { meanAndVariance } from './stats.ts';
 
 export interface TraceOptions {
   samples: number;
@@ -27,8 +28,6 @@ export async function hutchinsonTrace(op: LinearOperator, opts: TraceOptions): P
     values.push(dot(v, av));
     opts.onSample?.(i + 1, opts.samples, values[i]!);
   }
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : NaN;
-  return { mean, stderr: Math.sqrt(variance / n), values };
+  const { mean, variance } = meanAndVariance(values);
+  return { mean, stderr: Math.sqrt(variance / values.length), values };
 }

@@ -16,7 +16,7 @@ import type { HessianBatch } from '../../hessian/model-operator.ts';
 import { countParams, selectParamNames } from '../../hessian/param-groups.ts';
 import { hessianSpectrum, maxEigenvalueKde, maxEigenvalueSpectrum, splitGroups, type HessianSpectrum, type MaxEigenSpectrum } from '../../hessian/spectrum.ts';
 import { timeHvpVsStep, type StepTiming } from '../../hessian/timing.ts';
-import { studentTQuantile } from '../../hessian/stats.ts';
+import { meanAndVariance, studentTQuantile } from '../../hessian/stats.ts';
 import { spectralDensityFigure, maxEigenvalueSpectrumFigure } from '../../plots/index.ts';
 import type { Figure } from '../../plots/figure.ts';
 
@@ -217,8 +217,8 @@ function ci(c: { lower: number; upper: number }, scale = 1): string {
  */
 export function sampleSizeAdvice(perBatchMax: readonly number[]): { n: number; mean: number; sd: number; relHalfWidth: number; batchesFor10pct: number; batchesFor5pct: number } {
   const n = perBatchMax.length;
-  const mean = perBatchMax.reduce((a, b) => a + b, 0) / n;
-  const sd = n > 1 ? Math.sqrt(perBatchMax.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  const { mean, variance } = meanAndVariance(perBatchMax);
+  const sd = Math.sqrt(variance);
   const t = n > 1 ? studentTQuantile(0.975, n - 1) : NaN;
   const z = 1.96;
   return {
