@@ -14,6 +14,8 @@ console.log = console.error;
 console.info = console.error;
 
 const SLOW = new Set(['cpu', 'wasm']);
+const CONV_MODELS = /^(resnet|alternet)/;
+const modelsNamed = process.argv.some((a) => a === '--models' || a.startsWith('--models='));
 /** The presets bench/torch_step.py builds in PyTorch. */
 const TORCH_MODELS = new Set(['vit-cpu', 'resnet-20']);
 
@@ -63,6 +65,12 @@ async function main(): Promise<number> {
     const steps = args.steps ?? (slow ? 1 : fastSteps);
     const warmup = args.warmup ?? (slow ? 1 : fastWarmup);
     for (const model of args.models) {
+      // tfjs-cpu's Conv2DBackpropFilter takes minutes per ResNet step: measured only when asked for by name.
+      if (slow && !modelsNamed && CONV_MODELS.test(model)) {
+        note(`${name} ${model}: skipped (minutes per step on this backend; pass --backends ${name} --models ${model} to measure it)`);
+        emit({ bench: 'train_step', model, backend: name, batch: batches[0]!, skipped: 'convolution gradients take minutes per step; pass --models to measure' });
+        continue;
+      }
       for (const batch of batches) {
         try {
           const params = parameterCount(model);
