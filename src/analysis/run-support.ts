@@ -88,7 +88,7 @@ export async function loadAnalysisImages(
   augment = false,
 ): Promise<{ x: tf.Tensor4D; y: Int32Array; numClasses: number; source: string; count: number; dir: string }> {
   const data = await import('../data/index.ts');
-  const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, download: false, log: (m: string) => ctx.log(m) });
+  const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
   const set = cifar[split];
   if (set.height !== imageSize || set.width !== imageSize)
     throw new Error(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);

@@ -67,7 +67,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'model', type: 'string', help: 'model preset', choices: listPresets({ includeTests: true }) },
   { name: 'drop-path', type: 'number', help: "stochastic depth rate (default: the preset's)" },
   { name: 'labels', type: 'string', default: 'fine', choices: ['fine', 'coarse'], help: 'CIFAR-100 labels: 100 fine or 20 coarse classes' },
-  { name: 'download', type: 'boolean', default: false, help: 'download CIFAR-100 when it is missing' },
+  { name: 'download', type: 'boolean', default: true, help: 'download CIFAR-100 when it is missing (--no-download: use the generated stand-in instead)' },
   { name: 'train-size', type: 'integer', help: 'train on a class-balanced subset of this many images' },
   { name: 'train-fraction', type: 'number', help: 'train on a class-balanced subset of this share of the training set' },
   { name: 'test-size', type: 'integer', help: 'evaluate on a class-balanced subset of this many test images' },

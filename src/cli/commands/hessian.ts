@@ -64,7 +64,7 @@ interface DataSample {
 /** Draws `count` disjoint batches of the training set (from a seeded class-balanced pool), augmented. */
 async function drawBatches(opts: OptionValues, ctx: CommandContext, imageSize: number, batchSize: number, count: number, fraction: number, augment: string, seed: number): Promise<DataSample> {
   const data = await import('../../data/index.ts');
-  const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, download: false, log: (m: string) => ctx.log(m) });
+  const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
   const set = cifar.train;
   if (set.height !== imageSize) throw new Error(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
   const poolSize = fraction > 0 ? Math.max(batchSize, Math.round(fraction * set.count)) : Math.min(set.count, count * batchSize);
