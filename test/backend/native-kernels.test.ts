@@ -169,6 +169,13 @@ const convCases: { x: number[]; w: number[]; s: number | [number, number]; p: Pa
   { x: [1, 4, 4, 3], w: [5, 5, 3, 2], s: 1, p: 'valid' }, // filter larger than input: empty output
   { x: [1, 16, 16, 64], w: [3, 3, 64, 4], s: 1, p: 'same' }, // several im2col chunks: threaded
   { x: [2, 32, 32, 3], w: [3, 3, 3, 4], s: 1, p: 'same' },
+  // output channels a multiple of 16: the direct (no im2col) kernels, with channel tails and partial pixel blocks
+  { x: [2, 9, 9, 3], w: [3, 3, 3, 16], s: 1, p: 'same' },
+  { x: [2, 8, 7, 13], w: [3, 3, 13, 32], s: 2, p: 'same' },
+  { x: [1, 7, 7, 16], w: [3, 3, 16, 64], s: 1, p: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [1, 5, 6, 17], w: [2, 3, 17, 48], s: [2, 1], p: 'valid' },
+  { x: [2, 6, 6, 32], w: [3, 3, 32, 16], s: 1, p: 'same' },
+  { x: [1, 9, 9, 5], w: [3, 3, 5, 16], s: 1, p: 'same', d: 2, grad: false },
 ];
 for (const c of convCases) {
   add({
@@ -182,6 +189,13 @@ for (const c of convCases) {
 add({
   name: 'fused conv2d bias relu',
   inputs: [f([2, 8, 8, 4]), f([3, 3, 4, 6]), f([6])],
+  f: (x, filter, bias) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: 'same', bias, activation: 'relu' }),
+  grad: true,
+  tol: MATMUL_TOL,
+});
+add({
+  name: 'fused conv2d bias relu, 32 output channels',
+  inputs: [f([2, 8, 8, 4]), f([3, 3, 4, 32]), f([32])],
   f: (x, filter, bias) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, strides: 1, pad: 'same', bias, activation: 'relu' }),
   grad: true,
   tol: MATMUL_TOL,
