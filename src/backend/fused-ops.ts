@@ -1,12 +1,15 @@
 // Composite ops that models call by name so that a backend can replace them with one fused kernel
 // (see src/backend/native). Whatever runs underneath, each must stay twice differentiable.
-// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', registered for the cpu and native backends) compute the
-// same formulas; their gradients fall back to differentiable tf ops under double backprop
-// (src/backend/native/fused-kernels.ts). Other backends run the composite below.
+// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', 'VitscopeBatchNorm', registered for the cpu and native
+// backends) compute the same formulas. Their gradients run the fused backward kernels, under double backprop too:
+// the backward kernels have gradients of their own (src/backend/gradients/fused-grad-kernels.ts), so only the
+// second backward pass of a Hessian-vector product is composite. Other backends run the composites below.
 import { tf } from './tf.ts';
 import { ADAMW, BATCH_NORM, GELU, LAYER_NORM, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
+import { registerFusedGradients } from './gradients/fused-grad-kernels.ts';
 
 registerFusedKernels();
+registerFusedGradients();
 
 let fusionEnabled = true;
 

@@ -1,0 +1,243 @@
+// Gradients of the fused first-order backward kernels ('VitscopeLayerNormGrad', 'VitscopeGeluGrad',
+// 'VitscopeBatchNormGrad'), and gradients of the fused forward kernels that always run those backward kernels.
+//
+// Without these, a gradient that is itself differentiated (double backprop: exact Hessian-vector products)
+// recorded the first backward pass of every layer norm / GELU / batch norm as a dozen composite tf ops, and the
+// second backward pass differentiated each of them. Now the first backward pass stays one fused kernel and only
+// the second one is composite: hand-derived formulas below, themselves built from differentiable ops (and the
+// fused kernels, whose gradients are these), so a third differentiation still works.
+//
+// Registered by src/backend/fused-ops.ts (after registerFusedKernels, replacing the gradients of
+// src/backend/native/fused-kernels.ts). Not imported by ./index.ts: the kernel names and the composite fallbacks
+// live in ../native/fused-kernels.ts, which imports ../tf.ts, which imports ./index.ts.
+import { tf, recordingTape, runKernel } from './tf-core.ts';
+import {
+  BATCH_NORM,
+  BATCH_NORM_GRAD,
+  GELU,
+  GELU_GRAD,
+  LAYER_NORM,
+  LAYER_NORM_GRAD,
+  batchNormGradOps,
+  geluDerivOps,
+  layerNormGradOps,
+} from '../native/fused-kernels.ts';
+
+const SQRT_2PI_INV = 0.3989422804014327;
+
+function hasKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+function epsOf(attrs: tf.NamedAttrMap): number {
+  return (attrs as unknown as { epsilon: number }).epsilon;
+}
+
+function addOpt(a: tf.Tensor | null, b: tf.Tensor): tf.Tensor {
+  return a === null ? b : tf.add(a, b);
+}
+
+// ---- forward kernels: the fused backward kernel whether or not the tape records ----
+
+const layerNormGrad: tf.GradConfig = {
+  kernelName: LAYER_NORM,
+  inputsToSave: ['x', 'gamma', 'beta'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, gamma, beta] = saved;
+    const eps = epsOf(attrs);
+    const d = dy as tf.Tensor;
+    const [dx, dg, db] = hasKernel(LAYER_NORM_GRAD)
+      ? runKernel<tf.Tensor>(LAYER_NORM_GRAD, { x, gamma, dy: d }, { epsilon: eps }) as unknown as tf.Tensor[]
+      : layerNormGradOps(x, gamma, d, eps);
+    return { x: () => dx, gamma: () => tf.reshape(dg, gamma.shape), beta: () => tf.reshape(db, beta.shape) };
+  },
+};
+
+const geluGrad: tf.GradConfig = {
+  kernelName: GELU,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    const d = dy as tf.Tensor;
+    if (hasKernel(GELU_GRAD)) return { x: () => runKernel<tf.Tensor>(GELU_GRAD, { x, dy: d }, {}) };
+    return { x: () => tf.mul(d, geluDerivOps(x)) };
+  },
+};
+
+// ---- the backward kernels ----
+
+/**
+ * LayerNormGrad(x, gamma, dy) = [dx, dgamma, dbeta] over the last axis (n entries per row), with
+ * r = 1/sqrt(var + eps), xh = (x - mean) r, g = dy gamma, P u = u - mean(u) - xh mean(u xh) (symmetric):
+ *   dx = r P g,   dgamma = sum_rows dy xh,   dbeta = sum_rows dy.
+ * Adjoints A (of dx), Ag (of dgamma), Ab (of dbeta); the products below are what they multiply:
+ *   d/d dy    = gamma r P A + Ag xh + Ab
+ *   d/d gamma = sum_rows dy r P A
+ *   d/d x     = r P G - (r^2 / n) (A . dx / r ... ) xh, where, per row,
+ *               G = Ag dy - r (A mean(g xh) + g (A . xh) / n)   (the adjoint of xh at fixed r), and the last term
+ *               (r^2/n) K xh with K = A . dx / r carries the dependence of r on x.
+ * r P u is LayerNormGrad(x, 1, u)[0], so the projections run the fused kernel itself.
+ */
+const layerNormGradGrad: tf.GradConfig = {
+  kernelName: LAYER_NORM_GRAD,
+  inputsToSave: ['x', 'gamma', 'dy'],
+  outputsToSave: [true, false, false],
+  gradFunc: (dys, saved, attrs) => {
+    const [x, gamma, dy, savedDx] = saved;
+    const eps = epsOf(attrs);
+    const [A, Ag, Ab] = dys as (tf.Tensor | null)[];
+    const axis = x.rank - 1;
+    const n = x.shape[axis]!;
+    const lead = [...Array(axis).keys()];
+    const gam = tf.reshape(gamma, [n]);
+    const ones = tf.onesLike(gam);
+    const rP = (u: tf.Tensor): tf.Tensor => (runKernel<tf.Tensor>(LAYER_NORM_GRAD, { x, gamma: ones, dy: u }, { epsilon: eps }) as unknown as tf.Tensor[])[0]!;
+    const { mean, variance } = tf.moments(x, axis, true);
+    const r = tf.rsqrt(tf.add(variance, eps));
+    const xh = tf.mul(tf.sub(x, mean), r);
+    let dDy: tf.Tensor | null = null;
+    let dGamma: tf.Tensor | null = null;
+    let G: tf.Tensor | null = null;
+    let corr: tf.Tensor | null = null;
+    if (A) {
+      const rPA = rP(A);
+      dDy = tf.mul(rPA, gam);
+      dGamma = tf.sum(tf.mul(rPA, dy), lead);
+      const g = tf.mul(dy, gam);
+      const m2 = tf.mean(tf.mul(g, xh), axis, true);
+      const p = tf.sum(tf.mul(A, xh), axis, true);
+      G = tf.neg(tf.mul(tf.add(tf.mul(A, m2), tf.mul(g, tf.div(p, n))), r));
+      // the first output, recomputed when this gradient is itself recorded (a saved output is a constant there)
+      const dx = recordingTape() ? (runKernel<tf.Tensor>(LAYER_NORM_GRAD, { x, gamma, dy }, { epsilon: eps }) as unknown as tf.Tensor[])[0]! : savedDx!;
+      const aDx = tf.sum(tf.mul(A, dx), axis, true); // = r K
+      corr = tf.mul(xh, tf.mul(aDx, tf.div(r, n)));
+    }
+    if (Ag) {
+      const ag = tf.reshape(Ag, [n]);
+      dDy = addOpt(dDy, tf.mul(xh, ag));
+      G = addOpt(G, tf.mul(dy, ag));
+    }
+    if (Ab) dDy = addOpt(dDy, tf.reshape(Ab, [n]));
+    let dX: tf.Tensor | null = G === null ? null : rP(G);
+    if (corr) dX = dX === null ? tf.neg(corr) : tf.sub(dX, corr);
+    return {
+      x: () => dX ?? tf.zerosLike(x),
+      gamma: () => (dGamma === null ? tf.zerosLike(gamma) : tf.reshape(dGamma, gamma.shape)),
+      dy: () => (dDy === null ? tf.zerosLike(dy) : tf.broadcastTo(dDy, dy.shape)),
+    };
+  },
+};
+
+/**
+ * GeluGrad(x, dy) = dy gelu'(x), gelu'(x) = Phi(x) + x phi(x) (phi the standard normal density, as the erf
+ * gradient of tfjs-core and geluDerivOps use). Adjoint A: d/d dy = A gelu'(x) = GeluGrad(x, A),
+ * d/dx = A dy gelu''(x), gelu''(x) = phi(x) (2 - x^2).
+ */
+const geluGradGrad: tf.GradConfig = {
+  kernelName: GELU_GRAD,
+  inputsToSave: ['x', 'dy'],
+  gradFunc: (ddx, saved) => {
+    const [x, dy] = saved;
+    const A = ddx as tf.Tensor;
+    return {
+      dy: () => runKernel<tf.Tensor>(GELU_GRAD, { x, dy: A }, {}),
+      x: () => {
+        const x2 = tf.square(x);
+        const pdf = tf.exp(tf.mul(x2, -0.5));
+        const second = tf.mul(pdf, tf.sub(2, x2));
+        return tf.mul(tf.mul(A, dy), tf.mul(second, SQRT_2PI_INV));
+      },
+    };
+  },
+};
+
+/**
+ * BatchNormGrad(x, gamma, dy, mean, variance) = [dx, dgamma, dbeta]: layerNormGrad's formulas with the
+ * statistics over every axis but the last (per channel) instead of over the last axis. The mean and variance
+ * inputs are always the batch statistics of x (the forward kernel's outputs, which the tape saved as clones
+ * unconnected to x), so their dependence on x is differentiated through x here and they get zero gradients.
+ * Differentiated as the composite batchNormGradOps (statistics recomputed from x).
+ */
+const batchNormGradGrad: tf.GradConfig = {
+  kernelName: BATCH_NORM_GRAD,
+  inputsToSave: ['x', 'gamma', 'dy', 'mean', 'variance'],
+  gradFunc: (dys, saved, attrs) => {
+    const [x, gamma, dy, mean, variance] = saved;
+    const eps = epsOf(attrs);
+    const [A, Ag, Ab] = dys as (tf.Tensor | null)[];
+    const C = x.shape[x.rank - 1]!;
+    const axes = [...Array(x.rank - 1).keys()];
+    const rows = x.size / Math.max(1, C);
+    const gam = tf.reshape(gamma, [C]);
+    const mu = tf.mean(x, axes, true);
+    const v = tf.mean(tf.square(tf.sub(x, mu)), axes, true);
+    const r = tf.rsqrt(tf.add(v, eps));
+    const xh = tf.mul(tf.sub(x, mu), r);
+    // r P u over the rows of each channel
+    const rP = (u: tf.Tensor): tf.Tensor => tf.mul(r, tf.sub(tf.sub(u, tf.mean(u, axes, true)), tf.mul(xh, tf.mean(tf.mul(u, xh), axes, true))));
+    let dDy: tf.Tensor | null = null;
+    let dGamma: tf.Tensor | null = null;
+    let G: tf.Tensor | null = null;
+    let corr: tf.Tensor | null = null;
+    if (A) {
+      const rPA = rP(A);
+      dDy = tf.mul(rPA, gam);
+      dGamma = tf.sum(tf.mul(rPA, dy), axes);
+      const g = tf.mul(dy, gam);
+      const m2 = tf.mean(tf.mul(g, xh), axes, true);
+      const p = tf.sum(tf.mul(A, xh), axes, true);
+      G = tf.neg(tf.mul(tf.add(tf.mul(A, m2), tf.mul(g, tf.div(p, rows))), r));
+      const dx = rP(g);
+      const aDx = tf.sum(tf.mul(A, dx), axes, true);
+      corr = tf.mul(xh, tf.mul(aDx, tf.div(r, rows)));
+    }
+    if (Ag) {
+      const ag = tf.reshape(Ag, [C]);
+      dDy = addOpt(dDy, tf.mul(xh, ag));
+      G = addOpt(G, tf.mul(dy, ag));
+    }
+    if (Ab) dDy = addOpt(dDy, tf.reshape(Ab, [C]));
+    let dX: tf.Tensor | null = G === null ? null : rP(G);
+    if (corr) dX = dX === null ? tf.neg(corr) : tf.sub(dX, corr);
+    return {
+      x: () => dX ?? tf.zerosLike(x),
+      gamma: () => (dGamma === null ? tf.zerosLike(gamma) : tf.reshape(dGamma, gamma.shape)),
+      dy: () => (dDy === null ? tf.zerosLike(dy) : tf.broadcastTo(dDy, dy.shape)),
+      mean: () => tf.zerosLike(mean),
+      variance: () => tf.zerosLike(variance),
+    };
+  },
+};
+
+/** The forward batch norm's gradient, always through the fused backward kernel where the backend has it. */
+const batchNormGrad: tf.GradConfig = {
+  kernelName: BATCH_NORM,
+  inputsToSave: ['x', 'gamma', 'beta'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, saved, attrs) => {
+    const [x, gamma, beta, mean, variance] = saved;
+    const eps = epsOf(attrs);
+    const [dy, dMean, dVar] = dys as tf.Tensor[];
+    const axes = [...Array(x.rank - 1).keys()];
+    const parts = hasKernel(BATCH_NORM_GRAD)
+      ? (runKernel<tf.Tensor>(BATCH_NORM_GRAD, { x, gamma, dy, mean, variance }, { epsilon: eps }) as unknown as tf.Tensor[])
+      : batchNormGradOps(x, gamma, dy, eps);
+    let dx = parts[0]!;
+    // the statistics are outputs too: d mean/dx = 1/n, d var/dx = 2 (x - mean) / n (differentiable ops)
+    const n = x.size / Math.max(1, x.shape[x.rank - 1]!);
+    if (dMean) dx = tf.add(dx, tf.div(dMean, n));
+    if (dVar) {
+      const m = recordingTape() ? tf.mean(x, axes) : mean;
+      dx = tf.add(dx, tf.mul(tf.sub(x, m), tf.mul(dVar, 2 / n)));
+    }
+    return { x: () => dx, gamma: () => tf.reshape(parts[1]!, gamma.shape), beta: () => tf.reshape(parts[2]!, beta.shape) };
+  },
+};
+
+/** Every gradient this file registers. */
+export const FUSED_GRADIENTS: readonly tf.GradConfig[] = [layerNormGrad, layerNormGradGrad, geluGrad, geluGradGrad, batchNormGrad, batchNormGradGrad];
+
+/** Registers them, replacing the gradients src/backend/native/fused-kernels.ts registered. Idempotent. */
+export function registerFusedGradients(): void {
+  for (const config of FUSED_GRADIENTS) if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
+}
