@@ -68,15 +68,25 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
   const epsilon = opts.epsilon ?? 1e-2;
   const gradFns = losses.map((l) => tf.grads((...ps: tf.Tensor[]) => l.fn(ps)));
 
+  // s(g) = w_b <g, v> as one tape node whose gradient is w_b v itself (one multiply per parameter, where
+  // differentiating sum(mul(g_i, v_i)) took a ones tensor and two multiplies per parameter). Its value is never
+  // read, only its gradient, so the forward pass skips the dot product and returns 0.
+  const seed = (vs: readonly tf.Tensor[], weight: number) =>
+    tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+      value: tf.scalar(0),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const scale = tf.mul(dy as tf.Tensor, weight);
+        return vs.map((vi) => tf.mul(vi, scale));
+      },
+    }));
+
   const exactProduct = (vs: tf.Tensor[]): tf.Tensor1D => {
     let acc: tf.Tensor1D | null = null;
     for (let b = 0; b < losses.length; b++) {
       const hv = tf.tidy(() => {
-        const gDotV = (...ps: tf.Tensor[]): tf.Scalar => {
-          const g = gradFns[b]!(ps);
-          return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, vs[i]!)))) as tf.Scalar;
-        };
-        return tf.mul(flatten(tf.grads(gDotV)([...point])), weights[b]!) as tf.Tensor1D;
+        const dot = seed(vs, weights[b]!);
+        const gDotV = (...ps: tf.Tensor[]): tf.Scalar => dot(...gradFns[b]!(ps)) as tf.Scalar;
+        return flatten(tf.grads(gDotV)([...point]));
       });
       if (acc === null) acc = hv;
       else {
