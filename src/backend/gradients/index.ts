@@ -6,7 +6,7 @@
 //   boolean-valued kernels (Equal, Less, ...);
 // - replaced: Exp, Softmax, LogSoftmax, Sigmoid, Tanh, Pow, whose tfjs-core gradients use the saved
 //   output, which a second differentiation sees as a constant (see exp.ts); SquaredDifference, whose
-//   tfjs-core gradient ignores broadcasting; Relu, whose mask a second differentiation walked through for zeros.
+//   tfjs-core gradient ignores broadcasting; Relu, whose mask a second differentiation walked through for zeros; Sum, whose gradient filled a ones tensor.
 import { tf } from './tf-core.ts';
 import { conv2DBackpropFilterGradConfig } from './conv2d-backprop-filter.ts';
 import { depthwiseBackpropFilterGradConfig } from './depthwise-backprop-filter.ts';
@@ -22,6 +22,7 @@ import { tanhGradConfig } from './tanh.ts';
 import { powGradConfig } from './pow.ts';
 import { squaredDifferenceGradConfig } from './squared-difference.ts';
 import { reluGradConfig } from './relu.ts';
+import { sumGradConfig } from './sum.ts';
 
 export { twiceDifferentiableLogSoftmax } from './stable-log-softmax.ts';
 
@@ -41,6 +42,7 @@ export const SECOND_ORDER_GRADIENTS: readonly tf.GradConfig[] = [
   powGradConfig,
   squaredDifferenceGradConfig,
   reluGradConfig,
+  sumGradConfig,
 ];
 
 /** Registers (or re-registers) all of them; returns the kernel names. Idempotent. */
