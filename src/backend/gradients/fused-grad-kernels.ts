@@ -73,10 +73,10 @@ const geluGrad: tf.GradConfig = {
  * Adjoints A (of dx), Ag (of dgamma), Ab (of dbeta); the products below are what they multiply:
  *   d/d dy    = gamma r P A + Ag xh + Ab
  *   d/d gamma = sum_rows dy r P A
- *   d/d x     = r P G - (r^2 / n) (A . dx / r ... ) xh, where, per row,
- *               G = Ag dy - r (A mean(g xh) + g (A . xh) / n)   (the adjoint of xh at fixed r), and the last term
- *               (r^2/n) K xh with K = A . dx / r carries the dependence of r on x.
- * r P u is LayerNormGrad(x, 1, u)[0], so the projections run the fused kernel itself.
+ *   d/d x     = r P G - (r/n) (A . dx) xh, per row, where G = Ag dy - r (A m2 + g (A . xh) / n), m2 = mean(g xh),
+ *               is the adjoint of xh at fixed r, and the last term carries the dependence of r on x.
+ * r P u is LayerNormGrad(x, 1, u)[0] and r P (dy Ag) is LayerNormGrad(x, Ag, dy)[0]; with r P g = dx,
+ *   d/d x     = LayerNormGrad(x, Ag, dy)[0] - r m2 rPA - (r (A . xh) / n) dx - (r (A . dx) / n) xh,   rPA = r P A.
  */
 const layerNormGradGrad: tf.GradConfig = {
   kernelName: LAYER_NORM_GRAD,
@@ -90,36 +90,33 @@ const layerNormGradGrad: tf.GradConfig = {
     const n = x.shape[axis]!;
     const lead = [...Array(axis).keys()];
     const gam = tf.reshape(gamma, [n]);
-    const ones = tf.onesLike(gam);
-    const rP = (u: tf.Tensor): tf.Tensor => (runKernel<tf.Tensor>(LAYER_NORM_GRAD, { x, gamma: ones, dy: u }, { epsilon: eps }) as unknown as tf.Tensor[])[0]!;
+    const lnGrad = (g: tf.Tensor, u: tf.Tensor): tf.Tensor =>
+      (runKernel<tf.Tensor>(LAYER_NORM_GRAD, { x, gamma: g, dy: u }, { epsilon: eps }) as unknown as tf.Tensor[])[0]!;
     const { mean, variance } = tf.moments(x, axis, true);
     const r = tf.rsqrt(tf.add(variance, eps));
     const xh = tf.mul(tf.sub(x, mean), r);
     let dDy: tf.Tensor | null = null;
     let dGamma: tf.Tensor | null = null;
-    let G: tf.Tensor | null = null;
-    let corr: tf.Tensor | null = null;
-    if (A) {
-      const rPA = rP(A);
-      dDy = tf.mul(rPA, gam);
-      dGamma = tf.sum(tf.mul(rPA, dy), lead);
-      const g = tf.mul(dy, gam);
-      const m2 = tf.mean(tf.mul(g, xh), axis, true);
-      const p = tf.sum(tf.mul(A, xh), axis, true);
-      G = tf.neg(tf.mul(tf.add(tf.mul(A, m2), tf.mul(g, tf.div(p, n))), r));
-      // the first output, recomputed when this gradient is itself recorded (a saved output is a constant there)
-      const dx = recordingTape() ? (runKernel<tf.Tensor>(LAYER_NORM_GRAD, { x, gamma, dy }, { epsilon: eps }) as unknown as tf.Tensor[])[0]! : savedDx!;
-      const aDx = tf.sum(tf.mul(A, dx), axis, true); // = r K
-      corr = tf.mul(xh, tf.mul(aDx, tf.div(r, n)));
-    }
+    let dX: tf.Tensor | null = null;
     if (Ag) {
       const ag = tf.reshape(Ag, [n]);
-      dDy = addOpt(dDy, tf.mul(xh, ag));
-      G = addOpt(G, tf.mul(dy, ag));
+      dDy = tf.mul(xh, ag);
+      dX = lnGrad(ag, dy);
+    }
+    if (A) {
+      const rPA = lnGrad(tf.onesLike(gam), A);
+      dDy = addOpt(dDy, tf.mul(rPA, gam));
+      dGamma = tf.sum(tf.mul(rPA, dy), lead);
+      const m2 = tf.mean(tf.mul(tf.mul(dy, gam), xh), axis, true);
+      const p = tf.sum(tf.mul(A, xh), axis, true);
+      // the first output, recomputed when this gradient is itself recorded (a saved output is a constant there)
+      const dx = recordingTape() ? lnGrad(gamma, dy) : savedDx!;
+      const aDx = tf.sum(tf.mul(A, dx), axis, true);
+      const rn = tf.div(r, n);
+      const terms = tf.add(tf.add(tf.mul(rPA, tf.mul(r, m2)), tf.mul(dx, tf.mul(rn, p))), tf.mul(xh, tf.mul(rn, aDx)));
+      dX = dX === null ? tf.neg(terms) : tf.sub(dX, terms);
     }
     if (Ab) dDy = addOpt(dDy, tf.reshape(Ab, [n]));
-    let dX: tf.Tensor | null = G === null ? null : rP(G);
-    if (corr) dX = dX === null ? tf.neg(corr) : tf.sub(dX, corr);
     return {
       x: () => dX ?? tf.zerosLike(x),
       gamma: () => (dGamma === null ? tf.zerosLike(gamma) : tf.reshape(dGamma, gamma.shape)),
