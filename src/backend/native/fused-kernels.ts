@@ -1,7 +1,7 @@
 // Fused LayerNorm and GELU kernels ('VitscopeLayerNorm', 'VitscopeGelu' and their first-order backward kernels):
 // names, JavaScript implementations for the cpu backend, and gradients.
-// The gradients use the fused backward kernel when no outer tape records (first order, the training case) and
-// otherwise differentiable tf ops, so Hessian-vector products (double backprop) stay exact on every backend.
+// Their gradients (src/backend/gradients/fused-grad-kernels.ts, registered by src/backend/fused-ops.ts) run the
+// fused backward kernels, which have twice-differentiable gradients of their own, so Hessian-vector products stay exact.
 // Importing this file needs no addon; the native implementations live in ./kernels/.
 import { tf } from '../tf.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -217,11 +217,7 @@ function cpuConfigs(): tf.KernelConfig[] {
   ];
 }
 
-// ---- gradients ----
-
-function tapeOn(): boolean {
-  return tf.engine().isTapeOn();
-}
+// ---- first derivatives as differentiable ops (used by the gradients in ../gradients/fused-grad-kernels.ts) ----
 
 /** d layerNorm as differentiable tf ops (the exact derivative of the composite in src/backend/fused-ops.ts). */
 export function layerNormGradOps(x: tf.Tensor, gamma: tf.Tensor, dy: tf.Tensor, eps: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
@@ -253,70 +249,11 @@ export function geluDerivOps(x: tf.Tensor): tf.Tensor {
   return tf.add(cdf, tf.mul(x, pdf));
 }
 
-const gradients: tf.GradConfig[] = [
-  {
-    kernelName: LAYER_NORM,
-    inputsToSave: ['x', 'gamma', 'beta'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, gamma, beta] = saved;
-      const eps = (attrs as unknown as { epsilon: number }).epsilon;
-      const d = dy as tf.Tensor;
-      let parts: tf.Tensor[];
-      if (!tapeOn() && tf.getKernel(LAYER_NORM_GRAD, tf.getBackend())) {
-        parts = tf.engine().runKernel(LAYER_NORM_GRAD, { x, gamma, dy: d }, { epsilon: eps } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      } else {
-        parts = layerNormGradOps(x, gamma, d, eps);
-      }
-      const [dx, dg, db] = parts;
-      return { x: () => dx, gamma: () => tf.reshape(dg, gamma.shape), beta: () => tf.reshape(db, beta.shape) };
-    },
-  },
-  {
-    kernelName: BATCH_NORM,
-    inputsToSave: ['x', 'gamma', 'beta'],
-    outputsToSave: [false, true, true],
-    gradFunc: (dys, saved, attrs) => {
-      const [x, gamma, beta, mean, variance] = saved;
-      const eps = (attrs as unknown as { epsilon: number }).epsilon;
-      const [dy, dMean, dVar] = dys as tf.Tensor[];
-      let parts: tf.Tensor[];
-      if (!tapeOn() && tf.getKernel(BATCH_NORM_GRAD, tf.getBackend())) {
-        parts = tf.engine().runKernel(BATCH_NORM_GRAD, { x, gamma, dy, mean, variance }, { epsilon: eps } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      } else {
-        parts = batchNormGradOps(x, gamma, dy, eps);
-      }
-      let dx = parts[0];
-      // the statistics are outputs too: d mean/dx = 1/n, d var/dx = 2 (x - mean) / n (differentiable ops)
-      const n = x.size / Math.max(1, x.shape[x.rank - 1]);
-      if (dMean) dx = tf.add(dx, tf.div(dMean, n));
-      if (dVar) {
-        const axes = [...Array(x.rank - 1).keys()];
-        const m = tapeOn() ? tf.mean(x, axes) : mean;
-        dx = tf.add(dx, tf.mul(tf.sub(x, m), tf.mul(dVar, 2 / n)));
-      }
-      return { x: () => dx, gamma: () => tf.reshape(parts[1], gamma.shape), beta: () => tf.reshape(parts[2], beta.shape) };
-    },
-  },
-  {
-    kernelName: GELU,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved) => {
-      const [x] = saved;
-      const d = dy as tf.Tensor;
-      if (!tapeOn() && tf.getKernel(GELU_GRAD, tf.getBackend())) {
-        return { x: () => tf.engine().runKernel(GELU_GRAD, { x, dy: d }, {}) as tf.Tensor };
-      }
-      return { x: () => tf.mul(d, geluDerivOps(x)) };
-    },
-  },
-];
-
 let registered = false;
 
-/** Registers the cpu kernels and the gradients (idempotent). */
+/** Registers the cpu kernels (idempotent). Their gradients live in ../gradients/fused-grad-kernels.ts. */
 export function registerFusedKernels(): void {
   if (registered) return;
   registered = true;
   for (const k of cpuConfigs()) if (!tf.getKernel(k.kernelName, k.backendName)) tf.registerKernel(k);
-  for (const g of gradients) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
 }
