@@ -7,6 +7,7 @@ import type { Model } from '../models/model.ts';
 import type { CommandContext, OptionSpec, OptionValues } from '../cli/command.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import type { Figure } from '../plots/figure.ts';
+import { sliceBatches } from './depth.ts';
 
 export interface AnalysedModel {
   label: string;
@@ -170,4 +171,50 @@ export function numberListOpt(opts: OptionValues, name: string, fallback: readon
 
 export function disposeModels(models: readonly AnalysedModel[]): void {
   for (const m of models) m.model.dispose();
+}
+
+/** One model's result of a block-by-block analysis (fourier, variance). */
+export interface BlockAnalysisResult<B> {
+  label: string;
+  source: string;
+  preset: string;
+  seconds: number;
+  blocks: B[];
+}
+
+/**
+ * The loop the block-by-block commands share: load the models and a class-balanced image subset, run
+ * `analyse` on each model over batches of the images, log `summarise(blocks)`, and always release the
+ * models and images. `write` gets the results while the run directory and data description are known.
+ */
+export async function runBlockAnalysis<B>(
+  name: string,
+  opts: OptionValues,
+  ctx: CommandContext,
+  analyse: (model: Model, batches: Iterable<tf.Tensor4D>, signal: AbortSignal) => Promise<B[]>,
+  summarise: (blocks: readonly B[]) => string,
+  write: (results: BlockAnalysisResult<B>[], data: { source: string; dir: string; split: unknown; images: number; seed: unknown }, start: number) => Promise<void>,
+): Promise<void> {
+  const start = Date.now();
+  const models = await loadAnalysisModels(opts, ctx, 100);
+  try {
+    const imageSize = commonImageSize(models);
+    const data = await loadAnalysisImages(opts, ctx, opts.split === 'train' ? 'train' : 'test', numberOpt(opts, 'images', 256), imageSize);
+    const batchSize = numberOpt(opts, 'batch-size', 64);
+    const results: BlockAnalysisResult<B>[] = [];
+    try {
+      for (const m of models) {
+        const t0 = Date.now();
+        ctx.log(`[${name}] ${m.label}: ${data.count} images`);
+        const blocks = await analyse(m.model, sliceBatches(data.x, batchSize), ctx.signal);
+        results.push({ label: m.label, source: m.source, preset: m.model.config.preset, seconds: secondsSince(t0), blocks });
+        ctx.log(`[${name}] ${m.label} (${secondsSince(t0)} s): ${summarise(blocks)}`);
+      }
+    } finally {
+      data.x.dispose();
+    }
+    await write(results, { source: data.source, dir: data.dir, split: opts.split, images: data.count, seed: opts.seed }, start);
+  } finally {
+    disposeModels(models);
+  }
 }

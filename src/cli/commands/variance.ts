@@ -3,10 +3,9 @@
 // MSAs reduce the variance, Convs and MLPs increase it.
 import * as path from 'node:path';
 import type { Command } from '../command.ts';
-import { sliceBatches, varianceByDepth, type VarianceBlock } from '../../analysis/depth.ts';
+import { varianceByDepth, type VarianceBlock } from '../../analysis/depth.ts';
 import {
-  MODEL_OPTIONS, commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels,
-  numberOpt, secondsSince, writeCsv, writeJsonAtomic,
+  MODEL_OPTIONS, exportAnalysisFigures, runBlockAnalysis, secondsSince, writeCsv, writeJsonAtomic,
 } from '../../analysis/run-support.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { varianceDepthFigure } from '../../plots/index.ts';
@@ -22,51 +21,39 @@ export const command: Command = {
     { name: 'log-y', type: 'boolean', default: false, help: 'logarithmic variance axis in the figure' },
   ],
   async run(opts, ctx) {
-    const start = Date.now();
-    const models = await loadAnalysisModels(opts, ctx, 100);
-    try {
-      const imageSize = commonImageSize(models);
-      const data = await loadAnalysisImages(opts, ctx, opts.split === 'train' ? 'train' : 'test', numberOpt(opts, 'images', 256), imageSize);
-      const runDir = await runDirFromOptions(opts, 'variance');
-      const batchSize = numberOpt(opts, 'batch-size', 64);
-      const results: { label: string; source: string; preset: string; seconds: number; blocks: VarianceBlock[] }[] = [];
-      try {
-        for (const m of models) {
-          const t0 = Date.now();
-          ctx.log(`[variance] ${m.label}: ${data.count} images`);
-          const blocks = await varianceByDepth(m.model, sliceBatches(data.x, batchSize), { signal: ctx.signal });
-          results.push({ label: m.label, source: m.source, preset: m.model.config.preset, seconds: secondsSince(t0), blocks });
-          ctx.log(`[variance] ${m.label} (${secondsSince(t0)} s): ` + blocks.map((b) => `${b.kind} ${b.variance.toPrecision(3)}`).join(', '));
-        }
-      } finally {
-        data.x.dispose();
-      }
-      await writeJsonAtomic(path.join(runDir, 'variance.json'), {
-        analysis: 'variance',
-        description: 'unbiased variance over H x W of each channel, mean over images and channels, of every block output',
-        data: { source: data.source, dir: data.dir, split: opts.split, images: data.count, seed: opts.seed },
-        seconds: secondsSince(start),
-        models: results,
-      });
-      await writeCsv(
-        path.join(runDir, 'variance-depth.csv'),
-        ['label', 'block', 'name', 'kind', 'depth', 'height', 'channels', 'variance'],
-        results.flatMap((r) => r.blocks.map((b, i) => [r.label, i, b.name, b.kind, b.depth, b.height, b.channels, b.variance])),
-      );
-      await exportAnalysisFigures(
-        () => [
-          varianceDepthFigure(
-            results.map((r) => ({ label: r.label, depth: r.blocks.map((b) => b.depth), value: r.blocks.map((b) => b.variance), kinds: r.blocks.map((b) => b.kind) })),
-            { logY: opts['log-y'] === true },
-          ),
-        ],
-        runDir,
-        opts,
-        ctx,
-      );
-      ctx.log(`[variance] done in ${secondsSince(start)} s; results in ${runDir}`);
-    } finally {
-      disposeModels(models);
-    }
+    await runBlockAnalysis<VarianceBlock>(
+      'variance',
+      opts,
+      ctx,
+      (model, batches, signal) => varianceByDepth(model, batches, { signal }),
+      (blocks) => blocks.map((b) => `${b.kind} ${b.variance.toPrecision(3)}`).join(', '),
+      async (results, data, start) => {
+        const runDir = await runDirFromOptions(opts, 'variance');
+        await writeJsonAtomic(path.join(runDir, 'variance.json'), {
+          analysis: 'variance',
+          description: 'unbiased variance over H x W of each channel, mean over images and channels, of every block output',
+          data,
+          seconds: secondsSince(start),
+          models: results,
+        });
+        await writeCsv(
+          path.join(runDir, 'variance-depth.csv'),
+          ['label', 'block', 'name', 'kind', 'depth', 'height', 'channels', 'variance'],
+          results.flatMap((r) => r.blocks.map((b, i) => [r.label, i, b.name, b.kind, b.depth, b.height, b.channels, b.variance])),
+        );
+        await exportAnalysisFigures(
+          () => [
+            varianceDepthFigure(
+              results.map((r) => ({ label: r.label, depth: r.blocks.map((b) => b.depth), value: r.blocks.map((b) => b.variance), kinds: r.blocks.map((b) => b.kind) })),
+              { logY: opts['log-y'] === true },
+            ),
+          ],
+          runDir,
+          opts,
+          ctx,
+        );
+        ctx.log(`[variance] done in ${secondsSince(start)} s; results in ${runDir}`);
+      },
+    );
   },
 };
