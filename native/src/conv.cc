@@ -125,6 +125,14 @@ float* scratchFor(int64_t n) {
   return scratch.data();
 }
 
+/** Rows r0..r1 of im2col(x) as a [rows, K] matrix: x itself for 1x1 stride-1 convs, else this thread's scratch. */
+const float* im2colRows(const ConvGeom& g, const float* x, int64_t r0, int64_t r1, int64_t K) {
+  if (g.pointwise()) return x + r0 * K;
+  float* col = scratchFor((r1 - r0) * K);
+  im2col(g, x, r0, r1, col);
+  return col;
+}
+
 
 #ifdef __AVX512F__
 // Direct ("indirect-GEMM") kernels for output channel counts that are multiples of 16: no im2col buffer; each block of
@@ -332,14 +340,7 @@ void convForward(const ConvGeom& g, const float* x, const float* w, float* out, 
   parallelFor(nChunks, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t r0 = c * chunk, r1 = std::min(R, r0 + chunk), rows = r1 - r0;
-      const float* A;
-      if (g.pointwise()) {
-        A = x + r0 * K;
-      } else {
-        float* col = scratchFor(rows * K);
-        im2col(g, x, r0, r1, col);
-        A = col;
-      }
+      const float* A = im2colRows(g, x, r0, r1, K);
       vsSgemm(false, false, static_cast<int>(rows), static_cast<int>(Co), static_cast<int>(K), 1.f, A,
               static_cast<int>(K), w, static_cast<int>(Co), 0.f, out + r0 * Co, static_cast<int>(Co));
       if (post) applyBiasActivation(out + r0 * Co, rows, Co, Co, bias, biasSize, act, alpha);
@@ -431,14 +432,7 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
     }
     for (int64_t r0 = rb; r0 < re; r0 += chunk) {
       const int64_t r1 = std::min(re, r0 + chunk), rows = r1 - r0;
-      const float* A;
-      if (g.pointwise()) {
-        A = x + r0 * K;
-      } else {
-        float* col = scratchFor(rows * K);
-        im2col(g, x, r0, r1, col);
-        A = col;
-      }
+      const float* A = im2colRows(g, x, r0, r1, K);
       vsSgemm(true, false, static_cast<int>(K), static_cast<int>(Co), static_cast<int>(rows), 1.f, A,
               static_cast<int>(K), dy + r0 * Co, static_cast<int>(Co), 1.f, acc, static_cast<int>(Co));
     }
