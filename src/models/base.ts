@@ -115,6 +115,7 @@ export abstract class BaseModel implements Model {
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
     return {
       training: opts.training,
+      updateStats: opts.training && opts.updateStats === true,
       p: (name) => {
         const o = overrides?.get(name);
         if (o) return o;

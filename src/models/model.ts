@@ -22,8 +22,13 @@ export interface ParamInfo {
 }
 
 export interface ForwardOptions {
-  /** Training mode: dropout/drop-path on, BatchNorm uses and updates batch statistics. */
+  /** Training mode: dropout/drop-path on, BatchNorm normalises with batch statistics. */
   training: boolean;
+  /**
+   * Whether this pass may move BatchNorm's running statistics (only in training mode). Default false:
+   * only the training loop asks for it, so no analysis, timing or evaluation ever changes a model's buffers.
+   */
+  updateStats?: boolean;
   /** Seed for stochastic layers (drop path, dropout) in training mode. */
   seed?: number;
   /**

@@ -18,6 +18,8 @@ export { gelu, layerNorm };
 /** Resolves parameter tensors (overrides first) and carries the mode of one forward pass. */
 export interface Ctx {
   training: boolean;
+  /** Training mode only: BatchNorm moves its running buffers (ForwardOptions.updateStats). */
+  updateStats: boolean;
   /** The tensor of a named parameter: the override from ForwardOptions.params, else the variable. */
   p(name: string): tf.Tensor;
   /** BatchNorm running statistics (only used and updated by batchNorm). */
@@ -113,9 +115,9 @@ export function patchEmbed(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.Tensor | 
 }
 
 /**
- * BatchNorm over N, H, W of NHWC input. Training: batch statistics, and the running buffers
- * `${prefix}.running_mean/var` move by momentum 0.1 towards the batch mean and unbiased variance
- * (PyTorch's rule). Evaluation: running statistics.
+ * BatchNorm over N, H, W of NHWC input. Training: batch statistics, and, when ctx.updateStats, the
+ * running buffers `${prefix}.running_mean/var` move by momentum 0.1 towards the batch mean and unbiased
+ * variance (PyTorch's rule). Evaluation: running statistics.
  */
 export function batchNorm(ctx: Ctx, prefix: string, x: tf.Tensor4D, eps = 1e-5, momentum = 0.1): tf.Tensor4D {
   const gamma = ctx.p(`${prefix}.gamma`);
@@ -125,6 +127,7 @@ export function batchNorm(ctx: Ctx, prefix: string, x: tf.Tensor4D, eps = 1e-5, 
   if (ctx.training) {
     // fused on backends that provide it (src/backend/fused-ops.ts), composite otherwise
     const { y, mean, variance } = batchNormTraining(x, gamma, beta, eps);
+    if (!ctx.updateStats) return y as tf.Tensor4D;
     const n = x.shape[0] * x.shape[1] * x.shape[2];
     const unbias = n > 1 ? n / (n - 1) : 1;
     tf.tidy(() => {

@@ -339,7 +339,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         let logits: tf.Tensor2D | null = null;
         const dropSeed = mixSeeds(config.seed, step, STREAM.dropPath);
         const { value, grads } = tf.variableGrads(() => {
-          const out = model.forward(mixed.x, { training: true, seed: dropSeed });
+          const out = model.forward(mixed.x, { training: true, updateStats: true, seed: dropSeed });
           logits = tf.keep(out);
           return softCrossEntropy(out, mixed.targets);
         }, varList);

@@ -24,7 +24,7 @@ test('save/load round trip is bit-exact: parameters, buffers, optimizer slots, s
   for (const name of ['resnet-a-tiny-test', 'swin-tiny-test', 'alternet-tiny-test']) {
     const m = createModel(name, { seed: 9, numClasses: 10 });
     const x = randomImages(3, 8, 1);
-    m.forward(randomImages(4, 8, 2), { training: true, seed: 1 }).dispose(); // non-trivial BN buffers
+    m.forward(randomImages(4, 8, 2), { training: true, updateStats: true, seed: 1 }).dispose(); // non-trivial BN buffers
     const slots = new Map<string, tf.Tensor>([
       ['head.kernel#m', tf.randomNormal(m.params.get('head.kernel')!.shape, 0, 1, 'float32', 3)],
       ['head.kernel#v', tf.randomUniform(m.params.get('head.kernel')!.shape, 0, 1, 'float32', 4)],

@@ -27,7 +27,7 @@ async function checkModel(name: string): Promise<void> {
     const x = randomImages(3, s, 21);
     const y = tf.tensor1d([0, 3, 4], 'int32');
     // BatchNorm models: give the running statistics non-trivial values first (one training pass)
-    if (model.buffers.size > 0) model.forward(randomImages(4, s, 99), { training: true, seed: 1 }).dispose();
+    if (model.buffers.size > 0) model.forward(randomImages(4, s, 99), { training: true, updateStats: true, seed: 1 }).dispose();
     const f = flatLoss(model, x, y, 0.05);
     const n = flatSize(model);
     const theta0 = getFlatParams(model);

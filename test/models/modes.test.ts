@@ -7,7 +7,8 @@ import { createModel, getPreset } from '../../src/models/index.ts';
 import type { Model } from '../../src/models/model.ts';
 import { randomImages } from './helpers.ts';
 
-const logits = (m: Model, x: tf.Tensor4D, training: boolean, seed?: number) => Array.from(m.forward(x, { training, seed }).dataSync());
+const logits = (m: Model, x: tf.Tensor4D, training: boolean, seed?: number, updateStats?: boolean) =>
+  Array.from(m.forward(x, { training, seed, updateStats }).dataSync());
 const buffersOf = (m: Model) => new Map([...m.buffers].map(([k, v]) => [k, Array.from(v.dataSync())]));
 
 test('transformers without dropout or drop path: training mode equals evaluation mode', async () => {
@@ -62,7 +63,7 @@ test('dropout (dropRate) acts only in training mode', async () => {
   m.dispose();
 });
 
-test('BatchNorm: batch statistics and a momentum-0.1 update of the running buffers in training mode only', async () => {
+test('BatchNorm: batch statistics in training mode; a momentum-0.1 update of the running buffers only with updateStats', async () => {
   await initBackend({ backend: 'cpu', quiet: true });
   for (const name of ['resnet-tiny-test', 'alternet-tiny-test']) {
     const m = createModel(name, { seed: 4 });
@@ -72,6 +73,10 @@ test('BatchNorm: batch statistics and a momentum-0.1 update of the running buffe
     assert.deepEqual(buffersOf(m), b0, `${name}: evaluation leaves the buffers`);
     const t = logits(m, x, true, 1);
     assert.ok(t.some((v, i) => v !== e[i]), `${name}: training mode normalises with batch statistics`);
+    assert.deepEqual(buffersOf(m), b0, `${name}: training mode without updateStats leaves the buffers`);
+    logits(m, x, false, undefined, true);
+    assert.deepEqual(buffersOf(m), b0, `${name}: updateStats in evaluation mode leaves the buffers`);
+    assert.deepEqual(logits(m, x, true, 1, true), t, `${name}: updateStats does not change the output`);
     const b1 = buffersOf(m);
     for (const [k, v] of b1) assert.ok(v.some((a, i) => a !== b0.get(k)![i]), `${name}: ${k} updated`);
     // stem: the running mean moves 10% of the way to the batch mean of the stem conv output
