@@ -24,12 +24,7 @@ export interface BackendOptions {
   exclude?: readonly BackendName[];
 }
 
-/** Result of trying to make the `native` backend available (implemented in ./native/index.ts). */
-export interface NativeRegistration {
-  registered: boolean;
-  threads: number;
-  reason?: string;
-}
+export type { NativeRegistration } from './native/index.ts';
 
 let current: BackendInfo | null = null;
 let warnedNoAddon = false;
@@ -54,7 +49,7 @@ async function tryTensorflow(): Promise<string | null> {
 async function tryNative(): Promise<{ reason: string | null; threads: number }> {
   try {
     const native = await import('./native/index.ts');
-    const reg: NativeRegistration = native.tryRegisterNativeBackend();
+    const reg = native.tryRegisterNativeBackend();
     return { reason: reg.registered ? null : reg.reason ?? 'native addon unavailable', threads: reg.threads };
   } catch (err) {
     return { reason: `native backend failed to load: ${(err as Error).message}`, threads: 1 };

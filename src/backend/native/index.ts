@@ -4,13 +4,19 @@
 // inside the pool's chunks), VITSCOPE_POOL_MB (tensor buffer pool cap, default 2048, 0 disables reuse),
 // VITSCOPE_CONV_CHUNK (floats per im2col chunk, default 131072).
 import { tf } from '../tf.ts';
-import type { NativeRegistration } from '../select.ts';
 import { loadAddon } from './addon.ts';
 import { NativeBackend } from './backend.ts';
 import { registerFusedKernels } from './fused-kernels.ts';
 import { NATIVE_KERNELS } from './kernels/registry.ts';
 
 export const NATIVE_BACKEND = 'native';
+
+/** Result of trying to make the `native` backend available (select.ts reports it). */
+export interface NativeRegistration {
+  registered: boolean;
+  threads: number;
+  reason?: string;
+}
 
 let result: NativeRegistration | null = null;
 
