@@ -5,7 +5,8 @@
 // Float64 vectors at the boundary, float32 inside; every product runs in tf.tidy and releases its tensors.
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
-import { lossOfParams, selectParams, splitFlat, type LossOfParams } from '../models/flat-params.ts';
+import { selectParams, splitFlat } from '../models/flat-params.ts';
+import { lossOfParams, type LossOfParams } from '../train/loss-of-params.ts';
 import { crossEntropy } from '../train/losses.ts';
 import type { LinearOperator } from './linear-operator.ts';
 

@@ -1,7 +1,6 @@
 // A flat view of a model's parameters for the Hessian and the loss landscape: the parameters
 // listed by name (model order by default) concatenated into one vector, and back.
 import { tf } from '../backend/tf.ts';
-import { l2Penalty, labelOrSoftCrossEntropy } from '../train/losses.ts';
 import type { Model } from './model.ts';
 
 /**
@@ -16,7 +15,8 @@ export function selectParams(model: Pick<Model, 'paramInfo'>, pattern?: string |
   return names.filter(test);
 }
 
-function resolveNames(model: Model, names?: readonly string[]): readonly string[] {
+/** The listed names checked against the model (all parameters, model order, by default). */
+export function resolveNames(model: Model, names?: readonly string[]): readonly string[] {
   if (!names) return model.paramInfo.map((p) => p.name);
   const seen = new Set<string>();
   for (const n of names) {
@@ -100,56 +100,4 @@ export function unflatten(model: Model, vec: Float64Array | Float32Array | tf.Te
   checkLength(model, list, length);
   const pieces = splitFlat(vec, list.map((n) => shapeOf(model, n)));
   return new Map(list.map((n, i) => [n, pieces[i]!]));
-}
-
-/** A loss as a function of parameter tensors (in a fixed list order). */
-export type LossOfParams = (paramTensors: tf.Tensor[]) => tf.Scalar;
-
-export interface LossOfParamsOptions {
-  /** Parameters the function takes, in this order (default: all, model order). */
-  names?: readonly string[];
-  /** L2 coefficient: adds (l2 / 2) * sum ||p||^2 over all parameters (the unlisted ones as a constant). */
-  l2?: number;
-  labelSmoothing?: number;
-}
-
-/**
- * The loss on (x, y) as a function of the listed parameters' tensors (same order and shapes), with
- * BatchNorm in evaluation mode, no dropout/drop path, and the other parameters at their current
- * values. y: integer labels [B] or target distributions [B, K] (mixup/CutMix). Built from ops with
- * differentiable gradients, so it can be differentiated twice by nested tf.grads.
- */
-export function lossOfParams(
-  model: Model,
-  x: tf.Tensor4D,
-  y: tf.Tensor1D | tf.Tensor2D,
-  opts: LossOfParamsOptions = {},
-): LossOfParams {
-  const list = [...resolveNames(model, opts.names)];
-  const l2 = opts.l2 ?? 0;
-  const listed = new Set(list);
-  let fixedSq = 0;
-  if (l2 !== 0) {
-    for (const [n, v] of model.params) {
-      if (listed.has(n)) continue;
-      const d = v.dataSync();
-      for (let i = 0; i < d.length; i++) fixedSq += d[i]! * d[i]!;
-    }
-  }
-  const labelSmoothing = opts.labelSmoothing ?? 0;
-  return (paramTensors: tf.Tensor[]) => {
-    if (paramTensors.length !== list.length)
-      throw new Error(`lossOfParams: got ${paramTensors.length} tensors, expected ${list.length} (${list.slice(0, 3).join(', ')}${list.length > 3 ? ', ...' : ''})`);
-    return tf.tidy(() => {
-      const params = new Map(list.map((n, i) => [n, paramTensors[i]!]));
-      const logits = model.forward(x, { training: false, params });
-      // train/losses.ts: built on a log-softmax whose second derivative is right
-      let loss = labelOrSoftCrossEntropy(logits, y, { labelSmoothing });
-      if (l2 !== 0) {
-        // the shared l2Penalty over the listed tensors, plus the unlisted parameters' constant share
-        loss = tf.add(tf.add(loss, l2Penalty(paramTensors, l2)), (l2 / 2) * fixedSq) as tf.Scalar;
-      }
-      return loss;
-    });
-  };
 }

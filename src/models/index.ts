@@ -3,7 +3,7 @@ export type { Model, ModelConfig, ForwardOptions, FeatureMap, BlockKind, ParamIn
 export { createModel, resolveConfig, type CreateOptions } from './create.ts';
 export { listPresets, getPreset, validateConfig } from './configs.ts';
 export type { AnyModelConfig, ViTConfig, SwinConfig, ResNetConfig, AlterNetConfig } from './configs.ts';
-export { selectParams, flatSize, getFlatParams, setFlatParams, unflatten, lossOfParams, type LossOfParamsOptions } from './flat-params.ts';
+export { selectParams, flatSize, getFlatParams, setFlatParams, unflatten } from './flat-params.ts';
 export { countParams, flopsPerImage, complexity, paramInfoCount, type Complexity } from './complexity.ts';
 export {
   saveCheckpoint,

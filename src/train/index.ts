@@ -14,3 +14,4 @@ export { evaluate, type EvaluateOptions } from './evaluate.ts';
 export { readMetrics, writeMetrics, curvesFromMetrics, metricsToCsv, METRIC_COLUMNS, type EpochMetrics } from './metrics-log.ts';
 export { defaultCheckpointIO, readLatest, pruneEpochCheckpoints, type CheckpointIO, type LatestPointer } from './checkpoint.ts';
 export { crossEntropy, softCrossEntropy, smoothedOneHot, l2Penalty } from './losses.ts';
+export { lossOfParams, type LossOfParams, type LossOfParamsOptions } from './loss-of-params.ts';

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
-import { createModel, flatSize, getFlatParams, lossOfParams, selectParams, setFlatParams, unflatten } from '../../src/models/index.ts';
+import { createModel, flatSize, getFlatParams, selectParams, setFlatParams, unflatten } from '../../src/models/index.ts';
+import { lossOfParams } from '../../src/train/loss-of-params.ts';
 import type { Model } from '../../src/models/model.ts';
 import { availableBackends, pseudoRandom, randomImages, relDiff, useBackend } from './helpers.ts';
 
