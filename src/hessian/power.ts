@@ -13,6 +13,15 @@ export interface PowerOptions {
   tol?: number;
   seed: number;
   onStep?: (eigen: number, iter: number) => void;
+  /**
+   * 'vitscope' (default): float64 vectors, Gram–Schmidt twice, the eigenvalue is the last Rayleigh quotient and
+   * its vector the iterate it was measured on. 'pyhessian': PyHessian's hessian.eigenvalues step for step —
+   * normalise as v / (||v|| + 1e-6), orthonormalise once against the stored vectors before each product, store
+   * Hv / (||Hv|| + 1e-6) as the eigenvector, and on convergence keep the *previous* quotient.
+   */
+  variant?: 'vitscope' | 'pyhessian';
+  /** Start vector of each eigenvalue (k of them), instead of Gaussian draws from `seed`. */
+  startVectors?: readonly Float64Array[];
 }
 
 export interface PowerResult {
@@ -38,8 +47,15 @@ export async function powerIteration(op: LinearOperator, opts: PowerOptions): Pr
   const vectors: Float64Array[] = [];
   const iterations: number[] = [];
   const converged: boolean[] = [];
+  if (opts.startVectors) {
+    if (opts.startVectors.length < opts.k) throw new Error(`powerIteration: ${opts.startVectors.length} start vectors for k = ${opts.k}`);
+    for (const s of opts.startVectors)
+      if (s.length !== op.dim) throw new Error(`powerIteration: start vector of length ${s.length}, expected ${op.dim}`);
+  }
+  const start = (e: number): Float64Array => (opts.startVectors ? Float64Array.from(opts.startVectors[e]!) : normalVector(rng, op.dim));
+  if (opts.variant === 'pyhessian') return pyHessianPower(op, opts.k, maxIter, tol, start, opts.onStep);
   for (let e = 0; e < opts.k; e++) {
-    let v = normalize(orthogonalize(normalVector(rng, op.dim), vectors));
+    let v = normalize(orthogonalize(start(e), vectors));
     let value: number | null = null;
     let done = false;
     let it = 0;
@@ -68,6 +84,61 @@ export async function powerIteration(op: LinearOperator, opts: PowerOptions): Pr
     }
     values.push(value!);
     vectors.push(normalize(orthogonalize(v, vectors)));
+    iterations.push(it);
+    converged.push(done);
+  }
+  return { values, vectors, iterations, converged };
+}
+
+/** PyHessian's normalization(): v / (||v|| + 1e-6). */
+function pyNormalize(v: Float64Array): Float64Array {
+  const s = Math.sqrt(dot(v, v)) + 1e-6;
+  return v.map((x) => x / s);
+}
+
+/** PyHessian's orthnormal(): one sequential Gram–Schmidt pass against the stored vectors, then pyNormalize. */
+function pyOrthonormal(w: Float64Array, basis: readonly Float64Array[]): Float64Array {
+  const out = Float64Array.from(w);
+  for (const q of basis) {
+    const c = dot(out, q);
+    for (let i = 0; i < out.length; i++) out[i]! -= c * q[i]!;
+  }
+  return pyNormalize(out);
+}
+
+/** PyHessian's hessian.eigenvalues(maxIter, tol, top_n) with the given start vectors. */
+async function pyHessianPower(
+  op: LinearOperator,
+  k: number,
+  maxIter: number,
+  tol: number,
+  start: (e: number) => Float64Array,
+  onStep?: (eigen: number, iter: number) => void,
+): Promise<PowerResult> {
+  const values: number[] = [];
+  const vectors: Float64Array[] = [];
+  const iterations: number[] = [];
+  const converged: boolean[] = [];
+  for (let e = 0; e < k; e++) {
+    let v = pyNormalize(start(e));
+    let value: number | null = null;
+    let done = false;
+    let it = 0;
+    while (it < maxIter) {
+      v = pyOrthonormal(v, vectors);
+      const hv = checkMatvecResult(await op.matvec(v), op.dim, 'powerIteration');
+      it++;
+      onStep?.(e, it);
+      const quotient = dot(hv, v);
+      v = pyNormalize(hv);
+      if (value === null) value = quotient;
+      else if (Math.abs(value - quotient) / (Math.abs(value) + 1e-6) < tol) {
+        done = true;
+        break;
+      } else value = quotient;
+    }
+    values.push(value!);
+    vectors.push(v);
     iterations.push(it);
     converged.push(done);
   }
