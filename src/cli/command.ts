@@ -2,19 +2,11 @@
 // src/cli/commands/<name>.ts that exports `command: Command`, so commands plug in without editing main.
 // Options arrive kebab-case keyed (`opts['train-size']`), typed and defaulted; the shared options
 // (backend, data, run, results, seed; src/cli/options.ts SHARED_OPTIONS) are accepted by every command.
-import type { Progress, ProgressOptions } from './progress.ts';
+import type { Progress, ProgressOptions } from '../util/progress.ts';
 
-export type OptionType = 'string' | 'number' | 'integer' | 'boolean' | 'list';
+import type { OptionSpec, OptionValues } from '../util/settings.ts';
 
-export interface OptionSpec {
-  name: string; // kebab-case flag without dashes, e.g. 'train-size'
-  type: OptionType;
-  help: string;
-  default?: string | number | boolean | string[];
-  choices?: readonly string[];
-}
-
-export type OptionValues = Record<string, string | number | boolean | string[] | undefined>;
+export type { OptionSpec, OptionType, OptionValues } from '../util/settings.ts';
 
 export interface CommandContext {
   /** Write progress to stderr as a bar on a terminal, as plain lines otherwise. */

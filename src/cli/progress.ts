@@ -1,27 +1,9 @@
 // Progress on stderr: a redrawn bar (with loss, accuracy, images/s and ETA) on a terminal; plain log
 // lines, at most every few seconds, when stderr is a file or pipe.
 
-export interface ProgressStats {
-  loss?: number;
-  acc?: number;
-  /** Items per second (images/s during training). */
-  rate?: number;
-  [extra: string]: number | string | undefined;
-}
+import type { Progress, ProgressOptions, ProgressStats } from '../util/progress.ts';
 
-export interface Progress {
-  /** Sets the number of finished items (of `total`) and the numbers shown beside the bar. */
-  update(done: number, stats?: ProgressStats): void;
-  /** Clears the bar (on a terminal) and prints a final line when `message` is given. */
-  finish(message?: string): void;
-}
-
-export interface ProgressOptions {
-  label: string;
-  total: number;
-  /** Unit of `rate` (default 'img/s'). */
-  unit?: string;
-}
+export type { Progress, ProgressOptions, ProgressStats };
 
 interface Writable {
   write(s: string): unknown;

@@ -4,6 +4,7 @@
 import { promises as fs, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.ts';
+import { loadCheckpoint, saveCheckpoint } from '../models/checkpoint.ts';
 import type { Model } from '../models/model.ts';
 import type { OptimizerState } from './optimizer.ts';
 
@@ -19,23 +20,14 @@ export interface CheckpointIO {
   load(dir: string): Promise<LoadedCheckpoint>;
 }
 
-interface ModelsCheckpointApi {
-  saveCheckpoint(dir: string, c: { model: Model; optimizer?: OptimizerState; state?: unknown }): Promise<unknown>;
-  loadCheckpoint(dir: string): Promise<{ model: Model; optimizer?: OptimizerState; state?: unknown }>;
-}
-
 /** The models package's saveCheckpoint/loadCheckpoint. */
 export async function defaultCheckpointIO(): Promise<CheckpointIO> {
-  const mod = (await import('../models/index.ts')) as unknown as Partial<ModelsCheckpointApi>;
-  if (typeof mod.saveCheckpoint !== 'function' || typeof mod.loadCheckpoint !== 'function')
-    throw new Error('src/models/index.ts does not export saveCheckpoint/loadCheckpoint (needed for training checkpoints)');
-  const api = mod as ModelsCheckpointApi;
   return {
     save: async (dir, c) => {
-      await api.saveCheckpoint(dir, c);
+      await saveCheckpoint(dir, c);
     },
     load: async (dir) => {
-      const r = await api.loadCheckpoint(dir);
+      const r = await loadCheckpoint(dir);
       return { model: r.model, optimizer: r.optimizer, state: r.state };
     },
   };

@@ -7,14 +7,16 @@ import * as path from 'node:path';
 import { tf } from '../backend/tf.ts';
 import { currentBackend } from '../backend/select.ts';
 import { batchCount, iterateBatches } from '../data/batches.ts';
+import { loadCifar } from '../data/load.ts';
 import { mixSeeds } from '../data/seed-mix.ts';
 import { subset } from '../data/subset.ts';
 import type { AugmentOptions, CifarData, ImageSet } from '../data/types.ts';
 import { getPreset } from '../models/configs.ts';
+import { createModel } from '../models/create.ts';
 import type { Model, ModelConfig } from '../models/model.ts';
 import { Rng } from '../util/random.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
-import type { Progress, ProgressOptions } from '../cli/progress.ts';
+import type { Progress, ProgressOptions } from '../util/progress.ts';
 import { AdamW } from './adamw.ts';
 import { clipByGlobalNorm } from './clip.ts';
 import { defaultCheckpointIO, pruneEpochCheckpoints, readLatest, writeLatest, type CheckpointIO } from './checkpoint.ts';
@@ -212,7 +214,6 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
 
   let data = hooks.data;
   if (!data) {
-    const { loadCifar } = await import('../data/load.ts');
     data = await loadCifar({ dir: config.data, download: config.download, log });
   }
   const plan = makePlan(config, data);
@@ -239,7 +240,6 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
     lastCheckpoint = dir;
     log(`[train] resuming ${runDir} from checkpoint '${latest.tag}' (epoch ${state.epoch + 1}, step ${state.step})`);
   } else {
-    const { createModel } = await import('../models/create.ts');
     await fs.rm(ckptRoot, { recursive: true, force: true });
     await fs.rm(path.join(runDir, 'metrics.csv'), { force: true });
     await fs.rm(path.join(runDir, 'metrics.jsonl'), { force: true });
