@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { tf } from '../../backend/tf.ts';
 import { createModel, resolveConfig } from '../create.ts';
 import { saveCheckpoint } from '../checkpoint.ts';
-import type { Model } from '../model.ts';
+import type { Model, ModelConfig } from '../model.ts';
 import { detectSource, familyRefusal, sourceById, type Rule, type SourceArchitecture } from './architectures/index.ts';
 import { sourceShape, toTargetLayout } from './convert.ts';
 import { parseStateDict, type StateDict } from './state-dict.ts';
@@ -18,8 +18,8 @@ import type { SourceTensor } from './source-tensor.ts';
 export interface ImportOptions {
   /** The checkpoint file (torch.save zip archive or safetensors). */
   from: string;
-  /** The vitscope preset to build (e.g. 'vit-ti', 'resnet-50'). */
-  arch: string;
+  /** The vitscope preset to build (e.g. 'vit-ti', 'resnet-50'), or a configuration. */
+  arch: string | ModelConfig;
   /** The checkpoint directory to write; must not exist yet. Omitted: nothing is written. */
   out?: string;
   /** The source architecture's id (see SOURCE_ARCHITECTURES); detected from the key names by default. */
@@ -50,10 +50,10 @@ function shapeText(s: readonly number[]): string {
 }
 
 /** The source architecture for these keys and this preset, or an error naming the file and why not. */
-export function chooseSource(sd: StateDict, arch: string, file: string, sourceId?: string): SourceArchitecture {
+export function chooseSource(sd: StateDict, arch: string | ModelConfig, file: string, sourceId?: string): SourceArchitecture {
   const config = resolveConfig(arch);
   const refusedFamily = familyRefusal(config);
-  if (refusedFamily) throw new Error(`${file}: cannot import into preset '${arch}' (family ${config.family}): ${refusedFamily}`);
+  if (refusedFamily) throw new Error(`${file}: cannot import into preset '${config.preset}' (family ${config.family}): ${refusedFamily}`);
   if (sourceId) return sourceById(sourceId);
   const keys = new Set(sd.tensors.keys());
   const found = detectSource(keys);
@@ -66,7 +66,7 @@ export function chooseSource(sd: StateDict, arch: string, file: string, sourceId
   }
   if (!('id' in found)) throw new Error(`${file}: the keys are those of ${found.title}, which cannot be imported: ${found.reason}`);
   const refusal = found.refusal(config);
-  if (refusal) throw new Error(`${file}: the keys are those of ${found.title}, which cannot be imported into preset '${arch}': ${refusal}`);
+  if (refusal) throw new Error(`${file}: the keys are those of ${found.title}, which cannot be imported into preset '${config.preset}': ${refusal}`);
   return found;
 }
 
@@ -74,7 +74,7 @@ export function chooseSource(sd: StateDict, arch: string, file: string, sourceId
  * Builds preset `arch` and fills it from the state dict; throws before touching anything when a key
  * is missing, unexpected or mis-shaped (all of them listed by name) or not a floating-point tensor.
  */
-export function modelFromStateDict(sd: StateDict, arch: string, file: string, sourceId?: string): Omit<ImportResult, 'out' | 'sha256' | 'format' | 'wrapper' | 'strippedPrefix'> {
+export function modelFromStateDict(sd: StateDict, arch: string | ModelConfig, file: string, sourceId?: string): Omit<ImportResult, 'out' | 'sha256' | 'format' | 'wrapper' | 'strippedPrefix'> {
   const source = chooseSource(sd, arch, file, sourceId);
   const head = sd.tensors.get(source.headKey);
   const numClasses = head && head.shape.length === 2 ? head.shape[0]! : undefined;
@@ -116,7 +116,7 @@ export function modelFromStateDict(sd: StateDict, arch: string, file: string, so
         notFloat.length ? `not floating-point (${notFloat.length}): ${listed(notFloat)}` : '',
       ].filter((p) => p);
       throw new Error(
-        `${file}: does not match ${source.title} as preset '${arch}' (${config.numClasses} classes); nothing was imported.\n  ${parts.join('\n  ')}`,
+        `${file}: does not match ${source.title} as preset '${config.preset}' (${config.numClasses} classes); nothing was imported.\n  ${parts.join('\n  ')}`,
       );
     }
     // everything checked: convert and assign

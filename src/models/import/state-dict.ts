@@ -28,6 +28,10 @@ function isStateDict(v: PickleValue): v is Map<PickleValue, PickleValue> {
 
 /** The state dict inside an unpickled torch file; errors name the file and the offending key. */
 export function findStateDict(root: PickleValue, file: string): { dict: Map<PickleValue, PickleValue>; wrapper: string | null } {
+  // a wrapper first: {'state_dict': ..., 'best_acc1': tensor(71.5)} has tensors at the top level too
+  if (root instanceof Map) {
+    for (const key of WRAPPER_KEYS) if (isStateDict(root.get(key) ?? null)) return { dict: root.get(key) as Map<PickleValue, PickleValue>, wrapper: key };
+  }
   if (isStateDict(root)) return { dict: root, wrapper: null };
   if (root instanceof Map) {
     for (const key of WRAPPER_KEYS) {
