@@ -143,6 +143,17 @@ const PRESETS: Preset[] = [
     stageBlocks: [3, 4, 6, 3],
   }),
   alternet('alternet-50', 'Alter-ResNet-50 (paper): pre-activation bottlenecks 3-4-6-4, MSA at ends of stages 2-3 and blocks 2, 4 of stage 4', {}),
+  // timm's ImageNet ViTs (224x224, patch 16, qkv bias; the class count comes from the imported head), for imported weights and the
+  // paper's ImageNet Fourier/noise analyses (npm run experiment import -- --arch vit-ti-16-224).
+  vit('vit-ti-16-224', "timm's vit_tiny_patch16_224: 224x224, patch 16, dim 192, depth 12, 3 heads, qkv bias", {
+    imageSize: 224, patchSize: 16, qkvBias: true,
+  }),
+  vit('vit-s-16-224', "timm's vit_small_patch16_224: 224x224, patch 16, dim 384, depth 12, 6 heads, qkv bias", {
+    imageSize: 224, patchSize: 16, dim: 384, heads: 6, qkvBias: true,
+  }),
+  vit('vit-b-16-224', "timm's vit_base_patch16_224: 224x224, patch 16, dim 768, depth 12, 12 heads, qkv bias", {
+    imageSize: 224, patchSize: 16, dim: 768, heads: 12, qkvBias: true,
+  }),
   // CPU-sized presets (defaults, notebooks, CI).
   vit('vit-cpu', 'CPU ViT: patch 4, dim 192, depth 6, 3 heads, MLP ratio 4, class token', { patchSize: 4, depth: 6 }),
   swin('swin-cpu', 'CPU Swin: patch 2, window 4, dim 64, depths 2-2-2, heads 2-4-8', {
