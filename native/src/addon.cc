@@ -14,6 +14,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerGather(env, exports);
   registerNorm(env, exports);
   registerOptimizer(env, exports);
+  registerCpu(env, exports);
+  registerGemm(env, exports);
   exports.Set("version", Napi::Number::New(env, 1));
   return exports;
 }

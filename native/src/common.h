@@ -58,5 +58,7 @@ void registerCopy(Napi::Env env, Napi::Object exports);
 void registerGather(Napi::Env env, Napi::Object exports);
 void registerNorm(Napi::Env env, Napi::Object exports);
 void registerOptimizer(Napi::Env env, Napi::Object exports);
+void registerCpu(Napi::Env env, Napi::Object exports);
+void registerGemm(Napi::Env env, Napi::Object exports);
 
 }  // namespace vs

@@ -5,11 +5,24 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 type F32 = Float32Array;
+export type CpuLevel = 'avx512' | 'avx2' | 'generic';
+export type GemmChoice = 'auto' | 'blas' | 'own';
+const CPU_LEVELS: readonly string[] = ['avx512', 'avx2', 'generic'];
+const GEMM_CHOICES: readonly string[] = ['auto', 'blas', 'own'];
 type Typed = Float32Array | Int32Array | Uint8Array;
 
 /** The functions exported by native/src/*.cc (see each file's comment for argument order). */
 export interface NativeAddon {
   version: number;
+  /** The SIMD level the kernels use now and the highest this CPU supports (cpu.cc). */
+  cpu(): { level: CpuLevel; detected: CpuLevel };
+  /** Lowers (or restores) the SIMD level; throws above what the CPU supports. Returns the level in use. */
+  setCpu(level: CpuLevel): CpuLevel;
+  /** Which sgemm runs: the chosen policy and the one active at the current CPU level (gemm.cc). */
+  gemm(): { choice: GemmChoice; active: 'own' | 'blas' };
+  setGemm(choice: GemmChoice): 'own' | 'blas';
+  /** Core clock in Hz, timed over a chain of dependent adds (0 where not measurable). */
+  measureClockHz(): number;
   threads(): number;
   setThreads(n: number): number;
   matmul(a: F32, b: F32, out: F32, m: number, n: number, k: number, transA: boolean, transB: boolean,
@@ -50,6 +63,11 @@ export function loadAddon(): { addon: NativeAddon | null; reason?: string } {
     cached = { addon: null, reason: 'native addon not built (native/build/Release/vitscope_native.node missing)' };
     return cached;
   }
+  const problem = environmentProblem();
+  if (problem) {
+    cached = { addon: null, reason: problem };
+    return cached;
+  }
   try {
     const require = createRequire(import.meta.url);
     cached = { addon: require(ADDON_PATH) as NativeAddon };
@@ -57,6 +75,29 @@ export function loadAddon(): { addon: NativeAddon | null; reason?: string } {
     cached = { addon: null, reason: `native addon failed to load from ${ADDON_PATH}: ${(err as Error).message}` };
   }
   return cached;
+}
+
+/**
+ * Why the addon must not be loaded here, or null: a bad VITSCOPE_CPU / VITSCOPE_GEMM value, or an x86-64 CPU without
+ * AVX2+FMA (the addon's baseline is x86-64-v3; loading it there would die with an illegal instruction).
+ */
+function environmentProblem(): string | null {
+  const cpu = process.env.VITSCOPE_CPU;
+  if (cpu && !CPU_LEVELS.includes(cpu)) return `environment variable VITSCOPE_CPU: expected one of ${CPU_LEVELS.join(', ')}, found '${cpu}'`;
+  const gemm = process.env.VITSCOPE_GEMM;
+  if (gemm && !GEMM_CHOICES.includes(gemm)) return `environment variable VITSCOPE_GEMM: expected one of ${GEMM_CHOICES.join(', ')}, found '${gemm}'`;
+  if (process.arch === 'x64' && process.platform === 'linux') {
+    let cpuinfo = '';
+    try {
+      cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      return null; // cannot tell: let the load decide
+    }
+    const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/) ?? [];
+    if (flags.length > 0 && !(flags.includes('avx2') && flags.includes('fma')))
+      return 'this CPU lacks AVX2/FMA (flags in /proc/cpuinfo); the native addon is built for x86-64-v3 and would not run';
+  }
+  return null;
 }
 
 /** The loaded addon; throws if it is not available (kernels are only registered when it is). */

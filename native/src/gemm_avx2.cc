@@ -1,0 +1,33 @@
+// The project's sgemm (gemm_impl.h) compiled for AVX2: 6 x 2 vector register tile. Called by gemm.cc only
+// when cpuLevel() allows it.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "cpu.h"
+#include "gemm.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+VS_TARGET_AVX2_BEGIN
+#define VS_SIMD_AVX2
+#define GEMM_MR 6
+#define GEMM_NV 2
+namespace vs {
+namespace avx2 {
+#include "simd.h"
+#include "gemm_impl.h"
+}  // namespace avx2
+}  // namespace vs
+VS_TARGET_END
+
+#else
+namespace vs {
+namespace avx2 {
+void gemm(int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t, bool) {}
+}  // namespace avx2
+}  // namespace vs
+#endif

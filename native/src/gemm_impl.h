@@ -1,0 +1,145 @@
+// Single-precision GEMM over `Vec` (simd.h), Goto/BLIS style: B is packed into KC x NR column panels, A into
+// MR x KC row panels, and an MR x NR register tile of C is accumulated by broadcasting A against NR/W vectors of B.
+// Single-threaded: matmul.cc and conv.cc split the work over the pool. Included by gemm_avx512.cc and gemm_avx2.cc
+// inside their target regions and namespaces, which set GEMM_MR and GEMM_NV (accumulators: MR x NV registers).
+
+namespace {
+
+constexpr int W = Vec::W;
+constexpr int MR = GEMM_MR, NV = GEMM_NV, NR = NV * W;
+// KC x NR of B (32 KiB at NR 32) stays in L1 across a panel of A; MC x KC of A (~170 KiB) in L2.
+constexpr int64_t KC = 256, MC = MR * 12, NC = 1536;
+using VT = Vec::T;
+
+/** A 64-byte-aligned per-thread buffer that only grows. */
+struct Buffer {
+  float* p = nullptr;
+  int64_t n = 0;
+  float* get(int64_t want) {
+    if (want > n) {
+      std::free(p);
+      p = static_cast<float*>(std::aligned_alloc(64, ((want * sizeof(float) + 63) / 64) * 64));
+      if (!p) throw std::bad_alloc();
+      n = want;
+    }
+    return p;
+  }
+  ~Buffer() { std::free(p); }
+};
+thread_local Buffer packedA, packedB;
+
+/** B(p0..p0+kc, j0..j0+nc) as ceil(nc / NR) panels of kc x NR (zero-padded), B(p, j) = B[p * rs + j * cs]. */
+void packB(const float* B, int64_t rs, int64_t cs, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst) {
+  for (int64_t j = 0; j < nc; j += NR) {
+    const int64_t nr = std::min<int64_t>(NR, nc - j);
+    for (int64_t p = 0; p < kc; ++p, dst += NR) {
+      const float* src = B + (p0 + p) * rs + (j0 + j) * cs;
+      if (cs == 1 && nr == NR) {
+        std::memcpy(dst, src, sizeof(float) * NR);
+      } else {
+        int64_t q = 0;
+        for (; q < nr; ++q) dst[q] = src[q * cs];
+        for (; q < NR; ++q) dst[q] = 0.f;
+      }
+    }
+  }
+}
+
+/** A(i0..i0+mc, p0..p0+kc) as ceil(mc / MR) panels of kc x MR (zero-padded), A(i, p) = A[i * rs + p * cs]. */
+void packA(const float* A, int64_t rs, int64_t cs, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
+  for (int64_t i = 0; i < mc; i += MR) {
+    const int64_t mr = std::min<int64_t>(MR, mc - i);
+    const float* src = A + (i0 + i) * rs + p0 * cs;
+    if (cs == 1) {
+      // rows contiguous along k: transpose MR rows into k-major order
+      for (int64_t p = 0; p < kc; ++p) {
+        int64_t q = 0;
+        for (; q < mr; ++q) dst[p * MR + q] = src[q * rs + p];
+        for (; q < MR; ++q) dst[p * MR + q] = 0.f;
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* s = src + p * cs;
+        int64_t q = 0;
+        for (; q < mr; ++q) dst[p * MR + q] = s[q * rs];
+        for (; q < MR; ++q) dst[p * MR + q] = 0.f;
+      }
+    }
+    dst += kc * MR;
+  }
+}
+
+/** C(mr x nr tile) (+)= packed A panel x packed B panel over kc. */
+void microKernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int mr, int nr,
+                 bool accumulate) {
+  VT acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = Vec::zero();
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p, a += MR, b += NR) {
+    VT bv[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) bv[j] = Vec::load(b + j * W);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const VT av = Vec::set1(a[i]);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
+    }
+  }
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) {
+        float* cp = c + i * ldc + j * W;
+        Vec::store(cp, accumulate ? Vec::add(Vec::load(cp), acc[i][j]) : acc[i][j]);
+      }
+    return;
+  }
+  alignas(64) float tile[MR * NR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) Vec::store(tile + i * NR + j * W, acc[i][j]);
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+}
+
+}  // namespace
+
+void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t acs, const float* B, int64_t brs,
+          int64_t bcs, float* C, int64_t ldc, bool accumulate) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; ++i) std::memset(C + i * ldc, 0, sizeof(float) * N);
+    return;
+  }
+  const int64_t ncMax = std::min<int64_t>(NC, (N + NR - 1) / NR * NR);
+  const int64_t mcMax = std::min<int64_t>(MC, (M + MR - 1) / MR * MR);
+  float* pb = packedB.get(KC * ncMax);
+  float* pa = packedA.get(KC * mcMax);
+  for (int64_t j0 = 0; j0 < N; j0 += NC) {
+    const int64_t nc = std::min<int64_t>(NC, N - j0);
+    for (int64_t p0 = 0; p0 < K; p0 += KC) {
+      const int64_t kc = std::min<int64_t>(KC, K - p0);
+      const bool acc = accumulate || p0 > 0;
+      packB(B, brs, bcs, p0, kc, j0, nc, pb);
+      for (int64_t i0 = 0; i0 < M; i0 += MC) {
+        const int64_t mc = std::min<int64_t>(MC, M - i0);
+        packA(A, ars, acs, i0, mc, p0, kc, pa);
+        for (int64_t j = 0; j < nc; j += NR) {
+          const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
+          const float* bp = pb + (j / NR) * kc * NR;
+          for (int64_t i = 0; i < mc; i += MR) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i));
+            microKernel(kc, pa + (i / MR) * kc * MR, bp, C + (i0 + i) * ldc + j0 + j, ldc, mr, nr, acc);
+          }
+        }
+      }
+    }
+  }
+}
