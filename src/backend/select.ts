@@ -1,18 +1,23 @@
 // Chooses and initialises the tensor backend once per process.
-// Order unless told otherwise: tensorflow (tfjs-node[-gpu], optional) > native (our addon) > wasm > cpu.
+// Order unless told otherwise: tensorflow (tfjs-node[-gpu], optional) > webgpu (a hardware GPU adapter only) > native
+// (our addon) > wasm > cpu.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { tf } from './tf.ts';
 
-export const BACKEND_NAMES = ['tensorflow', 'native', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow', 'native', 'wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+/** The order 'auto' tries them in. */
+const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   name: BackendName;
   threads: number;
   /** Why preferred backends were skipped, in order tried. */
   skipped: { name: BackendName; reason: string }[];
+  /** webgpu: the adapter's name and whether it is a software (CPU) emulation. */
+  adapter?: { description: string; fallback: boolean };
 }
 
 export interface BackendOptions {
@@ -56,6 +61,17 @@ async function tryNative(): Promise<{ reason: string | null; threads: number }> 
   }
 }
 
+async function tryWebGPU(explicit: boolean): Promise<{ reason: string | null; adapter?: { description: string; fallback: boolean } }> {
+  try {
+    const webgpu = await import('./webgpu/index.ts');
+    const reg = await webgpu.tryRegisterWebGPUBackend({ allowFallback: explicit });
+    const adapter = reg.adapter ? { description: reg.adapter.description, fallback: reg.adapter.fallback } : undefined;
+    return { reason: reg.registered ? null : `no usable GPU adapter: ${reg.reason ?? 'unknown'}`, adapter };
+  } catch (err) {
+    return { reason: `webgpu backend failed to load: ${(err as Error).message}` };
+  }
+}
+
 const WASM_REQUIRED_KERNELS = ['Conv2DBackpropFilter'];
 
 async function tryWasm(explicit: boolean): Promise<string | null> {
@@ -79,7 +95,10 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     opts.backend ?? (process.env.VITSCOPE_BACKEND ? parseBackendName(process.env.VITSCOPE_BACKEND, 'VITSCOPE_BACKEND') : 'auto');
   if (current && (requested === 'auto' || requested === current.name)) return current;
 
-  const order: BackendName[] = requested === 'auto' ? BACKEND_NAMES.filter((n) => !opts.exclude?.includes(n)) : [requested];
+  // An explicit webgpu without any adapter falls back to the automatic order, saying so (below).
+  const autoOrder = AUTO_ORDER.filter((n) => !opts.exclude?.includes(n));
+  const order: BackendName[] = requested === 'auto' ? autoOrder : requested === 'webgpu' ? ['webgpu', ...autoOrder.filter((n) => n !== 'webgpu')] : [requested];
+  let adapter: BackendInfo['adapter'];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
     let reason: string | null = null;
@@ -87,6 +106,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     if (name === 'tensorflow') reason = await tryTensorflow();
     else if (name === 'native') ({ reason, threads } = await tryNative());
     else if (name === 'wasm') reason = await tryWasm(requested === 'wasm');
+    else if (name === 'webgpu') ({ reason, adapter } = await tryWebGPU(requested === 'webgpu'));
     if (reason === null) {
       const ok = await tf.setBackend(name);
       if (!ok) reason = `tf.setBackend('${name}') failed`;
@@ -104,11 +124,23 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     }
     silenceCpuBackendBanner();
     if (name === 'tensorflow') threads = os.availableParallelism();
-    current = { name, threads, skipped };
-    if (!opts.quiet) console.error(`[vitscope] backend: ${name} (${threads} thread${threads === 1 ? '' : 's'})`);
+    current = { name, threads, skipped, ...(name === 'webgpu' ? { adapter } : {}) };
+    if (!opts.quiet) console.error(backendMessage(current, requested));
     return current;
   }
   throw new Error(`no tensor backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
+
+/** The one line that says which backend runs, and why webgpu does not when it was asked for or found wanting. */
+function backendMessage(info: BackendInfo, requested: BackendName | 'auto'): string {
+  if (info.name === 'webgpu') {
+    const a = info.adapter!;
+    const emulation = a.fallback ? ' — WARNING: a CPU emulation of a GPU (software adapter), far slower than native; for correctness checks only' : '';
+    return `[vitscope] backend: webgpu on ${a.description}${emulation}`;
+  }
+  const base = `[vitscope] backend: ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+  const gpu = info.skipped.find((s) => s.name === 'webgpu');
+  return gpu ? `${base}${requested === 'webgpu' ? ' instead of webgpu' : ''}; webgpu: ${gpu.reason}` : base;
 }
 
 /** The cpu backend prints an advertisement for tfjs-node on first use; we have chosen already. */
