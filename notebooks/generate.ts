@@ -1,6 +1,6 @@
 // Writes the tslab notebooks (notebooks/*.ipynb) from the cell lists below: `node --import tsx notebooks/generate.ts`.
 // Every notebook: a switch at the top (PAPER: CIFAR-100 + the paper's presets; default: CPU presets + the generated
-// dataset), VITSCOPE_NOTEBOOK_SMALL=1 for tiny CI settings, then library calls only (plots.runAndShow runs the same
+// dataset), VITSCOPE_NOTEBOOK_SMALL=1 for tiny CI settings, then library calls only (cli.runAndShow runs the same
 // command as `npm run experiment <name>` and shows the figures it saved).
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +18,7 @@ const RESULTS = process.env.VITSCOPE_NOTEBOOK_RESULTS ?? '../results/notebooks';
 
 const { load } = require('./vitscope.cjs');
 const plots = await load('src/plots/index.ts');
+const cli = await load('src/cli/notebook.ts');
 const backend = await load('src/backend/select.ts');
 console.log(await backend.initBackend({ quiet: true }));`;
 
@@ -26,7 +27,7 @@ function analysis(title: string, intro: string, command: string, run: string, op
     { md: `# ${title}\n\n${intro}\n\nRun \`01-train\` first for trained checkpoints (CPU/PAPER settings); the SMALL settings analyse freshly initialised presets.\nSame as \`npm run experiment ${command} -- …\` with the options below; figures are saved under \`${'${RESULTS}'}/${run}/figures/\`.` },
     { code: SETUP },
     { code: `// Options of \`npm run experiment ${command} -- --help\`.\nconst options = PAPER\n  ? ${options.paper}\n  : SMALL\n  ? ${options.small}\n  : ${options.cpu};` },
-    { code: `const { runDir, figures } = await plots.runAndShow('${command}', { ...options, results: RESULTS, run: '${run}' });\nconsole.log(runDir, figures.map((f: { name: string }) => f.name));` },
+    { code: `const { runDir, figures } = await cli.runAndShow('${command}', { ...options, results: RESULTS, run: '${run}' });\nconsole.log(runDir, figures.map((f: { name: string }) => f.name));` },
   ];
 }
 
@@ -44,7 +45,7 @@ const options = PAPER
   ? { epochs: 1, 'warmup-epochs': 0, 'train-size': 32, 'test-size': 32, 'steps-per-epoch': 1, 'batch-size': 16, 'eval-batch-size': 32, formats: ['html'] }
   : { epochs: 10, 'warmup-epochs': 1, 'train-size': 5000, 'test-size': 1000, 'batch-size': 64, formats: ['html', 'svg'] };`,
     },
-    { code: `for (const model of MODELS) {\n  await plots.runAndShow('train', { ...options, model, results: RESULTS, run: \`train-\${model}\` });\n}` },
+    { code: `for (const model of MODELS) {\n  await cli.runAndShow('train', { ...options, model, results: RESULTS, run: \`train-\${model}\` });\n}` },
   ],
   '02-hessian-spectra': analysis(
     'Hessian spectra',

@@ -37,30 +37,3 @@ export function show(fig: Figure | Figure[], display: HtmlDisplay = tslabDisplay
 export function resetShow(): void {
   bundleSent = false;
 }
-
-/** A CommandContext for notebooks: logs to the cell output; `abort()` stops long commands at the next step. */
-export function notebookContext(): { log(m: string): void; signal: AbortSignal; abort(): void } {
-  const controller = new AbortController();
-  return { log: (m: string) => console.log(m), signal: controller.signal, abort: () => controller.abort() };
-}
-
-/**
- * Runs a vitscope command (as `npm run experiment <name>` would, options as in `--help`) writing to
- * <results>/<run>/, then shows every figure it saved (figures/*.json of the run and of nested sub-runs).
- */
-export async function runAndShow(
-  name: string,
-  options: Record<string, string | number | boolean | string[] | undefined> & { results: string; run: string },
-  display?: HtmlDisplay,
-): Promise<{ runDir: string; figures: Figure[] }> {
-  const path = await import('node:path');
-  const { runCommand } = await import('../cli/registry.ts');
-  const { findRunDirs, readRunFigures } = await import('./report.ts');
-  await runCommand(name, options, notebookContext());
-  const runDir = path.resolve(options.results, options.run);
-  const figures: Figure[] = [];
-  for (const dir of await findRunDirs(runDir)) figures.push(...(await readRunFigures(dir)));
-  if (figures.length === 0) console.log(`[vitscope] ${name} wrote no figures under ${runDir}`);
-  show(figures, display ?? tslabDisplay());
-  return { runDir, figures };
-}
