@@ -2,6 +2,7 @@
 // names are those of a known source architecture becomes a vitscope model of a preset, checked
 // completely (every missing, unexpected and mis-shaped key named) before anything is written, then
 // saved as a vitscope checkpoint directory that every analysis reads with --checkpoint DIR.
+import { ImportError } from './import-error.ts';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -53,20 +54,20 @@ function shapeText(s: readonly number[]): string {
 export function chooseSource(sd: StateDict, arch: string | ModelConfig, file: string, sourceId?: string): SourceArchitecture {
   const config = resolveConfig(arch);
   const refusedFamily = familyRefusal(config);
-  if (refusedFamily) throw new Error(`${file}: cannot import into preset '${config.preset}' (family ${config.family}): ${refusedFamily}`);
+  if (refusedFamily) throw new ImportError(`${file}: cannot import into preset '${config.preset}' (family ${config.family}): ${refusedFamily}`);
   if (sourceId) return sourceById(sourceId);
   const keys = new Set(sd.tensors.keys());
   const found = detectSource(keys);
   if (!found) {
     const sample = [...keys].slice(0, 8).map((k) => `'${k}'`).join(', ');
-    throw new Error(
+    throw new ImportError(
       `${file}: the state-dict keys (${sample}${keys.size > 8 ? ', ...' : ''}) are not those of a known source architecture; ` +
         "expected timm's VisionTransformer (patch_embed.proj.weight, blocks.N...) or the authors' CIFAR ResNet (layer0.0.weight, ...)",
     );
   }
-  if (!('id' in found)) throw new Error(`${file}: the keys are those of ${found.title}, which cannot be imported: ${found.reason}`);
+  if (!('id' in found)) throw new ImportError(`${file}: the keys are those of ${found.title}, which cannot be imported: ${found.reason}`);
   const refusal = found.refusal(config);
-  if (refusal) throw new Error(`${file}: the keys are those of ${found.title}, which cannot be imported into preset '${config.preset}': ${refusal}`);
+  if (refusal) throw new ImportError(`${file}: the keys are those of ${found.title}, which cannot be imported into preset '${config.preset}': ${refusal}`);
   return found;
 }
 
@@ -115,7 +116,7 @@ export function modelFromStateDict(sd: StateDict, arch: string | ModelConfig, fi
         misshaped.length ? `mis-shaped keys (${misshaped.length}): ${listed(misshaped)}` : '',
         notFloat.length ? `not floating-point (${notFloat.length}): ${listed(notFloat)}` : '',
       ].filter((p) => p);
-      throw new Error(
+      throw new ImportError(
         `${file}: does not match ${source.title} as preset '${config.preset}' (${config.numClasses} classes); nothing was imported.\n  ${parts.join('\n  ')}`,
       );
     }
@@ -126,7 +127,7 @@ export function modelFromStateDict(sd: StateDict, arch: string | ModelConfig, fi
       try {
         values = toTargetLayout(s.values(), s.shape, rule.layout);
       } catch (err) {
-        throw new Error(`${file}: state-dict entry '${rule.source}': ${(err as Error).message}`);
+        throw new ImportError(`${file}: state-dict entry '${rule.source}': ${(err as Error).message}`);
       }
       const v = byTarget.get(rule.target)!;
       const t = tf.tensor(values, v.shape, 'float32');
@@ -147,13 +148,13 @@ export function modelFromStateDict(sd: StateDict, arch: string | ModelConfig, fi
 export async function importCheckpoint(opts: ImportOptions): Promise<ImportResult> {
   const file = opts.from;
   const out = opts.out !== undefined ? path.resolve(opts.out) : null;
-  if (out && existsSync(out)) throw new Error(`${out}: already exists; import never replaces a directory, choose a new --out`);
+  if (out && existsSync(out)) throw new ImportError(`${out}: already exists; import never replaces a directory, choose a new --out`);
   let bytes: Uint8Array;
   try {
     const buf = await readFile(file);
     bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
-    throw new Error(`${file}: cannot read the checkpoint (${(err as Error).message})`);
+    throw new ImportError(`${file}: cannot read the checkpoint (${(err as Error).message})`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const sd = parseStateDict(bytes, file);
@@ -161,7 +162,7 @@ export async function importCheckpoint(opts: ImportOptions): Promise<ImportResul
   const result: ImportResult = { ...built, format: sd.format, wrapper: sd.wrapper, strippedPrefix: sd.strippedPrefix, out: null, sha256 };
   if (out) {
     try {
-      if (existsSync(out)) throw new Error(`${out}: appeared while importing; import never replaces a directory, choose a new --out`);
+      if (existsSync(out)) throw new ImportError(`${out}: appeared while importing; import never replaces a directory, choose a new --out`);
       await saveCheckpoint(out, {
         model: built.model,
         state: {

@@ -3,6 +3,8 @@
 // gives; a global that is not in it becomes an inert PickleObject that records how it was to be
 // built, so unknown objects beside a state dict (saved argparse args, optimizer state, numpy scalars)
 // load as placeholders and the caller decides whether it needed them.
+import { ImportError } from './import-error.ts';
+
 export type PickleValue =
   | null
   | boolean
@@ -73,7 +75,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PickleValue 
   let op = 0;
   let opAt = 0;
   const fail = (msg: string): never => {
-    throw new Error(`${opts.source}: pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${opAt}: ${msg}`);
+    throw new ImportError(`${opts.source}: pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${opAt}: ${msg}`);
   };
   const need = (n: number) => {
     if (pos + n > bytes.length) fail(`needs ${n} more bytes, the stream ends at ${bytes.length} (truncated)`);

@@ -1,5 +1,7 @@
 // A tensor as another framework stored it: an element type, a shape, and a strided view (offset and
 // strides in elements, as PyTorch keeps them) into little-endian bytes. values() converts to float32.
+import { ImportError } from './import-error.ts';
+
 export type SourceDtype = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 const ELEMENT_BYTES: Record<SourceDtype, number> = {
@@ -39,7 +41,7 @@ export class SourceTensor {
     readonly origin: string,
   ) {
     this.size = shape.reduce((a, b) => a * b, 1);
-    if (strides.length !== shape.length) throw new Error(`${origin}: tensor has ${shape.length} dimensions but ${strides.length} strides`);
+    if (strides.length !== shape.length) throw new ImportError(`${origin}: tensor has ${shape.length} dimensions but ${strides.length} strides`);
   }
 
   get isFloat(): boolean {
@@ -56,7 +58,7 @@ export class SourceTensor {
     let last = this.offset;
     this.shape.forEach((d, i) => (last += (d - 1) * this.strides[i]!));
     if (this.offset < 0 || last >= available)
-      throw new Error(`${this.origin}: the tensor reads element ${last} but the storage holds ${available} (truncated or damaged storage)`);
+      throw new ImportError(`${this.origin}: the tensor reads element ${last} but the storage holds ${available} (truncated or damaged storage)`);
     const view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     const read = this.reader(view);
     const contiguous = contiguousStrides(this.shape).every((s, i) => s === this.strides[i] || this.shape[i] === 1);

@@ -1,6 +1,7 @@
 // A state dict (tensors by name) from a file: a torch.save zip archive (the state dict itself, or
 // inside a {"state_dict": ...} / {"model": ...} wrapper beside anything else, e.g. saved args or
 // optimizer state) or a safetensors file.
+import { ImportError } from './import-error.ts';
 import { readFile } from 'node:fs/promises';
 import { decodeSafetensors } from '../safetensors.ts';
 import { describe, globalOf, PickleObject, type PickleValue } from './pickle.ts';
@@ -40,16 +41,16 @@ export function findStateDict(root: PickleValue, file: string): { dict: Map<Pick
       if (isStateDict(v)) return { dict: v, wrapper: key };
       const g = globalOf(v);
       if (g)
-        throw new Error(`${file}: entry '${key}' is a pickled object of ${g} (a whole module?), expected a state dict; save model.state_dict() instead`);
+        throw new ImportError(`${file}: entry '${key}' is a pickled object of ${g} (a whole module?), expected a state dict; save model.state_dict() instead`);
     }
     const keys = [...root.keys()].map((k) => (typeof k === 'string' ? `'${k}'` : describe(k)));
-    throw new Error(
+    throw new ImportError(
       `${file}: no state dict found: the top-level dict has keys ${keys.slice(0, 20).join(', ') || '(none)'}; ` +
         `expected tensors by name, or one of ${WRAPPER_KEYS.map((k) => `'${k}'`).join(', ')} holding them`,
     );
   }
   const g = globalOf(root);
-  throw new Error(
+  throw new ImportError(
     `${file}: the file holds ${g ? `a pickled object of ${g}` : describe(root)}, expected a state dict (tensors by name) or a dict wrapping one` +
       (g ? '; save model.state_dict() instead' : ''),
   );
@@ -58,15 +59,15 @@ export function findStateDict(root: PickleValue, file: string): { dict: Map<Pick
 function fromDict(dict: Map<PickleValue, PickleValue>, file: string): Map<string, SourceTensor> {
   const out = new Map<string, SourceTensor>();
   for (const [k, v] of dict) {
-    if (typeof k !== 'string') throw new Error(`${file}: state-dict key ${describe(k)} is not a string, expected parameter names`);
+    if (typeof k !== 'string') throw new ImportError(`${file}: state-dict key ${describe(k)} is not a string, expected parameter names`);
     if (v instanceof SourceTensor) {
       out.set(k, v);
       continue;
     }
     const g = globalOf(v);
     if (v instanceof PickleObject || g)
-      throw new Error(`${file}: state-dict entry '${k}' is built by ${g}, which is not supported; expected a tensor (torch._utils._rebuild_tensor_v2)`);
-    throw new Error(`${file}: state-dict entry '${k}' is ${describe(v)}, expected a tensor`);
+      throw new ImportError(`${file}: state-dict entry '${k}' is built by ${g}, which is not supported; expected a tensor (torch._utils._rebuild_tensor_v2)`);
+    throw new ImportError(`${file}: state-dict entry '${k}' is ${describe(v)}, expected a tensor`);
   }
   return out;
 }
@@ -111,7 +112,7 @@ export async function readStateDict(file: string): Promise<StateDict> {
     const buf = await readFile(file);
     bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
-    throw new Error(`${file}: cannot read the checkpoint (${(err as Error).message})`);
+    throw new ImportError(`${file}: cannot read the checkpoint (${(err as Error).message})`);
   }
   return parseStateDict(bytes, file);
 }

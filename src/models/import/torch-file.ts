@@ -3,6 +3,7 @@
 // whose storages are persistent ids ('storage', torch.<Type>Storage, key, location, numel) naming the
 // raw little-endian bytes in `<archive>/data/<key>`. Tensors come back as SourceTensors that gather
 // their strided values only when asked, so optimizer state beside the weights costs nothing.
+import { ImportError } from './import-error.ts';
 import { openZip, looksLikeZip, type ZipArchive } from './zip.ts';
 import { unpickle, describe, globalOf, type PickleValue } from './pickle.ts';
 import { SourceTensor, type SourceDtype } from './source-tensor.ts';
@@ -40,17 +41,17 @@ function intList(v: PickleValue, what: string, fail: (m: string) => never): numb
 export function readTorchFile(bytes: Uint8Array, source: string): PickleValue {
   if (!looksLikeZip(bytes)) {
     if (bytes.length >= 2 && bytes[0] === 0x80)
-      throw new Error(
+      throw new ImportError(
         `${source}: a legacy (pre-1.6, non-zip) torch.save file, which this reader does not support; expected the zip format: ` +
           `re-save it with torch >= 1.6: torch.save(torch.load(path), path2)`,
       );
-    throw new Error(`${source}: not a torch.save zip archive (found bytes ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}, expected 50 4b 03 04)`);
+    throw new ImportError(`${source}: not a torch.save zip archive (found bytes ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}, expected 50 4b 03 04)`);
   }
   const zip = openZip(bytes, source);
   const pkls = [...zip.entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pkls.length !== 1) {
     const ts = [...zip.entries.keys()].some((n) => /\/constants\.pkl$/.test(n) || /\/code\//.test(n));
-    throw new Error(
+    throw new ImportError(
       `${source}: found ${pkls.length} '<archive>/data.pkl' entries, expected exactly 1` +
         (ts ? ' (this is a TorchScript archive from torch.jit.save; save the model.state_dict() with torch.save instead)' : ''),
     );
@@ -58,14 +59,14 @@ export function readTorchFile(bytes: Uint8Array, source: string): PickleValue {
   const prefix = pkls[0]!.slice(0, -'data.pkl'.length);
   const order = zip.entries.get(`${prefix}byteorder`);
   if (order && new TextDecoder().decode(zip.read(order.name)).trim() !== 'little')
-    throw new Error(`${source}: ${prefix}byteorder is not 'little', expected a little-endian archive`);
+    throw new ImportError(`${source}: ${prefix}byteorder is not 'little', expected a little-endian archive`);
   return unpickleTorch(zip, prefix, source);
 }
 
 function unpickleTorch(zip: ZipArchive, prefix: string, source: string): PickleValue {
   const storages = new Map<string, Storage>();
   const fail = (m: string): never => {
-    throw new Error(`${source}: ${m}`);
+    throw new ImportError(`${source}: ${m}`);
   };
   const persistentLoad = (pid: PickleValue): PickleValue => {
     if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) return fail(`persistent id ${describe(pid)}, expected ('storage', type, key, location, numel)`);

@@ -2,6 +2,7 @@
 // directory at the end of the file (and its zip64 forms for archives or entries past 4 GiB), entries
 // stored (method 0, what torch.save writes) or deflated (method 8, what re-zipping tools write), each
 // checked against its CRC-32. Errors name the archive and the entry.
+import { ImportError } from './import-error.ts';
 import { inflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
@@ -50,7 +51,7 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
 
 function u64(view: DataView, at: number, source: string, what: string): number {
   const v = view.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`${source}: zip ${what} ${v} is beyond what this reader handles`);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ImportError(`${source}: zip ${what} ${v} is beyond what this reader handles`);
   return Number(v);
 }
 
@@ -58,7 +59,7 @@ function u64(view: DataView, at: number, source: string, what: string): number {
 export function openZip(bytes: Uint8Array, source: string): ZipArchive {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const truncated = (what: string) =>
-    new Error(`${source}: truncated or damaged zip archive (${what}); expected a complete file as torch.save or zip writes it`);
+    new ImportError(`${source}: truncated or damaged zip archive (${what}); expected a complete file as torch.save or zip writes it`);
   // The end-of-central-directory record: 22 bytes plus a comment of at most 65535 bytes.
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
@@ -116,7 +117,7 @@ export function openZip(bytes: Uint8Array, source: string): ZipArchive {
     entries,
     read(name: string): Uint8Array {
       const entry = entries.get(name);
-      if (!entry) throw new Error(`${source}: zip archive has no entry '${name}'`);
+      if (!entry) throw new ImportError(`${source}: zip archive has no entry '${name}'`);
       const at = entry.localHeaderOffset;
       if (at + 30 > bytes.length || view.getUint32(at, true) !== SIG_LOCAL) throw truncated(`local header of '${name}' missing`);
       const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
@@ -129,11 +130,11 @@ export function openZip(bytes: Uint8Array, source: string): ZipArchive {
         try {
           data = inflateRawSync(raw);
         } catch (err) {
-          throw new Error(`${source}: zip entry '${name}' does not inflate (${(err as Error).message})`);
+          throw new ImportError(`${source}: zip entry '${name}' does not inflate (${(err as Error).message})`);
         }
-      } else throw new Error(`${source}: zip entry '${name}' uses compression method ${entry.method}, expected 0 (stored) or 8 (deflate)`);
-      if (data.length !== entry.size) throw new Error(`${source}: zip entry '${name}' has ${data.length} bytes, its directory says ${entry.size}`);
-      if (crc32(data) !== entry.crc32) throw new Error(`${source}: zip entry '${name}' fails its CRC-32 check (damaged file)`);
+      } else throw new ImportError(`${source}: zip entry '${name}' uses compression method ${entry.method}, expected 0 (stored) or 8 (deflate)`);
+      if (data.length !== entry.size) throw new ImportError(`${source}: zip entry '${name}' has ${data.length} bytes, its directory says ${entry.size}`);
+      if (crc32(data) !== entry.crc32) throw new ImportError(`${source}: zip entry '${name}' fails its CRC-32 check (damaged file)`);
       return data;
     },
   };

@@ -1,4 +1,5 @@
 // The registry of source architectures, and the ones vitscope refuses with the reason.
+import { ImportError } from '../import-error.ts';
 import type { AnyModelConfig } from '../../configs.ts';
 import type { SourceArchitecture } from './types.ts';
 import { timmViT } from './timm-vit.ts';
@@ -51,6 +52,6 @@ export function detectSource(keys: ReadonlySet<string>): SourceArchitecture | { 
 
 export function sourceById(id: string): SourceArchitecture {
   const a = SOURCE_ARCHITECTURES.find((s) => s.id === id);
-  if (!a) throw new Error(`unknown source architecture '${id}', expected one of ${SOURCE_ARCHITECTURES.map((s) => s.id).join(', ')}`);
+  if (!a) throw new ImportError(`unknown source architecture '${id}', expected one of ${SOURCE_ARCHITECTURES.map((s) => s.id).join(', ')}`);
   return a;
 }
