@@ -186,6 +186,7 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
     sink.write(sink.isTTY ? `\r${line}${final ? '\n' : ''}` : `${line}\n`);
   };
   draw(true);
+  const sinkFile = createWriteStream(part, { flags: resumedFrom > 0 ? 'a' : 'w' });
   try {
     await pipeline(
       res,
@@ -198,9 +199,12 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
           yield buf;
         }
       },
-      createWriteStream(part, { flags: resumedFrom > 0 ? 'a' : 'w' }),
+      sinkFile,
     );
   } catch (err) {
+    // pipeline rejects as soon as the connection drops, while the file stream may still be flushing:
+    // wait until its descriptor is closed so the .part holds all it will hold before anyone resumes it.
+    if (!sinkFile.closed) await new Promise<void>((resolve) => sinkFile.once('close', () => resolve()));
     draw(true);
     throw new DownloadError(
       opts.url,
