@@ -1,13 +1,37 @@
 // `npm run experiment <command> -- [options]`: finds the command in the registry, resolves its options
 // (defaults < --config file < flags), initialises the backend from --backend, and runs it with a context
-// whose signal is aborted on Ctrl-C / SIGTERM.
+// whose signal is aborted on Ctrl-C / SIGTERM. Expected errors (src/util/errors.ts: bad data, options,
+// config files, checkpoints, run folders, a full disk) print one message and no stack; anything else is a
+// bug and keeps its stack. VITSCOPE_DEBUG=1 prints stacks for all.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { initBackend, type BackendName } from '../backend/select.ts';
 import { createContext } from './context.ts';
 import { commandHelp, globalHelp } from './help.ts';
-import { OptionError, resolveOptions } from './options.ts';
+import { resolveOptions } from './options.ts';
 import { getRegistry } from './registry.ts';
+import { describeSystemError, isExpectedError, isSystemErrorUserCanFix } from '../util/errors.ts';
+
+/** True when VITSCOPE_DEBUG asks for stacks of every error. */
+function debugStacks(): boolean {
+  const v = process.env.VITSCOPE_DEBUG;
+  return v !== undefined && v !== '' && v !== '0' && v !== 'false';
+}
+
+/**
+ * The report of an error that ended a command, and the exit status: expected errors and system errors the user
+ * can fix (full disk, permissions, missing paths) give their message alone; other errors their stack.
+ */
+export function reportError(command: string, err: unknown): { text: string; exitCode: number } {
+  const stack = err instanceof Error && err.stack ? err.stack : String(err);
+  if (isExpectedError(err)) {
+    const exitCode = typeof err.exitCode === 'number' && err.exitCode > 0 ? err.exitCode : 1;
+    const hint = exitCode === 2 ? `\nRun 'npm run experiment ${command} -- --help' for help.` : '';
+    return { text: `[vitscope] ${command}: ${debugStacks() ? stack : err.message}${hint}`, exitCode };
+  }
+  if (isSystemErrorUserCanFix(err)) return { text: `[vitscope] ${command}: ${debugStacks() ? stack : describeSystemError(err)}`, exitCode: 1 };
+  return { text: `[vitscope] ${command} failed: ${stack}`, exitCode: 1 };
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const reg = await getRegistry();
@@ -34,17 +58,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     opts = resolveOptions(cmd, args.slice(1).filter((a, i) => !(i === 0 && a === '--')));
   } catch (err) {
-    if (err instanceof OptionError) {
-      process.stderr.write(`${err.message}\nRun 'npm run experiment ${name} -- --help' for help.\n`);
-      return 2;
-    }
-    throw err;
+    const { text, exitCode } = reportError(name, err);
+    process.stderr.write(text + '\n');
+    return exitCode;
   }
   if (opts.help) {
     process.stdout.write(commandHelp(cmd) + '\n');
     return 0;
   }
-  await initBackend({ backend: (opts.backend as BackendName | 'auto' | undefined) ?? 'auto' });
+  try {
+    await initBackend({ backend: (opts.backend as BackendName | 'auto' | undefined) ?? 'auto' });
+  } catch (err) {
+    const { text, exitCode } = reportError(name, err);
+    process.stderr.write(text + '\n');
+    return exitCode;
+  }
   const ctx = createContext();
   try {
     await cmd.run(opts, ctx);
@@ -54,12 +82,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof OptionError) {
-      ctx.log(`${err.message}\nRun 'npm run experiment ${name} -- --help' for help.`);
-      return 2;
-    }
-    ctx.log(`[vitscope] ${name} failed: ${(err as Error).stack ?? String(err)}`);
-    return 1;
+    const { text, exitCode } = reportError(name, err);
+    ctx.log(text);
+    return exitCode;
   } finally {
     ctx.dispose();
   }
@@ -72,8 +97,9 @@ if (isEntry) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
+      const { text, exitCode } = reportError(process.argv[2] ?? 'experiment', err);
+      process.stderr.write(text + '\n');
+      process.exitCode = exitCode;
     },
   );
 }

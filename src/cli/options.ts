@@ -4,10 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { BACKEND_NAMES } from '../backend/select.ts';
 import type { Command, OptionSpec, OptionValues } from './command.ts';
+import { EXIT_USAGE, ExpectedError } from '../util/errors.ts';
 
 /** Bad options: the message names the option, what was found and what was expected (and lists valid options). */
-export class OptionError extends Error {
+export class OptionError extends ExpectedError {
   override name = 'OptionError';
+  constructor(message: string) {
+    super(message, { exitCode: EXIT_USAGE });
+  }
 }
 
 /** Options every command accepts, handled in one place (main.ts initialises the backend from `backend`). */

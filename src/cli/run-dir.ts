@@ -1,15 +1,12 @@
 // Where a command writes: <results>/<run>/ with config.json, metrics, figures/ and checkpoints/<tag>/.
+// The naming rules (new runs never reuse an existing folder, locks) live in src/io/run-dir.ts.
 import { promises as fs, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.ts';
+import { checkRunName, chooseRunDir } from '../io/run-dir.ts';
 import type { OptionValues } from './command.ts';
 
-/** Run names become directory names: letters, digits, '.', '_' and '-' only. */
-export function checkRunName(name: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(name) || name === '.' || name === '..')
-    throw new Error(`run name '${name}' is not usable as a directory name (expected letters, digits, '.', '_' or '-')`);
-  return name;
-}
+export { checkRunName };
 
 /** Creates (if needed) and returns <results>/<name>/. */
 export async function createRunDir(results: string, name: string): Promise<string> {
@@ -18,11 +15,18 @@ export async function createRunDir(results: string, name: string): Promise<strin
   return dir;
 }
 
-/** The run directory a command's options name: `--results`/`--run`, else `fallbackName`. */
+/**
+ * The output folder a command's options name: `--results`/`--run`; without `--run` a new
+ * `<fallbackName>-<time stamp>` folder, or with `--resume`/`--skip-train` the newest such folder.
+ * An explicit `--run` of an analysis may name an existing folder (its outputs are rewritten);
+ * training runs are protected by train() itself.
+ */
 export async function runDirFromOptions(opts: OptionValues, fallbackName: string): Promise<string> {
   const results = typeof opts.results === 'string' ? opts.results : 'results';
-  const name = typeof opts.run === 'string' && opts.run !== '' ? opts.run : fallbackName;
-  return createRunDir(results, name);
+  const run = typeof opts.run === 'string' && opts.run !== '' ? opts.run : undefined;
+  const reuse = opts.resume === true || opts['skip-train'] === true;
+  const chosen = await chooseRunDir({ results, run, prefix: fallbackName, reuse, overwrite: true });
+  return chosen.dir;
 }
 
 export function checkpointsDir(runDir: string): string {

@@ -4,14 +4,19 @@
 //                          layouts are tfjs's: dense kernels [in, out], conv kernels [kh, kw, in, out]
 //   optimizer.safetensors  optional: slot tensors by name, metadata { name, step }
 //   state.json             optional: anything JSON (epoch, RNG states, metrics)
-// The directory is written beside its final place and renamed into it, so a reader never sees a
-// half-written checkpoint.
+// The directory is written beside its final place (every file fsynced, model.json last), renamed into it and
+// the parent folder fsynced, so a reader never sees a half-written checkpoint. Replacing an existing tag moves
+// the old one aside first (.old-<tag>-…); recoverCheckpointSwaps puts it back if a crash came in between.
+// Loading refuses weights holding NaN/Inf (a diverged run), naming the tensor.
 import { promises as fs, existsSync, statSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../backend/tf.ts';
 import type { Model } from './model.ts';
 import { createModel } from './create.ts';
-import { decodeSafetensors, encodeSafetensors, type SafeDtype, type SafeTensor } from './safetensors.ts';
+import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type SafeDtype, type SafeTensor } from './safetensors.ts';
+import { fsyncDir } from '../io/atomic.ts';
+import { faultPoint } from '../io/fault-points.ts';
+import { CheckpointError, isExpectedError, isSystemErrorUserCanFix, WriteError } from '../util/errors.ts';
 
 export const CHECKPOINT_FORMAT = 'vitscope-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -86,6 +91,7 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
     for (const p of model.paramInfo) weights.set(p.name, toSafe(model.params.get(p.name)!, p.name));
     for (const [name, v] of model.buffers) weights.set(name, toSafe(v, name));
     await writeSynced(path.join(tmp, 'weights.safetensors'), encodeSafetensors(weights, { format: 'pt', preset: model.config.preset }));
+    await faultPoint('checkpoint-write');
     if (optimizer) {
       const slots = new Map<string, SafeTensor>();
       for (const [name, t] of optimizer.slots) slots.set(name, toSafe(t, name));
@@ -94,16 +100,20 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
     if (state !== undefined) await writeSynced(path.join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');
     // model.json last: its presence marks a complete checkpoint
     await writeSynced(path.join(tmp, 'model.json'), JSON.stringify(manifest, null, 2) + '\n');
+    await fsyncDir(tmp);
     let old: string | null = null;
     if (existsSync(target)) {
       old = path.join(path.dirname(target), `.old-${path.basename(target)}-${suffix}`);
       await fs.rename(target, old);
+      await faultPoint('checkpoint-swap');
     }
     await fs.rename(tmp, target);
+    await fsyncDir(path.dirname(target));
     if (old) await fs.rm(old, { recursive: true, force: true });
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true });
-    throw err;
+    await recoverCheckpointSwaps(path.dirname(target));
+    throw isSystemErrorUserCanFix(err) ? new WriteError(target, err) : err;
   }
   return target;
 }
@@ -121,12 +131,48 @@ async function readManifest(dir: string): Promise<Manifest> {
   try {
     m = JSON.parse(await fs.readFile(file, 'utf8')) as Manifest;
   } catch (err) {
-    throw new Error(`${file}: cannot read the checkpoint manifest (${(err as Error).message})`);
+    throw new CheckpointError(file, `${file}: cannot read the checkpoint manifest (${(err as Error).message}); expected a JSON object written by vitscope`, { cause: err });
   }
-  if (m.format !== CHECKPOINT_FORMAT) throw new Error(`${file}: field 'format' is ${JSON.stringify(m.format)}, expected '${CHECKPOINT_FORMAT}'`);
-  if (m.version !== CHECKPOINT_VERSION) throw new Error(`${file}: field 'version' is ${JSON.stringify(m.version)}, expected ${CHECKPOINT_VERSION}`);
-  if (!m.config || typeof m.config !== 'object') throw new Error(`${file}: field 'config' is missing, expected the model configuration`);
+  const bad = (field: string, expected: string): never => {
+    throw new CheckpointError(file, `${file}: field '${field}' is ${JSON.stringify((m as unknown as Record<string, unknown>)[field]) ?? 'missing'}, expected ${expected}`);
+  };
+  if (typeof m !== 'object' || m === null || Array.isArray(m))
+    throw new CheckpointError(file, `${file}: found ${JSON.stringify(m)}; expected a JSON object (the checkpoint manifest)`);
+  if (m.format !== CHECKPOINT_FORMAT) bad('format', `'${CHECKPOINT_FORMAT}'`);
+  if (m.version !== CHECKPOINT_VERSION) bad('version', String(CHECKPOINT_VERSION));
+  if (!m.config || typeof m.config !== 'object' || Array.isArray(m.config)) bad('config', 'the model configuration (an object)');
   return m;
+}
+
+/** Reads and decodes a safetensors file of a checkpoint; every failure is a CheckpointError naming the file. */
+async function readSafetensors(file: string): Promise<DecodedSafetensors> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await fs.readFile(file));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CheckpointError(file, `${file}: cannot read it (${code ?? (err as Error).message}); expected the checkpoint's safetensors file`, { cause: err });
+  }
+  try {
+    return decodeSafetensors(bytes, file);
+  } catch (err) {
+    if (isExpectedError(err)) throw err;
+    const msg = (err as Error).message;
+    throw new CheckpointError(file, msg.startsWith(file) ? msg : `${file}: ${msg}`, { cause: err });
+  }
+}
+
+/** The first non-finite value of a float tensor, or null. */
+function firstNonFinite(data: SafeTensor['data']): { index: number; value: number; count: number } | null {
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) return null;
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < data.length; i++)
+    if (!Number.isFinite(data[i]!)) {
+      if (first < 0) first = i;
+      count++;
+    }
+  return first < 0 ? null : { index: first, value: data[first]!, count };
 }
 
 /**
@@ -136,7 +182,7 @@ async function readManifest(dir: string): Promise<Manifest> {
  */
 export async function loadWeightsInto(model: Model, dir: string): Promise<void> {
   const file = path.join(dir, 'weights.safetensors');
-  const { tensors, metadata } = decodeSafetensors(new Uint8Array(await fs.readFile(file)), file);
+  const { tensors, metadata } = await readSafetensors(file);
   const from = metadata.preset ? ` (checkpoint of '${metadata.preset}')` : '';
   const targets: [string, tf.Variable, string][] = [
     ...model.paramInfo.map((p): [string, tf.Variable, string] => [p.name, model.params.get(p.name)!, 'parameter']),
@@ -146,14 +192,24 @@ export async function loadWeightsInto(model: Model, dir: string): Promise<void> 
     const t = tensors.get(name);
     const found = t ? `[${t.shape.join(', ')}]` : 'nothing';
     if (!t || t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i]))
-      throw new Error(
+      throw new CheckpointError(
+        file,
         `${file}: ${what} '${name}' of model '${model.config.preset}' expects shape [${v.shape.join(', ')}], found ${found}${from}`,
       );
   }
   const known = new Set(targets.map(([n]) => n));
   for (const [name, t] of tensors)
     if (!known.has(name))
-      throw new Error(`${file}: tensor '${name}' (shape [${t.shape.join(', ')}]) is not a parameter or buffer of model '${model.config.preset}', expected nothing${from}`);
+      throw new CheckpointError(file, `${file}: tensor '${name}' (shape [${t.shape.join(', ')}]) is not a parameter or buffer of model '${model.config.preset}', expected nothing${from}`);
+  for (const [name, , what] of targets) {
+    const bad = firstNonFinite(tensors.get(name)!.data);
+    if (bad)
+      throw new CheckpointError(
+        file,
+        `${file}: ${what} '${name}' holds ${bad.count} non-finite value${bad.count === 1 ? '' : 's'} (first: ${bad.value} at index ${bad.index}); ` +
+          `expected finite weights (the run diverged? use an earlier checkpoint)`,
+      );
+  }
   for (const [name, v] of targets) {
     const t = fromSafe(tensors.get(name)!);
     v.assign(t);
@@ -165,7 +221,13 @@ export async function loadWeightsInto(model: Model, dir: string): Promise<void> 
 export async function loadCheckpoint(dirOrRun: string): Promise<LoadedCheckpoint> {
   const dir = resolveCheckpointDir(dirOrRun);
   const manifest = await readManifest(dir);
-  const model = createModel(manifest.config);
+  let model: Model;
+  try {
+    model = createModel(manifest.config);
+  } catch (err) {
+    const file = path.join(dir, 'model.json');
+    throw new CheckpointError(file, `${file}: field 'config' does not describe a model (${(err as Error).message})`, { cause: err });
+  }
   try {
     await loadWeightsInto(model, dir);
   } catch (err) {
@@ -175,10 +237,10 @@ export async function loadCheckpoint(dirOrRun: string): Promise<LoadedCheckpoint
   const out: LoadedCheckpoint = { model, dir };
   const optFile = path.join(dir, 'optimizer.safetensors');
   if (existsSync(optFile)) {
-    const { tensors, metadata } = decodeSafetensors(new Uint8Array(await fs.readFile(optFile)), optFile);
+    const { tensors, metadata } = await readSafetensors(optFile);
     const step = Number(metadata.step);
     if (typeof metadata.name !== 'string' || !Number.isFinite(step))
-      throw new Error(`${optFile}: __metadata__ is ${JSON.stringify(metadata)}, expected { name: string, step: number as string }`);
+      throw new CheckpointError(optFile, `${optFile}: __metadata__ is ${JSON.stringify(metadata)}, expected { name: string, step: number as string }`);
     out.optimizer = { name: metadata.name, step, slots: new Map([...tensors].map(([n, t]) => [n, fromSafe(t)])) };
   }
   const stateFile = path.join(dir, 'state.json');
@@ -186,7 +248,7 @@ export async function loadCheckpoint(dirOrRun: string): Promise<LoadedCheckpoint
     try {
       out.state = JSON.parse(await fs.readFile(stateFile, 'utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new Error(`${stateFile}: not valid JSON (${(err as Error).message})`);
+      throw new CheckpointError(stateFile, `${stateFile}: not valid JSON (${(err as Error).message}); expected the training state written with the checkpoint`);
     }
   }
   return out;
@@ -211,7 +273,34 @@ export function resolveCheckpointDir(p: string): string {
     }
   }
   if (best) return best.dir;
-  throw new Error(
+  throw new CheckpointError(
+    p,
     `no checkpoint at '${p}': expected ${path.join(p, 'model.json')}, ${path.join(ckpts, 'final', 'model.json')} or ${path.join(ckpts, '<tag>', 'model.json')}`,
   );
+}
+
+/** `.old-<tag>-<pid>-<ms>-<rand>` / `.tmp-<tag>-…`: the names saveCheckpoint gives a replaced and a new checkpoint. */
+const ASIDE = /^\.(old|tmp)-(.+)-\d+-\d+-[a-z0-9]+$/;
+
+/**
+ * Repairs what a crash inside saveCheckpoint can leave in `root` (a run's checkpoints/): a replaced checkpoint
+ * moved aside whose replacement never arrived is moved back; unfinished new checkpoints are removed. Call it
+ * only while holding the run's lock. Returns the tags restored.
+ */
+export async function recoverCheckpointSwaps(root: string): Promise<string[]> {
+  if (!existsSync(root)) return [];
+  const restored: string[] = [];
+  for (const entry of readdirSync(root)) {
+    const m = ASIDE.exec(entry);
+    if (!m) continue;
+    const aside = path.join(root, entry);
+    const target = path.join(root, m[2]!);
+    if (m[1] === 'old' && !existsSync(path.join(target, 'model.json')) && existsSync(path.join(aside, 'model.json'))) {
+      await fs.rm(target, { recursive: true, force: true });
+      await fs.rename(aside, target);
+      restored.push(m[2]!);
+    } else await fs.rm(aside, { recursive: true, force: true });
+  }
+  if (restored.length) await fsyncDir(root);
+  return restored;
 }

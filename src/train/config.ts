@@ -3,11 +3,12 @@
 // (configs/cifar100_vit.yaml of the authors' repository) except the weight-decay exclusion, which follows the
 // common practice; configs/<preset>.json state every value explicitly.
 import type { OptionSpec, OptionValues } from '../cli/command.ts';
-import { camelCase, completeOptions } from '../cli/options.ts';
+import { camelCase, completeOptions, kebabCase } from '../cli/options.ts';
 import { listPresets } from '../models/configs.ts';
 import type { ParamRole } from '../models/model.ts';
 import type { ScheduleName } from './schedule.ts';
 import { checkRoles, DEFAULT_NO_DECAY_ROLES, PARAM_ROLES } from './weight-decay.ts';
+import { ConfigError } from '../util/errors.ts';
 
 export interface TrainConfig {
   model: string;
@@ -59,6 +60,8 @@ export interface TrainConfig {
   checkpointAt: string[];
   keepLast: number;
   resume: boolean;
+  /** Replace an existing run of the same name (refused otherwise unless resuming). */
+  overwrite: boolean;
   backend?: string;
 }
 
@@ -105,11 +108,13 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'label-smoothing', type: 'number', default: 0.1, help: 'label smoothing' },
   { name: 'checkpoint-at', type: 'list', default: ['warmup'], help: "extra tagged checkpoints: 'warmup' (end of warm-up), a step number N (tag step-N), 'epoch:N'" },
   { name: 'keep-last', type: 'integer', default: 3, help: 'epoch-N checkpoints kept (tagged ones are always kept)' },
-  { name: 'resume', type: 'boolean', default: false, help: 'continue the run from its latest checkpoint' },
+  { name: 'resume', type: 'boolean', default: false, help: 'continue the run from its latest complete checkpoint (without --run: the newest run of the model)' },
+  { name: 'overwrite', type: 'boolean', default: false, help: 'replace the existing run named by --run (its checkpoints and metrics are deleted); without it an existing run is refused' },
 ];
 
+/** Refuses a value (exit status 2), naming the option as the user writes it (`--warmup-epochs`, also the config-file key). */
 function fail(field: string, found: unknown, expected: string): never {
-  throw new Error(`train config: '${field}' is ${JSON.stringify(found)}, expected ${expected}`);
+  throw new ConfigError('train config', `--${kebabCase(field)}`, JSON.stringify(found) ?? String(found), expected);
 }
 
 /** Checks ranges and combinations that option types cannot express. */
@@ -136,12 +141,32 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (c.trainFraction !== undefined && !(c.trainFraction > 0 && c.trainFraction <= 1)) fail('trainFraction', c.trainFraction, 'a number in (0, 1]');
   if (c.trainSize !== undefined) posInt('trainSize');
   if (c.testSize !== undefined) posInt('testSize');
-  if (c.warmupEpochs > c.epochs) fail('warmupEpochs', c.warmupEpochs, `at most epochs (${c.epochs})`);
+  // a warm-up longer than the run is shortened by fitWarmupToRun, not refused
+  if (c.resume && c.overwrite) fail('overwrite', c.overwrite, 'not together with --resume (continue the run, or replace it, not both)');
   if (c.milestones.some((m) => !(m > 0))) fail('milestones', c.milestones, 'positive epoch numbers');
   checkRoles(c.noDecayRoles, 'train config: noDecayRoles');
   for (const tag of c.checkpointAt)
     if (tag !== 'warmup' && !/^\d+$/.test(tag) && !/^epoch:\d+$/.test(tag)) fail('checkpointAt', tag, "'warmup', a step number or 'epoch:N'");
   return c;
+}
+
+/** The warm-up a run of `epochs` epochs uses when the one asked for is longer than the run: a tenth of the run. */
+export function shortWarmupEpochs(epochs: number): number {
+  return epochs / 10;
+}
+
+/**
+ * A warm-up longer than the run (the paper's 5 epochs with `--epochs 1`) is shortened to a tenth of the run,
+ * so that the learning rate still peaks and decays; `note` says so once, with the value used (null if unchanged).
+ */
+export function fitWarmupToRun(c: TrainConfig): { config: TrainConfig; note: string | null } {
+  if (!(c.warmupEpochs > c.epochs)) return { config: c, note: null };
+  const used = shortWarmupEpochs(c.epochs);
+  const plural = (n: number): string => `${n} epoch${n === 1 ? '' : 's'}`;
+  return {
+    config: { ...c, warmupEpochs: used },
+    note: `[train] note: the warm-up (--warmup-epochs ${c.warmupEpochs}) is longer than the run (${plural(c.epochs)}); using --warmup-epochs ${used} (a tenth of the run)`,
+  };
 }
 
 const CONFIG_KEYS = new Set([...TRAIN_OPTIONS.map((o) => o.name), 'data', 'run', 'results', 'seed', 'backend']);
@@ -160,6 +185,8 @@ export function trainConfigFromOptions(opts: OptionValues): TrainConfig {
   });
   out.noDecayRoles = (out.noDecayRoles as string[] | undefined) ?? [...DEFAULT_NO_DECAY_ROLES];
   out.checkpointAt = (out.checkpointAt as string[] | undefined) ?? [];
+  out.overwrite = out.overwrite === true;
+  out.resume = out.resume === true;
   return validateTrainConfig(out as unknown as TrainConfig);
 }
 

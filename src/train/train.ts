@@ -19,8 +19,11 @@ import { writeJsonAtomic } from '../io/atomic.ts';
 import type { Progress, ProgressOptions } from '../util/progress.ts';
 import { AdamW } from './adamw.ts';
 import { clipByGlobalNorm } from './clip.ts';
-import { defaultCheckpointIO, pruneEpochCheckpoints, readLatest, writeLatest, type CheckpointIO } from './checkpoint.ts';
-import { resolveTrainConfig, type TrainConfig } from './config.ts';
+import { defaultCheckpointIO, pruneEpochCheckpoints, resumeCheckpoint, writeLatest, type CheckpointIO } from './checkpoint.ts';
+import { fitWarmupToRun, resolveTrainConfig, type TrainConfig } from './config.ts';
+import { faultPoint } from '../io/fault-points.ts';
+import { openRunDir } from '../io/run-dir.ts';
+import { ConfigError, ExpectedError } from '../util/errors.ts';
 import { evaluate } from './evaluate.ts';
 import { softCrossEntropy } from './losses.ts';
 import { MetricAccumulator, type AccumulatorState } from './metrics.ts';
@@ -78,7 +81,7 @@ export interface TrainResult {
 }
 
 /** Raised when the loss or the gradient norm is NaN or infinite; nothing is saved from that step on. */
-export class TrainingDivergedError extends Error {
+export class TrainingDivergedError extends ExpectedError {
   override name = 'TrainingDivergedError';
   constructor(
     message: string,
@@ -132,6 +135,8 @@ export function defaultRunName(config: Pick<TrainConfig, 'model' | 'run'>): stri
 
 function makePlan(config: TrainConfig, data: Pick<CifarData, 'train' | 'test'> & Partial<CifarData>): Plan {
   let trainSet: ImageSet = data.train;
+  if (config.trainSize !== undefined && config.trainSize > data.train.count)
+    throw new ConfigError('train config', '--train-size', String(config.trainSize), `at most the ${data.train.count} images of the training set`);
   if (config.trainSize !== undefined || config.trainFraction !== undefined)
     trainSet = subset(data.train, { size: config.trainSize, fraction: config.trainFraction, seed: mixSeeds(config.seed, STREAM.subsetTrain), balanceBy: config.labels });
   let testSet: ImageSet = data.test;
@@ -143,7 +148,7 @@ function makePlan(config: TrainConfig, data: Pick<CifarData, 'train' | 'test'> &
       : (data.fineLabelNames?.length ?? 1 + Math.max(...data.train.fineLabels));
   const full = batchCount(trainSet, config.batchSize, config.dropLast);
   if (full < 1)
-    throw new Error(`train config: batchSize ${config.batchSize} leaves no complete batch of the ${trainSet.count} training images (lower batch-size or pass --no-drop-last)`);
+    throw new ConfigError('train config', '--batch-size', String(config.batchSize), `at most the ${trainSet.count} training images (lower --batch-size or pass --no-drop-last)`);
   const stepsPerEpoch = config.stepsPerEpoch > 0 ? Math.min(full, config.stepsPerEpoch) : full;
   const totalSteps = stepsPerEpoch * config.epochs;
   const warmupSteps = Math.round(config.warmupEpochs * stepsPerEpoch);
@@ -204,12 +209,27 @@ function makeOptimizer(config: TrainConfig, model: Model): Optimizer {
 const RESUME_FIELDS: (keyof TrainConfig)[] = ['model', 'batchSize', 'epochs', 'stepsPerEpoch', 'trainSize', 'trainFraction', 'seed', 'optimizer', 'labels', 'dropLast'];
 
 /** Trains a model as `config` says; writes results/<run>/{config.json,metrics.csv,metrics.jsonl,checkpoints/}. */
+// The run folder: a new time-stamped one unless --run names it (refused if it holds a run, unless --resume or
+// --overwrite); one writer at a time (a lock file with the pid, src/io/run-dir.ts).
 export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {}): Promise<TrainResult> {
-  const config = resolveTrainConfig(partial);
+  const fitted = fitWarmupToRun(resolveTrainConfig(partial));
   const log = hooks.log ?? ((m: string) => console.error(m));
+  if (fitted.note) log(fitted.note);
+  const config = fitted.config;
+  const run = await openRunDir(
+    { results: config.results, run: config.run, prefix: `train-${config.model}`, reuse: config.resume, overwrite: config.overwrite },
+    `train ${config.model}`,
+  );
+  try {
+    if (run.mode === 'overwrite') log(`[train] --overwrite: replacing the run in ${run.dir} (its checkpoints and metrics are deleted)`);
+    return await trainInRunDir(config, run.dir, hooks, log);
+  } finally {
+    run.release();
+  }
+}
+
+async function trainInRunDir(config: TrainConfig, runDir: string, hooks: TrainHooks, log: (m: string) => void): Promise<TrainResult> {
   const io = hooks.checkpointIO ?? (await defaultCheckpointIO());
-  const runDir = path.resolve(config.results, defaultRunName(config));
-  await fs.mkdir(runDir, { recursive: true });
   const ckptRoot = path.join(runDir, 'checkpoints');
 
   let data = hooks.data;
@@ -223,7 +243,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
   let optimizer: Optimizer;
   let state: TrainState | null = null;
   let lastCheckpoint: string | null = null;
-  const latest = config.resume ? await readLatest(runDir) : null;
+  const latest = config.resume ? await resumeCheckpoint(runDir, log) : null;
   if (config.resume && !latest) log(`[train] --resume: no checkpoint in ${ckptRoot}; starting afresh`);
   if (latest) {
     const dir = path.join(ckptRoot, latest.tag);
@@ -379,6 +399,7 @@ export async function train(partial: Partial<TrainConfig>, hooks: TrainHooks = {
         const ips = images / Math.max(trainSeconds, 1e-9);
         bar?.update(b, { loss, acc: acc.correct1 / acc.n, rate: ips, lr });
         hooks.onStep?.({ step, epoch, batch: b - 1, stepsPerEpoch: plan.stepsPerEpoch, totalSteps: plan.totalSteps, loss, lr, gradNorm: clipped.norm, acc: acc.correct1 / acc.n, imagesPerSec: ips });
+        await faultPoint('train-step');
         const tag = plan.checkpointSteps.get(step);
         if (tag) {
           const dir = await save(tag, makeState(epoch, b, acc, trainSeconds, images, gradSum, lr));
