@@ -1,19 +1,13 @@
-// Shared by the train, datasize and all commands: option values → TrainConfig → train() with the CLI's
-// progress, logging and Ctrl-C handling; then the training-curves figure.
-import type { CommandContext, OptionSpec, OptionValues } from './command.ts';
+// Shared by the train, datasize and all commands: option values → TrainConfig (parsing), and the CLI context
+// (progress bar, log, Ctrl-C signal) as an experiment's RunOptions. The work is in src/experiments/.
+import type { CommandContext, OptionValues } from './command.ts';
 import { OptionError } from './options.ts';
 import { listPresets } from '../models/configs.ts';
 import { trainConfigFromOptions, type TrainConfig } from '../train/config.ts';
-import { curvesFromMetrics } from '../train/metrics-log.ts';
-import { train, type TrainHooks, type TrainResult } from '../train/train.ts';
+import type { RunOptions } from '../experiments/run-options.ts';
+import type { ExportFormat } from '../plots/export.ts';
 
-export const FIGURE_FORMAT_OPTION: OptionSpec = {
-  name: 'formats',
-  type: 'list',
-  default: ['html'],
-  choices: ['html', 'svg', 'png'],
-  help: 'figure formats (svg/png need Chromium)',
-};
+export { FIGURE_FORMAT_OPTION } from '../experiments/run-options.ts';
 
 export function trainConfigOrExplain(opts: OptionValues): TrainConfig {
   if (typeof opts.model !== 'string' || opts.model === '')
@@ -21,24 +15,12 @@ export function trainConfigOrExplain(opts: OptionValues): TrainConfig {
   return trainConfigFromOptions(opts);
 }
 
-/** Runs train() for a command, wired to the context (progress bar, log, abort signal). */
-export async function runTraining(config: Partial<TrainConfig>, ctx: CommandContext, extra: Partial<TrainHooks> = {}): Promise<TrainResult> {
-  return train(config, { log: (m) => ctx.log(m), signal: ctx.signal, progress: ctx.progress ? (p) => ctx.progress!(p) : undefined, ...extra });
+/** The command context as the RunOptions every experiment takes. */
+export function runOptionsOf(ctx: CommandContext): RunOptions {
+  return { log: (m) => ctx.log(m), signal: ctx.signal, progress: ctx.progress ? (p) => ctx.progress!(p) : undefined };
 }
 
-/** Writes figures/training-curves.* for one or more finished runs into `outDir`. */
-export async function writeTrainingFigure(outDir: string, runs: { label: string; result: TrainResult }[], formats: string[], ctx: CommandContext): Promise<void> {
-  try {
-    const { trainingCurvesFigure } = await import('../plots/training.ts');
-    const { exportFigures } = await import('../plots/export.ts');
-    const series = runs.filter((r) => r.result.metrics.length > 0).map((r) => curvesFromMetrics(r.label, r.result.metrics));
-    if (series.length === 0) return;
-    const written = await exportFigures([trainingCurvesFigure(series, { name: 'training-curves' })], outDir, {
-      formats: formats as ('html' | 'svg' | 'png')[],
-      warn: (m) => ctx.log(m),
-    });
-    ctx.log(`[train] figures: ${written.filter((w) => !w.endsWith('.json')).join(', ')}`);
-  } catch (err) {
-    ctx.log(`[train] WARNING: could not write the training-curves figure: ${(err as Error).message}`);
-  }
+/** The `--formats` option's value (html when absent). */
+export function formatsOf(opts: OptionValues): ExportFormat[] {
+  return ((opts.formats as string[] | undefined) ?? ['html']) as ExportFormat[];
 }

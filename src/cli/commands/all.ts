@@ -10,7 +10,9 @@ import { getRegistry, runCommand } from '../registry.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { writeJsonAtomic } from '../../io/atomic.ts';
 import { TRAIN_OPTIONS } from '../../train/config.ts';
-import { FIGURE_FORMAT_OPTION, runTraining, trainConfigOrExplain, writeTrainingFigure } from '../train-run.ts';
+import { FIGURE_FORMAT_OPTION, formatsOf, runOptionsOf, trainConfigOrExplain } from '../train-run.ts';
+import { runTrainExperiment, writeTrainingFigure } from '../../experiments/train.ts';
+import { writeReport } from '../../plots/report.ts';
 import type { TrainResult } from '../../train/train.ts';
 import { resolveCheckpointDir } from '../../models/checkpoint.ts';
 
@@ -70,7 +72,7 @@ export const command: Command = {
         ...defaultsOfTrain(), ...fromFile, ...overrides, ...shared, model, resume: opts.resume === true, results: path.join(runDir, 'train'), run: model,
       });
       ctx.log(`[all] training ${model}${existsSync(file) ? ` (${path.relative(process.cwd(), file)})` : ''}`);
-      const result = await runTraining(config, ctx);
+      const result = await runTrainExperiment({ ...config, curves: false }, runOptionsOf(ctx));
       trained.push({ label: model, result, dir });
       const last = result.metrics.at(-1);
       accuracy[model] = last ? { testAcc: last.test_acc, testNll: last.test_nll, trainNll: last.train_nll, imagesPerSec: last.images_per_sec, epochSeconds: last.epoch_seconds } : null;
@@ -83,7 +85,7 @@ export const command: Command = {
       }
     }
     const withResults = trained.filter((t): t is { label: string; result: TrainResult; dir: string } => t.result !== undefined);
-    if (withResults.length) await writeTrainingFigure(runDir, withResults.map((t) => ({ label: t.label, result: t.result })), opts.formats as string[], ctx);
+    if (withResults.length) await writeTrainingFigure(runDir, withResults.map((t) => ({ label: t.label, result: t.result })), formatsOf(opts), (m) => ctx.log(m));
 
     // 2. Analyses on the final checkpoints (the Hessian also on the end-of-warm-up ones, as the paper).
     const reg = await getRegistry();
@@ -129,7 +131,6 @@ export const command: Command = {
     // 3. Report.
     await save();
     try {
-      const { writeReport } = await import('../../plots/report.ts');
       const report = await writeReport(runDir, { title: 'vitscope — all' });
       ctx.log(`[all] report: ${report}`);
     } catch (err) {
