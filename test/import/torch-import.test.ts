@@ -1,0 +1,159 @@
+// Checkpoints written by PyTorch (torch.save, zip format) with timm's ViT names and the authors'
+// ResNet names import, and the imported models give PyTorch's logits on the same inputs.
+// Tolerance (float32 on both sides): |vitscope - torch| <= 2e-5 + 1e-4 |torch| for every logit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { tf } from '../../src/backend/tf.ts';
+import { initBackend } from '../../src/backend/select.ts';
+import { loadCheckpoint } from '../../src/models/index.ts';
+import { importCheckpoint, openZip, readStateDict, readTorchFile, SourceTensor } from '../../src/models/import/index.ts';
+import { runCommand } from '../../src/cli/registry.ts';
+import { compare, torchFixtures, type LogitsCase } from './fixtures.ts';
+
+const ATOL = 2e-5;
+const RTOL = 1e-4;
+const fx = torchFixtures();
+const skip = typeof fx === 'string' ? fx : false;
+const F = () => {
+  if (typeof fx === 'string') throw new Error(fx);
+  return fx;
+};
+const scratch = mkdtempSync(path.join(tmpdir(), 'vitscope-import-out-'));
+
+function logitsOf(model: { forward(x: tf.Tensor4D, o: { training: boolean }): tf.Tensor2D }, c: LogitsCase): Float32Array {
+  const x = tf.tensor4d(c.input.data, c.input.shape as [number, number, number, number]);
+  const y = model.forward(x, { training: false });
+  assert.deepEqual([...y.shape], c.logits.shape);
+  const v = y.dataSync() as Float32Array;
+  x.dispose();
+  y.dispose();
+  return v;
+}
+
+test('timm ViT and authors\' ResNet checkpoints: plain, wrapped with args + optimizer + strided storages, DataParallel prefix, safetensors — logits agree with PyTorch', { skip }, async () => {
+  await initBackend({ quiet: true });
+  const f = F();
+  const checked: string[] = [];
+  for (const [name, c] of Object.entries(f.cases)) {
+    for (const file of c.files) {
+      const r = await importCheckpoint({ from: f.file(file), arch: c.config ?? c.preset! });
+      const { maxAbs, ok } = compare(logitsOf(r.model, c), c.logits.data, ATOL, RTOL);
+      assert.ok(ok, `${name} from ${file}: max |logit difference| ${maxAbs}`);
+      if (file.endsWith('.pth.tar') && name.startsWith('vit')) assert.equal(r.wrapper, 'state_dict');
+      if (file.includes('dataparallel')) assert.equal(r.strippedPrefix, 'module.');
+      if (file.endsWith('.safetensors')) assert.equal(r.format, 'safetensors');
+      if (name.startsWith('resnet')) {
+        assert.equal(r.source.id, 'authors-resnet');
+        assert.ok(r.ignored.length > 0 && r.ignored.every((k) => k.endsWith('num_batches_tracked')));
+      }
+      r.model.dispose();
+      checked.push(`${name}:${file}`);
+    }
+  }
+  assert.equal(checked.length, 7);
+});
+
+test('torch element types: float16 (with a subnormal), bfloat16, float64, int64, uint8 read exactly (to float32)', { skip }, () => {
+  const f = F();
+  const root = readTorchFile(new Uint8Array(readFileSync(f.file('dtypes.pt'))), 'dtypes.pt');
+  assert.ok(root instanceof Map);
+  for (const [k, want] of Object.entries(f.dtypes)) {
+    const t: unknown = root.get(k);
+    assert.ok(t instanceof SourceTensor, k);
+    assert.deepEqual([...t.shape], want.shape, k);
+    assert.deepEqual([...t.values()], want.data.map(Math.fround), k);
+  }
+});
+
+test('full-size key maps by shape: the authors\' CIFAR ViT-Ti into vit-ti, timm vit_tiny_patch16_224 into vit-ti-16-224', { skip }, async () => {
+  await initBackend({ quiet: true });
+  const f = F();
+  for (const [file, arch, classes] of [['vit-ti-full.pth.tar', 'vit-ti', 100], ['vit-tiny-patch16-224.pt', 'vit-ti-16-224', 1000]] as const) {
+    const sd = await readStateDict(f.file(file));
+    const r = await importCheckpoint({ from: f.file(file), arch });
+    const m = r.model;
+    assert.equal(m.config.numClasses, classes);
+    assert.equal(m.paramInfo.length, sd.tensors.size, `${file}: every key used once`);
+    // layouts: qkv Linear [3D, D] -> kernel [D, 3D]; patch conv [D, 3, p, p] -> [p, p, 3, D]
+    const qkv = sd.tensors.get('blocks.11.attn.qkv.weight')!;
+    const kernel = m.params.get('blocks.11.attn.qkv.kernel')!;
+    assert.deepEqual(kernel.shape, [qkv.shape[1], qkv.shape[0]]);
+    const src = qkv.values();
+    const dst = kernel.dataSync();
+    const d = qkv.shape[1]!;
+    for (const [o, i] of [[0, 0], [5, 7], [3 * d - 1, d - 1]] as const) assert.equal(dst[i * 3 * d + o], src[o * d + i]);
+    const conv = sd.tensors.get('patch_embed.proj.weight')!;
+    const [dim, cin, p] = conv.shape as [number, number, number];
+    const pk = m.params.get('patch_embed.proj.kernel')!;
+    assert.deepEqual(pk.shape, [p, p, cin, dim]);
+    const cs = conv.values();
+    const pd = pk.dataSync();
+    for (const [o, c, y, x] of [[1, 2, p - 1, 0], [dim - 1, 0, 1, p - 1]] as const)
+      assert.equal(pd[((y * p + x) * cin + c) * dim + o], cs[((o * cin + c) * p + y) * p + x]);
+    m.dispose();
+  }
+});
+
+test('the import command writes a checkpoint that loadCheckpoint (--checkpoint DIR) reads back with the same logits; it never replaces a directory', { skip }, async () => {
+  await initBackend({ quiet: true });
+  const f = F();
+  const c = f.cases['resnet-bottleneck']!;
+  const out = path.join(scratch, 'resnet');
+  const ctx = { log: () => {}, signal: new AbortController().signal };
+  await runCommand('import', { from: f.file(c.files[0]!), arch: c.preset!, out }, ctx);
+  const loaded = await loadCheckpoint(out);
+  assert.ok(compare(logitsOf(loaded.model, c), c.logits.data, ATOL, RTOL).ok);
+  assert.equal((loaded.state?.imported as { source?: string }).source, 'authors-resnet');
+  loaded.model.dispose();
+  await assert.rejects(runCommand('import', { from: f.file(c.files[0]!), arch: c.preset!, out }, ctx), /already exists; import never replaces/);
+  assert.ok(existsSync(path.join(out, 'model.json')));
+});
+
+/** Imports `from` into `arch` with --out and expects one error matching every pattern, and no --out. */
+async function rejectsWithoutOutput(from: string, arch: Parameters<typeof importCheckpoint>[0]['arch'], patterns: RegExp[]): Promise<void> {
+  const out = path.join(scratch, `bad-${path.basename(from)}-${Math.random().toString(36).slice(2)}`);
+  let message = '';
+  await assert.rejects(importCheckpoint({ from, arch, out }), (err: Error) => ((message = err.message), true));
+  for (const p of patterns) assert.match(message, p);
+  assert.ok(message.includes(from), `the error names the file: ${message}`);
+  assert.equal(existsSync(out), false, `nothing written to ${out}`);
+}
+
+test('bad checkpoints: truncated zip, unsupported global in the state dict, wrong shapes, another architecture, legacy format — one error naming file and key, nothing written', { skip }, async () => {
+  await initBackend({ quiet: true });
+  const f = F();
+  const plain = readFileSync(f.file('vit-plain.pt'));
+  const truncated = path.join(scratch, 'truncated.pt');
+  writeFileSync(truncated, plain.subarray(0, Math.floor(plain.length * 0.6)));
+  await rejectsWithoutOutput(truncated, f.cases['vit-cls']!.config!, [/truncated or damaged zip archive/]);
+  // the directory intact but one storage's bytes damaged: its CRC-32 fails, and the entry is named
+  const damagedBytes = Buffer.from(plain);
+  const zip = openZip(new Uint8Array(damagedBytes), 'vit-plain.pt');
+  const storage = [...zip.entries.values()].filter((e) => /\/data\/\d+$/.test(e.name)).sort((a, b) => b.size - a.size)[0]!;
+  const lho = storage.localHeaderOffset;
+  damagedBytes[lho + 30 + damagedBytes.readUInt16LE(lho + 26) + damagedBytes.readUInt16LE(lho + 28) + 5]! ^= 0x40;
+  const damaged = path.join(scratch, 'damaged.pt');
+  writeFileSync(damaged, damagedBytes);
+  await rejectsWithoutOutput(damaged, f.cases['vit-cls']!.config!, [new RegExp(`zip entry '${storage.name}' fails its CRC-32 check`)]);
+  await rejectsWithoutOutput(f.file('vit-unsupported-global.pt'), f.cases['vit-cls']!.config!, [
+    /state-dict entry 'blocks\.1\.attn\.proj\.weight' is built by __main__\.Unsupported, which is not supported/,
+  ]);
+  await rejectsWithoutOutput(f.file('vit-plain.pt'), 'vit-tiny-test', [
+    /does not match timm's VisionTransformer as preset 'vit-tiny-test'/,
+    /mis-shaped keys \(\d+\): .*'blocks\.0\.attn\.qkv\.weight' is \[96, 32\], expected \[24, 8\]/,
+  ]);
+  // a GAP checkpoint into a class-token configuration: missing and unexpected keys by name
+  const clsLike = { ...f.cases['vit-gap']!.config!, pool: 'cls' };
+  await rejectsWithoutOutput(f.file('vit-gap.pt'), clsLike, [
+    /missing keys \(3\): 'cls_token' \[1, 1, 24\], 'norm\.weight' \[24\], 'norm\.bias' \[24\]/,
+    /unexpected keys \(2\): 'fc_norm\.weight' \[24\], 'fc_norm\.bias' \[24\]/,
+    /mis-shaped keys \(1\): 'pos_embed' is \[1, 16, 24\], expected \[1, 17, 24\]/,
+  ]);
+  await rejectsWithoutOutput(f.file('resnet-basic.pth.tar'), 'vit-tiny-test', [/the authors' CIFAR ResNet.*preset 'vit-tiny-test' is a vit/]);
+  await rejectsWithoutOutput(f.file('vit-plain.pt'), 'resnet-tiny-test', [/timm's VisionTransformer.*preset 'resnet-tiny-test' is a resnet/]);
+  await rejectsWithoutOutput(f.file('vit-plain.pt'), 'swin-tiny-test', [/cannot import into preset 'swin-tiny-test' \(family swin\)/]);
+  await rejectsWithoutOutput(f.file('vit-legacy.pt'), 'vit-tiny-test', [/legacy \(pre-1\.6, non-zip\) torch\.save file/]);
+});
