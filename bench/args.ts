@@ -12,7 +12,7 @@ export interface BenchArgs {
 }
 
 const USAGE =
-  'usage: npm run bench -- [--backends native,wasm,cpu] [--models vit-cpu,resnet-20] [--batches 32,128] [--steps N] [--warmup N] [--quick] [--no-torch] [--no-micro] [--no-train]';
+  'usage: npm run bench -- [--backends native,wasm,cpu] [--models vit-cpu,swin-cpu,resnet-20,alternet-20] [--batches 32,128] [--steps N] [--warmup N] [--quick] [--no-torch] [--no-micro] [--no-train]';
 
 function list(flag: string, value: string | undefined): string[] {
   if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag}: expected a comma-separated list\n${USAGE}`);
@@ -26,7 +26,7 @@ function positiveInt(flag: string, value: string): number {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { backends: null, models: ['vit-cpu', 'resnet-20'], batches: null, steps: null, warmup: null, quick: false, torch: true, micro: true, train: true };
+  const a: BenchArgs = { backends: null, models: ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'], batches: null, steps: null, warmup: null, quick: false, torch: true, micro: true, train: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];

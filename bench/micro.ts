@@ -1,6 +1,8 @@
-// Micro-benchmarks: sgemm and ResNet-20-shaped conv2d throughput on the current backend.
+// Micro-benchmarks: sgemm and ResNet-20-shaped conv2d throughput on the current backend. On `native`: the machine's
+// peak (measured clock and FMA units) and sgemm on both the project's kernels and the system BLAS.
 import { tf } from '../src/backend/tf.ts';
-import { emit, round, timeIt } from './timing.ts';
+import { addon } from '../src/backend/native/addon.ts';
+import { emit, note, round, timeIt } from './timing.ts';
 
 export interface MicroOptions {
   backend: string;
@@ -13,6 +15,27 @@ const sync = async (t: tf.Tensor) => {
   t.dispose();
 };
 
+/** Peak single-precision GFLOP/s of the native pool: cores x FMA units x vector width x 2 x clock, all measured. */
+export function nativePeak(): { gflops: number; record: Record<string, unknown> } | null {
+  const a = addon();
+  const { level } = a.cpu();
+  const width = level === 'avx512' ? 16 : level === 'avx2' ? 8 : 0;
+  const clock = a.measureClockHz();
+  const fmaRate = a.measureFmaRate();
+  if (width === 0 || clock <= 0 || fmaRate <= 0) return null;
+  const units = Math.max(1, Math.round(fmaRate / clock));
+  const cores = a.threads();
+  const gflops = (cores * units * width * 2 * clock) / 1e9;
+  return {
+    gflops,
+    record: {
+      bench: 'peak', backend: 'native', cpu: level, cores, fma_units: units, vector_floats: width,
+      clock_ghz: round(clock / 1e9, 3), gflops: round(gflops, 1),
+      how: 'cores x FMA units x vector floats x 2 x clock; clock timed over dependent integer adds, FMA units = vector FMAs per cycle from an FMA throughput loop (rounded)',
+    },
+  };
+}
+
 export async function runMicro(o: MicroOptions): Promise<void> {
   const reps = o.slow ? { warmup: 1, minReps: 1, maxReps: 3, minSeconds: 0.5 } : { warmup: 2, minReps: 3, maxReps: 50, minSeconds: 1 };
   const B = o.quick ? 2 : 32;
@@ -23,11 +46,28 @@ export async function runMicro(o: MicroOptions): Promise<void> {
         ['1024x1024x1024', 1024, 1024, 1024],
         [`vit-qkv [${B}*65,192]x[192,576]`, B * 65, 192, 576],
       ];
+  const native = o.backend === 'native';
+  const peak = native ? nativePeak() : null;
+  if (peak) emit(peak.record);
+  else if (native) note('native: no SIMD level or clock measurement, so no peak');
+  // native: the project's sgemm and the system BLAS on the same operands; 'auto' (what training uses) afterwards
+  const impls: ('own' | 'blas' | null)[] = native ? ['own', 'blas'] : [null];
   for (const [shape, m, k, n] of gemms) {
     const a = tf.randomNormal([m, k]);
     const b = tf.randomNormal([k, n]);
-    const s = await timeIt(() => sync(tf.matMul(a, b)), reps);
-    emit({ bench: 'sgemm', shape, backend: o.backend, gflops: round((2 * m * k * n) / s / 1e9, 3), ms: round(s * 1e3, 3) });
+    for (const impl of impls) {
+      if (impl) addon().setGemm(impl);
+      try {
+        const s = await timeIt(() => sync(tf.matMul(a, b)), reps);
+        const gflops = (2 * m * k * n) / s / 1e9;
+        emit({
+          bench: 'sgemm', shape, backend: o.backend, ...(impl ? { impl } : {}), gflops: round(gflops, 3), ms: round(s * 1e3, 3),
+          ...(peak ? { pct_peak: round((100 * gflops) / peak.gflops, 1) } : {}),
+        });
+      } finally {
+        if (impl) addon().setGemm('auto');
+      }
+    }
     a.dispose();
     b.dispose();
   }
@@ -44,7 +84,10 @@ export async function runMicro(o: MicroOptions): Promise<void> {
     const s = await timeIt(() => sync(tf.conv2d(x, w, stride, 'same')), reps);
     const out = Math.ceil(hw / stride);
     const flops = 2 * B * out * out * cout * 9 * cin;
-    emit({ bench: 'conv2d', shape: `[${B},${hw},${hw},${cin}]*[3,3,${cin},${cout}]/s${stride}`, backend: o.backend, gflops: round(flops / s / 1e9, 3), ms: round(s * 1e3, 3) });
+    emit({
+      bench: 'conv2d', shape: `[${B},${hw},${hw},${cin}]*[3,3,${cin},${cout}]/s${stride}`, backend: o.backend, gflops: round(flops / s / 1e9, 3), ms: round(s * 1e3, 3),
+      ...(peak ? { pct_peak: round((100 * flops) / s / 1e9 / peak.gflops, 1) } : {}),
+    });
     x.dispose();
     w.dispose();
   }

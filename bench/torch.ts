@@ -26,8 +26,24 @@ export function findTorchPython(): string | null {
   return null;
 }
 
+/** PyTorch is measured at 1 thread and at every core: which is faster depends on the model and the batch. */
+export function torchThreadCounts(): number[] {
+  return [...new Set([1, os.availableParallelism()])];
+}
+
+/** Per model@batch, the result at the thread count with the most images per second. */
+export function bestByThreads(results: readonly TorchResult[]): Map<string, TorchResult> {
+  const best = new Map<string, TorchResult>();
+  for (const r of results) {
+    const key = `${r.model}@${r.batch}`;
+    const prev = best.get(key);
+    if (!prev || r.img_per_s > prev.img_per_s) best.set(key, r);
+  }
+  return best;
+}
+
 export function runTorch(python: string, models: string[], batches: number[], warmup: number, steps: number): TorchResult[] {
-  const args = [SCRIPT, '--models', models.join(','), '--batches', batches.join(','), '--warmup', String(warmup), '--steps', String(steps), '--threads', String(os.availableParallelism())];
+  const args = [SCRIPT, '--models', models.join(','), '--batches', batches.join(','), '--warmup', String(warmup), '--steps', String(steps), '--threads', torchThreadCounts().join(',')];
   const r = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
   return r.stdout

@@ -3,7 +3,9 @@
 AdamW update) as bench/train-step.ts, timed the same way (warm-up excluded, median over timed steps).
 Prints one JSON line per (model, batch) on stdout; notes go to stderr. Benchmark reference only.
 
-usage: torch_step.py --models vit-cpu,resnet-20 --batches 32,128 --steps 5 --warmup 2 [--threads N]
+usage: torch_step.py --models vit-cpu,swin-cpu,resnet-20,alternet-20 --batches 32,128 --steps 5 --warmup 2 [--threads 1,N]
+Each (model, batch) is measured at every thread count in --threads (default: 1 and all cores), since the faster
+setting differs between models and batch sizes.
 """
 import argparse
 import json
@@ -115,24 +117,216 @@ class ResNet20(nn.Module):
         return self.head(h.mean(dim=(2, 3)))
 
 
-MODELS = {"vit-cpu": ViT, "resnet-20": ResNet20}
+class WindowAttention(nn.Module):
+    """Attention inside ws x ws windows with a relative-position-bias table of (2ws-1)^2 x heads (Swin)."""
+
+    def __init__(self, dim, heads, ws, qkv_bias=True):
+        super().__init__()
+        self.heads, self.ws = heads, ws
+        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim)
+        self.relative_position_bias_table = nn.Parameter(torch.randn((2 * ws - 1) ** 2, heads) * 0.02)
+        self.register_buffer("index", relative_index(ws), persistent=False)
+
+    def forward(self, x, mask=None):
+        g, n, c = x.shape
+        qkv = self.qkv(x).reshape(g, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        att = (q * (c // self.heads) ** -0.5) @ k.transpose(-2, -1)
+        bias = self.relative_position_bias_table[self.index.view(-1)].view(n, n, -1).permute(2, 0, 1)
+        att = att + bias.unsqueeze(0)
+        if mask is not None:
+            nw = mask.shape[0]
+            att = att.view(g // nw, nw, self.heads, n, n) + mask.view(1, nw, 1, n, n)
+            att = att.view(g, self.heads, n, n)
+        return self.proj((att.softmax(dim=-1) @ v).transpose(1, 2).reshape(g, n, c))
+
+
+def relative_index(ws):
+    coords = torch.stack(torch.meshgrid(torch.arange(ws), torch.arange(ws), indexing="ij")).flatten(1)
+    rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0) + (ws - 1)
+    return rel[:, :, 0] * (2 * ws - 1) + rel[:, :, 1]
+
+
+def window_partition(x, ws):  # [B, H, W, C] -> [B*nW, ws*ws, C]
+    b, h, w, c = x.shape
+    return x.view(b, h // ws, ws, w // ws, ws, c).permute(0, 1, 3, 2, 4, 5).reshape(-1, ws * ws, c)
+
+
+def window_reverse(x, ws, b, h, w):
+    return x.view(b, h // ws, w // ws, ws, ws, -1).permute(0, 1, 3, 2, 4, 5).reshape(b, h, w, -1)
+
+
+def shift_mask(res, ws, shift):
+    region = torch.zeros(res, res)
+    bands = (slice(0, -ws), slice(-ws, -shift), slice(-shift, None))
+    rid = 0
+    for hs in bands:
+        for wsl in bands:
+            region[hs, wsl] = rid
+            rid += 1
+    ids = window_partition(region.view(1, res, res, 1), ws).squeeze(-1)
+    return (ids[:, None, :] != ids[:, :, None]).float() * -100.0
+
+
+class SwinBlock(nn.Module):
+    def __init__(self, dim, heads, res, ws, shift, drop_path, mlp_ratio=4):
+        super().__init__()
+        self.ws, self.shift = ws, shift
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = WindowAttention(dim, heads, ws)
+        self.norm2 = nn.LayerNorm(dim)
+        self.fc1 = nn.Linear(dim, dim * mlp_ratio)
+        self.fc2 = nn.Linear(dim * mlp_ratio, dim)
+        self.drop_path = DropPath(drop_path)
+        self.register_buffer("mask", shift_mask(res, ws, shift) if shift else None, persistent=False)
+
+    def forward(self, x):  # [B, H, W, C]
+        b, h, w, c = x.shape
+        y = self.norm1(x)
+        if self.shift:
+            y = torch.roll(y, (-self.shift, -self.shift), (1, 2))
+        y = window_reverse(self.attn(window_partition(y, self.ws), self.mask), self.ws, b, h, w)
+        if self.shift:
+            y = torch.roll(y, (self.shift, self.shift), (1, 2))
+        x = x + self.drop_path(y)
+        return x + self.drop_path(self.fc2(F.gelu(self.fc1(self.norm2(x)))))
+
+
+class PatchMerging(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(4 * dim)
+        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
+
+    def forward(self, x):
+        x0, x1, x2, x3 = x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]
+        return self.reduction(self.norm(torch.cat([x0, x1, x2, x3], -1)))
+
+
+class Swin(nn.Module):
+    """swin-cpu: patch 2, window 4, dim 64, depths 2-2-2, heads 2-4-8, MLP ratio 4, qkv bias, drop path 0.1."""
+
+    def __init__(self, image=32, patch=2, ws=4, dim=64, depths=(2, 2, 2), heads=(2, 4, 8), classes=100, drop_path=0.1):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(3, dim, patch, patch)
+        self.embed_norm = nn.LayerNorm(dim)
+        total, idx, res, layers = sum(depths), 0, image // patch, []
+        for s, (depth, h) in enumerate(zip(depths, heads)):
+            d = dim * 2 ** s
+            if s > 0:
+                layers.append(PatchMerging(d // 2))
+                res //= 2
+            w = min(ws, res)
+            for j in range(depth):
+                shift = w // 2 if (j % 2 == 1 and res > ws) else 0
+                layers.append(SwinBlock(d, h, res, w, shift, drop_path * idx / (total - 1)))
+                idx += 1
+        self.layers = nn.Sequential(*layers)
+        self.norm = nn.LayerNorm(dim * 2 ** (len(depths) - 1))
+        self.head = nn.Linear(dim * 2 ** (len(depths) - 1), classes)
+
+    def forward(self, x):
+        h = self.embed_norm(self.patch_embed(x).permute(0, 2, 3, 1))
+        return self.head(self.norm(self.layers(h)).mean(dim=(1, 2)))
+
+
+class PreActBlock(nn.Module):
+    """Pre-activation basic block; a 1x1 conv of the pre-activated input as shortcut where the shape changes."""
+
+    def __init__(self, cin, cout, stride, drop_path):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.shortcut = nn.Conv2d(cin, cout, 1, stride, bias=False) if (stride != 1 or cin != cout) else None
+        self.drop_path = DropPath(drop_path)
+
+    def forward(self, x):
+        pre = F.relu(self.bn1(x))
+        skip = self.shortcut(pre) if self.shortcut is not None else x
+        return skip + self.drop_path(self.conv2(F.relu(self.bn2(self.conv1(pre)))))
+
+
+class AttentionBlockB(nn.Module):
+    """AlterNet's MSA block: BN-GELU, 1x1 conv, BN, window attention (1x1 q/kv/proj, one bias table), identity."""
+
+    def __init__(self, dim, heads, head_dim, ws, drop_path):
+        super().__init__()
+        inner = heads * head_dim
+        self.heads, self.ws = heads, ws
+        self.bn1 = nn.BatchNorm2d(dim)
+        self.conv = nn.Conv2d(dim, dim, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(dim)
+        self.q = nn.Linear(dim, inner, bias=False)
+        self.kv = nn.Linear(dim, 2 * inner, bias=False)
+        self.relative_position_bias_table = nn.Parameter(torch.randn((2 * ws - 1) ** 2, 1) * 0.02)
+        self.register_buffer("index", relative_index(ws), persistent=False)
+        self.proj = nn.Linear(inner, dim)
+        self.drop_path = DropPath(drop_path)
+
+    def forward(self, x):  # NCHW
+        b, c, h, w = x.shape
+        t = self.bn2(self.conv(F.gelu(self.bn1(x)))).permute(0, 2, 3, 1)
+        win = window_partition(t, self.ws)
+        g, n, _ = win.shape
+        split = lambda z: z.view(g, n, self.heads, -1).transpose(1, 2)
+        q, (k, v) = split(self.q(win)), [split(z) for z in self.kv(win).chunk(2, dim=-1)]
+        att = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)
+        att = att + self.relative_position_bias_table[self.index.view(-1)].view(1, 1, n, n)
+        out = self.proj((att.softmax(dim=-1) @ v).transpose(1, 2).reshape(g, n, -1))
+        out = window_reverse(out, self.ws, b, h, w).permute(0, 3, 1, 2)
+        return x + self.drop_path(out)
+
+
+class AlterNet20(nn.Module):
+    """alternet-20: pre-activation ResNet-20 (16/32/64) with MSA blocks as the last block of stages 2 and 3."""
+
+    def __init__(self, classes=100, widths=(16, 32, 64), blocks=(3, 3, 3), msa=((), (2,), (2,)), heads=(1, 2, 4),
+                 head_dim=16, ws=4, drop_path=0.1):
+        super().__init__()
+        self.stem = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        total, idx, cin, res, layers = sum(blocks), 0, widths[0], 32, []
+        for s, (wd, nb) in enumerate(zip(widths, blocks)):
+            for j in range(nb):
+                rate = drop_path * idx / (total - 1)
+                stride = 2 if (j == 0 and s > 0) else 1
+                if j in msa[s]:
+                    layers.append(AttentionBlockB(cin, heads[s], head_dim, min(ws, res), rate))
+                else:
+                    layers.append(PreActBlock(cin, wd, stride, rate))
+                res //= stride
+                cin = wd
+                idx += 1
+        self.layers = nn.Sequential(*layers)
+        self.norm = nn.BatchNorm2d(cin)
+        self.head = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        h = F.relu(self.norm(self.layers(self.stem(x))))
+        return self.head(h.mean(dim=(2, 3)))
+
+
+MODELS = {"vit-cpu": ViT, "swin-cpu": Swin, "resnet-20": ResNet20, "alternet-20": AlterNet20}
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--models", default="vit-cpu,resnet-20")
+    ap.add_argument("--models", default="vit-cpu,swin-cpu,resnet-20,alternet-20")
     ap.add_argument("--batches", default="32,128")
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--threads", default=f"1,{os.cpu_count()}")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
+    thread_counts = sorted({int(t) for t in args.threads.split(",")})
     torch.manual_seed(0)
     for name in args.models.split(","):
         if name not in MODELS:
             print(f"torch_step.py: unknown model '{name}', expected one of {', '.join(MODELS)}", file=sys.stderr)
             sys.exit(2)
-        for batch in [int(b) for b in args.batches.split(",")]:
+        for batch, threads in [(int(b), t) for b in args.batches.split(",") for t in thread_counts]:
+            torch.set_num_threads(threads)
             model = MODELS[name]()
             model.train()
             params = sum(p.numel() for p in model.parameters())

@@ -23,6 +23,8 @@ export interface NativeAddon {
   setGemm(choice: GemmChoice): 'own' | 'blas';
   /** Core clock in Hz, timed over a chain of dependent adds (0 where not measurable). */
   measureClockHz(): number;
+  /** Vector FMA instructions per second on one thread at the current level (0 at 'generic'). */
+  measureFmaRate(): number;
   threads(): number;
   setThreads(n: number): number;
   matmul(a: F32, b: F32, out: F32, m: number, n: number, k: number, transA: boolean, transB: boolean,
