@@ -6,7 +6,7 @@ import { initBackend, type BackendName } from '../src/backend/select.ts';
 import { parseArgs } from './args.ts';
 import { runMicro } from './micro.ts';
 import { parameterCount, timeTrainStep } from './train-step.ts';
-import { findTorchPython, runTorch, type TorchResult } from './torch.ts';
+import { bestByThreads, findTorchPython, runTorch, torchThreadCounts, type TorchResult } from './torch.ts';
 import { emit, note, round } from './timing.ts';
 
 // Keep stdout for JSON only, whatever a library logs.
@@ -17,7 +17,7 @@ const SLOW = new Set(['cpu', 'wasm']);
 const CONV_MODELS = /^(resnet|alternet)/;
 const modelsNamed = process.argv.some((a) => a === '--models' || a.startsWith('--models='));
 /** The presets bench/torch_step.py builds in PyTorch. */
-const TORCH_MODELS = new Set(['vit-cpu', 'resnet-20']);
+const TORCH_MODELS = new Set(['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20']);
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -37,12 +37,12 @@ async function main(): Promise<number> {
     else if (python === null) note('PyTorch not found (python3 -c "import torch" fails; set VITSCOPE_PYTHON): no torch reference');
     else {
       const batches = [...new Set([...fastBatches, ...(args.batches ?? (quick ? [2] : [32]))])].sort((a, b) => a - b);
-      note(`PyTorch reference with ${python}: ${torchModels.join(', ')} at batch ${batches.join(', ')}`);
+      note(`PyTorch reference with ${python}: ${torchModels.join(', ')} at batch ${batches.join(', ')}, ${torchThreadCounts().join(' and ')} thread(s); ratios use the faster`);
       try {
-        for (const r of runTorch(python, torchModels, batches, fastWarmup, fastSteps)) {
-          torch.set(`${r.model}@${r.batch}`, r);
+        const results = runTorch(python, torchModels, batches, fastWarmup, fastSteps);
+        for (const r of results)
           emit({ bench: 'train_step', model: r.model, backend: 'torch', batch: r.batch, params: r.params, threads: r.threads, step_ms: round(r.step_s * 1e3, 2), img_per_s: round(r.img_per_s, 3) });
-        }
+        for (const [key, r] of bestByThreads(results)) torch.set(key, r);
       } catch (err) {
         note(`PyTorch reference failed: ${(err as Error).message}`);
         status = 1;
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
           emit({
             bench: 'train_step', model, backend: name, batch, params: r.params, steps, warmup,
             step_ms: round(r.stepSeconds * 1e3, 2), img_per_s: round(imgPerS, 3),
-            torch_params: ref?.params ?? null, torch_img_per_s: ref ? round(ref.img_per_s, 3) : null,
+            torch_params: ref?.params ?? null, torch_img_per_s: ref ? round(ref.img_per_s, 3) : null, torch_threads: ref?.threads ?? null,
             ratio: same ? round(imgPerS / ref.img_per_s, 4) : null,
           });
         } catch (err) {
