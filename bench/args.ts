@@ -9,10 +9,11 @@ export interface BenchArgs {
   torch: boolean;
   micro: boolean;
   train: boolean;
+  hvp: boolean;
 }
 
 const USAGE =
-  'usage: npm run bench -- [--backends native,wasm,cpu] [--models vit-cpu,swin-cpu,resnet-20,alternet-20] [--batches 32,128] [--steps N] [--warmup N] [--quick] [--no-torch] [--no-micro] [--no-train]';
+  'usage: npm run bench -- [--backends native,wasm,cpu] [--models vit-cpu,swin-cpu,resnet-20,alternet-20] [--batches 32,128] [--steps N] [--warmup N] [--quick] [--no-torch] [--no-micro] [--no-train] [--no-hvp]';
 
 function list(flag: string, value: string | undefined): string[] {
   if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag}: expected a comma-separated list\n${USAGE}`);
@@ -26,7 +27,7 @@ function positiveInt(flag: string, value: string): number {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { backends: null, models: ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'], batches: null, steps: null, warmup: null, quick: false, torch: true, micro: true, train: true };
+  const a: BenchArgs = { backends: null, models: ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'], batches: null, steps: null, warmup: null, quick: false, torch: true, micro: true, train: true, hvp: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -41,6 +42,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--no-torch': a.torch = false; break;
       case '--no-micro': a.micro = false; break;
       case '--no-train': a.train = false; break;
+      case '--no-hvp': a.hvp = false; break;
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown option '${arg}'\n${USAGE}`);
     }

@@ -6,6 +6,7 @@ import { initBackend, type BackendName } from '../src/backend/select.ts';
 import { parseArgs } from './args.ts';
 import { runMicro } from './micro.ts';
 import { parameterCount, timeTrainStep } from './train-step.ts';
+import { timeHvp } from './hvp.ts';
 import { bestByThreads, findTorchPython, runTorch, torchThreadCounts, type TorchResult } from './torch.ts';
 import { emit, note, round } from './timing.ts';
 
@@ -18,6 +19,8 @@ const CONV_MODELS = /^(resnet|alternet)/;
 const modelsNamed = process.argv.some((a) => a === '--models' || a.startsWith('--models='));
 /** The presets bench/torch_step.py builds in PyTorch. */
 const TORCH_MODELS = new Set(['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20']);
+/** The presets whose Hessian-vector product cost is measured (the main job's models). */
+const HVP_MODELS = new Set(['vit-cpu', 'resnet-20']);
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -92,6 +95,19 @@ async function main(): Promise<number> {
         } catch (err) {
           note(`${name} ${model} batch ${batch} failed: ${(err as Error).message.split('\n')[0]}`);
           emit({ bench: 'train_step', model, backend: name, batch, error: (err as Error).message.split('\n')[0] });
+        }
+      }
+    }
+    // Hessian-vector product / training step (value and gradient) on the same batch, the hessian command's ratio
+    if (!slow && args.hvp) {
+      for (const model of args.models.filter((m) => HVP_MODELS.has(m))) {
+        const batch = quick ? 2 : 32;
+        try {
+          const t = await timeHvp(model, batch, quick ? 1 : 3);
+          emit({ bench: 'hvp', model, backend: name, batch, step_ms: round(t.trainStepMs, 2), hvp_ms: round(t.hvpMs, 2), ratio: round(t.ratio, 3) });
+        } catch (err) {
+          note(`${name} ${model} hvp failed: ${(err as Error).message.split('\n')[0]}`);
+          emit({ bench: 'hvp', model, backend: name, batch, error: (err as Error).message.split('\n')[0] });
         }
       }
     }
