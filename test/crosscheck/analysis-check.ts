@@ -63,6 +63,11 @@ export function prepareAnalysisInputs(model: Model, rng: Rng): AnalysisInputs {
   const s = model.config.imageSize;
   const shape: [number, number, number, number] = [NOISE_IMAGES, s, s, 3];
   const noiseX = tf.tensor4d(Float32Array.from({ length: NOISE_IMAGES * s * s * 3 }, () => rng.normal()), shape);
+  // An untrained model predicts one class for every image (its mean features dominate the logits), so no noise
+  // could change a prediction. Centring each class's logit over these images (through the head bias) makes the
+  // prediction depend on the image.
+  const bias = model.params.get('head.bias')!;
+  tf.tidy(() => bias.assign(tf.sub(bias, tf.mean(model.forward(noiseX, { training: false }), 0))));
   // Labels are the model's own clean predictions: clean accuracy is 100% and any change is the noise's doing.
   const pred = tf.tidy(() => tf.argMax(model.forward(noiseX, { training: false }), -1));
   const noiseLabels = Int32Array.from(pred.dataSync());

@@ -198,7 +198,9 @@ export function crossCheckSuite(spec: CrossCheckSpec): void {
         tf.dispose([p.x, p.targets, p.eigenX, p.eigenTargets]);
         p.analysis.dispose();
       }
-      if (dir) await fs.rm(dir, { recursive: true, force: true });
+      // VITSCOPE_CROSSCHECK_KEEP=1 keeps the exchanged files for inspection.
+      if (dir && !process.env.VITSCOPE_CROSSCHECK_KEEP) await fs.rm(dir, { recursive: true, force: true });
+      else if (dir) console.log(`# ${spec.label}: exchanged files kept in ${dir}`);
     });
 
     test('logits (evaluation mode) agree', async () => {
