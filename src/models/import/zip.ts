@@ -128,7 +128,8 @@ export function openZip(bytes: Uint8Array, source: string): ZipArchive {
       if (entry.method === 0) data = raw;
       else if (entry.method === 8) {
         try {
-          data = inflateRawSync(raw);
+          const b = inflateRawSync(raw);
+          data = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
         } catch (err) {
           throw new ImportError(`${source}: zip entry '${name}' does not inflate (${(err as Error).message})`);
         }
