@@ -4,7 +4,7 @@
 // both quantities are means over the batch, so the result equals one pass over all images.
 import { tf } from '../backend/tf.ts';
 import type { BlockKind, FeatureMap, Model } from '../models/model.ts';
-import { fourierLogAmplitude, relativeFromLogAmplitude, relativeFrequencies } from './fourier.ts';
+import { fourierLogAmplitude, plotFrequencies, relativeFromLogAmplitude, relativeFrequencies, type FourierDiagonal } from './fourier.ts';
 import { featureMapVariance } from './variance.ts';
 
 export interface BlockInfo {
@@ -20,12 +20,16 @@ export interface BlockInfo {
 export interface FourierBlock extends BlockInfo {
   /** Centred log amplitude (H x W), mean over images and channels. */
   logAmplitude: number[][];
-  /** Frequencies of `relative`, units of pi. */
+  /** Frequencies of `relative`, units of pi (2k/H). */
   frequency: number[];
-  /** Relative log amplitude from 0 to pi. */
+  /** Where the figure draws `relative` (the authors: evenly over 0 ... 1; 'nyquist': = frequency). */
+  plotFrequency: number[];
+  /** Relative log amplitude from frequency 0 outwards (FourierOptions.diagonal). */
   relative: number[];
-  /** The last entry of `relative`: Δ log amplitude at the highest frequency. */
+  /** The last entry of `relative`: Δ log amplitude at the highest frequency (the paper's "at pi"). */
   deltaAtHighest: number;
+  /** The frequency of that last entry, units of pi: 1 - 2/H for 'authors', 1 for 'nyquist' (even H). */
+  highestFrequency: number;
 }
 
 export interface VarianceBlock extends BlockInfo {
@@ -101,21 +105,30 @@ async function accumulate(
   return acc;
 }
 
+export interface FourierOptions extends DepthAnalysisOptions {
+  /** Which half-diagonal (fourier.ts FourierDiagonal); default 'authors', as fourier_analysis.ipynb. */
+  diagonal?: FourierDiagonal;
+}
+
 /** Fourier analysis of every block: log amplitude maps, relative log amplitude curves and Δ at the highest frequency. */
-export async function fourierByDepth(model: Model, batches: ImageBatches, opts: DepthAnalysisOptions = {}): Promise<FourierBlock[]> {
+export async function fourierByDepth(model: Model, batches: ImageBatches, opts: FourierOptions = {}): Promise<FourierBlock[]> {
+  const diagonal = opts.diagonal ?? 'authors';
   const acc = await accumulate(model, batches, opts, { fourier: true, variance: false });
   const n = acc.info.length;
   return acc.info.map((info, i) => {
     const logAmplitude = acc.sums[i]!.map((row) => row.map((v) => v / acc.images));
     const square = info.height === info.width;
-    const relative = square ? relativeFromLogAmplitude(logAmplitude) : [];
+    const relative = square ? relativeFromLogAmplitude(logAmplitude, diagonal) : [];
+    const frequency = square ? relativeFrequencies(info.height, diagonal) : [];
     return {
       ...info,
       depth: normalisedDepth(i, n),
       logAmplitude,
-      frequency: square ? relativeFrequencies(info.height) : [],
+      frequency,
+      plotFrequency: square ? plotFrequencies(info.height, diagonal) : [],
       relative,
       deltaAtHighest: square ? relative[relative.length - 1]! : Number.NaN,
+      highestFrequency: square ? frequency[frequency.length - 1]! : Number.NaN,
     };
   });
 }

@@ -57,33 +57,53 @@ export function fourierLogAmplitude(featureMap: tf.Tensor4D): number[][] {
   return out;
 }
 
-/** Half-diagonal of a centred H x H log-amplitude map from frequency 0 to pi, minus its value at 0. */
-export function relativeFromLogAmplitude(amplitude: number[][]): number[] {
+/**
+ * Which half-diagonal is taken. 'authors' (fourier_analysis.ipynb): `diag[H/2 : H]`, frequencies 0 ... (1 - 2/H) pi,
+ * which the authors plot on 0 ... 1 (so their "pi" point is (1 - 2/H) pi: pi/2 on 4 x 4 maps). 'nyquist': one
+ * point more, the Nyquist bin, which is at pi for even H.
+ */
+export type FourierDiagonal = 'authors' | 'nyquist';
+
+/** Entries of the half-diagonal of an H x H map. */
+function diagonalLength(h: number, diagonal: FourierDiagonal): number {
+  const c = Math.floor(h / 2);
+  return diagonal === 'nyquist' ? c + 1 : h - c;
+}
+
+/** Half-diagonal of a centred H x H log-amplitude map from frequency 0 outwards, minus its value at 0. */
+export function relativeFromLogAmplitude(amplitude: number[][], diagonal: FourierDiagonal = 'nyquist'): number[] {
   const h = amplitude.length;
   const w = amplitude[0]?.length ?? 0;
   if (h !== w) throw new Error(`relativeLogAmplitude: the diagonal needs a square map, got ${h} x ${w}`);
   const c = Math.floor(h / 2);
   const zero = amplitude[c]![c]!;
   const out: number[] = [];
-  // k = floor(H/2) wraps to index 0: the Nyquist frequency (pi) for even H.
-  for (let k = 0; k <= c; k++) out.push(amplitude[(c + k) % h]![(c + k) % h]! - zero);
+  // 'nyquist': k = floor(H/2) wraps to index 0, the Nyquist frequency (pi) for even H.
+  for (let k = 0; k < diagonalLength(h, diagonal); k++) out.push(amplitude[(c + k) % h]![(c + k) % h]! - zero);
   return out;
 }
 
 /**
  * Relative log amplitude: the diagonal of the centred log amplitude from frequency 0 outwards,
- * minus its value at 0; length floor(H/2)+1, entry k at frequency 2k/H (units of pi), so the last
- * entry is at pi for even H. The authors take indices H/2 ... H-1 (up to (1 - 2/H) pi); this adds the
- * Nyquist point, which for 8 x 8 maps is the only one at pi.
+ * minus its value at 0; entry k at frequency 2k/H (units of pi). 'nyquist' (default here): floor(H/2)+1
+ * entries, the last at pi for even H. 'authors': indices H/2 ... H-1, up to (1 - 2/H) pi.
  */
-export function relativeLogAmplitude(featureMap: tf.Tensor4D): number[] {
+export function relativeLogAmplitude(featureMap: tf.Tensor4D, diagonal: FourierDiagonal = 'nyquist'): number[] {
   checkFeatureMap('relativeLogAmplitude', featureMap);
-  return relativeFromLogAmplitude(fourierLogAmplitude(featureMap));
+  return relativeFromLogAmplitude(fourierLogAmplitude(featureMap), diagonal);
 }
 
-/** Frequencies (units of pi) of the entries of `relativeLogAmplitude` for an H x H map. */
-export function relativeFrequencies(h: number): number[] {
-  const out: number[] = [];
-  for (let k = 0; k <= Math.floor(h / 2); k++) out.push((2 * k) / h);
-  return out;
+/** Frequencies (units of pi) of the entries of `relativeLogAmplitude` for an H x H map: 2k/H. */
+export function relativeFrequencies(h: number, diagonal: FourierDiagonal = 'nyquist'): number[] {
+  return Array.from({ length: diagonalLength(h, diagonal) }, (_, k) => (2 * k) / h);
+}
+
+/**
+ * Where a figure draws the entries: the authors spread them evenly over 0 ... 1 (np.linspace(0, 1, n)),
+ * so their last point sits at "pi" whatever its frequency; 'nyquist' draws them at their frequencies.
+ */
+export function plotFrequencies(h: number, diagonal: FourierDiagonal): number[] {
+  if (diagonal === 'nyquist') return relativeFrequencies(h, diagonal);
+  const n = diagonalLength(h, diagonal);
+  return Array.from({ length: n }, (_, k) => (n > 1 ? k / (n - 1) : 0));
 }

@@ -1,15 +1,28 @@
 // 2D loss landscapes (Li et al. 2018; Park & Kim 2022, Fig. 1; ops/loss_landscapes.py):
 // L(w + a d1 + b d2) on a grid of (a, b), with two Gaussian random directions scaled to the weights.
-// Li et al. normalise each filter of a direction to the norm of the matching weight filter ('filter',
-// default); the authors' code scales whole tensors ('tensor'). Directions are zero for 1-D parameters
-// (biases, norms) and position tables, as both do. Loss: NLL (optionally label-smoothed) plus
-// optionally the authors' l2 * sum ||p||_2, in evaluation mode.
+// Directions are rescaled to the weights ('authors', 'filter' or 'tensor', see DirectionNormalization) and
+// are zero for 1-D parameters (biases, norms) and position tables, as both do. Loss: NLL (optionally
+// label-smoothed, or against soft mixup/CutMix targets) plus optionally the authors' l2 * sum ||p||_2,
+// in evaluation mode.
 import { tf } from '../backend/tf.ts';
 import type { Model, ParamInfo } from '../models/model.ts';
-import { crossEntropy } from '../train/losses.ts';
+import { crossEntropy, softCrossEntropy } from '../train/losses.ts';
 import { Rng } from '../util/random.ts';
 
-export type DirectionNormalization = 'filter' | 'tensor';
+/**
+ * 'authors' (ops/loss_landscapes.py normalize_filter): d · ‖w‖/(‖d‖ + 1e-7) with the norms taken by
+ * torch.norm(·, dim=0, keepdim=True) on PyTorch layouts, i.e. across the output axis at every input
+ * position. Kernels are stored transposed here (conv [kh, kw, in, out], dense [in, out]), so PyTorch's
+ * dim 0 is the last axis; other tensors (the class token [1, 1, C]) have PyTorch's layout, dim 0 = axis 0.
+ * 'filter' (Li et al. 2018): each filter (slice along the output axis) gets the norm of the weight's.
+ * 'tensor': each tensor gets the weight tensor's norm.
+ */
+export type DirectionNormalization = 'authors' | 'filter' | 'tensor';
+
+/** The axis of our layout that is PyTorch's dim 0 for a parameter (see DirectionNormalization 'authors'). */
+export function pytorchDim0Axis(info: Pick<ParamInfo, 'role' | 'shape'>): number {
+  return info.role === 'weight' ? info.shape.length - 1 : 0;
+}
 
 /** Whether a parameter is left out of the directions (zero there). */
 export function isIgnoredParam(info: ParamInfo): boolean {
@@ -21,10 +34,24 @@ export function isIgnoredParam(info: ParamInfo): boolean {
  * (output) axis — a conv filter [kh, kw, cin] or a dense unit's weights [cin] in TF layout — gets the
  * norm of the same slice of the weight. 'tensor': the whole tensor gets the weight's norm.
  */
-export function normalizeDirection(direction: tf.Tensor, weight: tf.Tensor, mode: DirectionNormalization, eps = 1e-10): tf.Tensor {
+export function normalizeDirection(
+  direction: tf.Tensor,
+  weight: tf.Tensor,
+  mode: DirectionNormalization,
+  opts: { /** 'authors': the axis that is PyTorch's dim 0 (default: the last). */ axis?: number; eps?: number } = {},
+): tf.Tensor {
   if (direction.shape.join() !== weight.shape.join())
     throw new Error(`normalizeDirection: direction shape [${direction.shape}] differs from weight shape [${weight.shape}]`);
   return tf.tidy(() => {
+    if (mode === 'authors') {
+      const axis = opts.axis ?? direction.rank - 1;
+      if (!(Number.isInteger(axis) && axis >= 0 && axis < direction.rank))
+        throw new Error(`normalizeDirection: axis ${axis} is outside a rank-${direction.rank} tensor`);
+      const wNorm = tf.sqrt(tf.sum(tf.square(weight), axis, true));
+      const dNorm = tf.sqrt(tf.sum(tf.square(direction), axis, true));
+      return tf.mul(tf.div(wNorm, tf.add(dNorm, opts.eps ?? 1e-7)), direction);
+    }
+    const eps = opts.eps ?? 1e-10;
     if (mode === 'tensor' || direction.rank < 2) {
       const ratio = tf.div(tf.norm(weight), tf.add(tf.norm(direction), eps));
       return tf.mul(direction, ratio);
@@ -54,14 +81,17 @@ export function randomDirection(
       out.set(info.name, tf.zeros(info.shape));
       continue;
     }
-    out.set(info.name, tf.tidy(() => normalizeDirection(tf.tensor(values, info.shape), weight, normalization)));
+    out.set(info.name, tf.tidy(() => normalizeDirection(tf.tensor(values, info.shape), weight, normalization, { axis: pytorchDim0Axis(info) })));
   }
   return out;
 }
 
 export interface LandscapeBatch {
   x: tf.Tensor4D;
+  /** Labels (the larger-weight label of a mixed image): accuracy, and the NLL when `targets` is absent. */
   y: Int32Array;
+  /** Soft targets [B, K] (mixup/CutMix, smoothing applied): the NLL is taken against them when present. */
+  targets?: tf.Tensor2D;
 }
 
 export interface LossLandscapeOptions {
@@ -70,6 +100,7 @@ export interface LossLandscapeOptions {
   /** Grid range on both axes (default [-1, 1]). */
   range?: [number, number];
   seed?: number;
+  /** Default 'filter'. */
   normalization?: DirectionNormalization;
   /** Coefficient of the authors' sum of unsquared parameter norms (default 0; they used 0.05). */
   l2?: number;
@@ -111,8 +142,8 @@ export function evaluateAt(
   for (const b of batches) {
     const [nll, pred] = tf.tidy(() => {
       const logits = model.forward(b.x, { training: false, params });
-      const labels = tf.tensor1d(b.y, 'int32');
-      return [crossEntropy(logits, labels, { labelSmoothing: opts.labelSmoothing ?? 0 }), tf.argMax(logits, -1)];
+      const nll = b.targets ? softCrossEntropy(logits, b.targets) : crossEntropy(logits, tf.tensor1d(b.y, 'int32'), { labelSmoothing: opts.labelSmoothing ?? 0 });
+      return [nll, tf.argMax(logits, -1)];
     });
     const n = b.y.length;
     nllSum += nll.dataSync()[0]! * n;
@@ -180,4 +211,16 @@ export async function lossLandscape(model: Model, batches: readonly LandscapeBat
   centre ??= evaluateAt(model, batches, model.params as ReadonlyMap<string, tf.Tensor>, opts);
   const images = batches.reduce((s, bt) => s + bt.y.length, 0);
   return { x: xs, y: ys, loss, nll, accuracy, images, centre };
+}
+
+/**
+ * The surface as the authors plot it: loss minus its minimum, points more than `clip` above the minimum
+ * dropped (NaN; null in JSON). clip <= 0 keeps every point.
+ */
+export function clipLandscape(loss: readonly (readonly number[])[], clip: number): number[][] {
+  const min = Math.min(...loss.flat().filter(Number.isFinite));
+  return loss.map((row) => row.map((v) => {
+    const z = v - min;
+    return clip > 0 && !(z <= clip) ? Number.NaN : z;
+  }));
 }

@@ -5,7 +5,7 @@
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
 import { meanCI } from '../hessian/stats.ts';
-import { frequencyNoise } from './noise.ts';
+import { frequencyNoise, type BandMask, type NoiseKind } from './noise.ts';
 
 export const DEFAULT_NOISE_FREQUENCIES: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
@@ -20,9 +20,12 @@ export interface NoiseRobustnessOptions {
   frequencies?: readonly number[];
   /** Half-width of each band, units of pi (default 0.1). */
   bandwidth?: number;
-  /** Noise standard deviation ('rms') or eps ('paper'); default 0.5 (normalised input space). */
+  /** Noise standard deviation ('rms') or eps ('sign'); default 0.5 (normalised input space). */
   scale?: number;
-  mode?: 'rms' | 'paper';
+  /** noise.ts NoiseKind, default 'rms'. */
+  noise?: NoiseKind;
+  /** noise.ts BandMask, default 'chebyshev'. */
+  mask?: BandMask;
   seed?: number;
   /** Disjoint image groups for the confidence interval (default 5). */
   groups?: number;
@@ -90,7 +93,8 @@ export async function noiseRobustness(
   const frequencies = [...(opts.frequencies ?? DEFAULT_NOISE_FREQUENCIES)];
   const bandwidth = opts.bandwidth ?? 0.1;
   const scale = opts.scale ?? 0.5;
-  const mode = opts.mode ?? 'rms';
+  const kind = opts.noise ?? 'rms';
+  const mask = opts.mask ?? 'chebyshev';
   const seed = opts.seed ?? 0;
   const batchSize = opts.batchSize ?? 100;
   const n = data.x.shape[0];
@@ -117,7 +121,7 @@ export async function noiseRobustness(
     opts.signal?.throwIfAborted();
     const f = frequencies[fi]!;
     // One seed per band, shared by all models: models are compared on identical perturbations.
-    const noise = frequencyNoise([n, h, w, c], { frequency: f, bandwidth, scale, mode, seed: seed * 7919 + fi + 1 });
+    const noise = frequencyNoise([n, h, w, c], { frequency: f, bandwidth, scale, noise: kind, mask, seed: seed * 7919 + fi + 1 });
     try {
       models.forEach(({ label, model }, m) => {
         opts.onStep?.(`${label}: noise at ${f.toFixed(2)}π`);

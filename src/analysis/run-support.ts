@@ -86,7 +86,8 @@ export async function loadAnalysisImages(
   split: 'train' | 'test',
   size: number,
   imageSize: number,
-  augment = false,
+  /** true or 'crop-flip': crop + flip; 'paper': crop + flip + RandAugment (data PAPER_AUGMENT). */
+  augment: boolean | 'none' | 'crop-flip' | 'paper' = false,
 ): Promise<{ x: tf.Tensor4D; y: Int32Array; numClasses: number; source: string; count: number; dir: string }> {
   const data = await import('../data/index.ts');
   const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
@@ -98,15 +99,16 @@ export async function loadAnalysisImages(
   const indices = n === set.count ? undefined : data.subsetIndices(set, { size: n, seed });
   let x: tf.Tensor4D;
   let labels: Int32Array;
-  if (!augment) {
+  if (augment === false || augment === 'none') {
     const t = data.toTensor(set, indices);
     x = t.x;
     labels = Int32Array.from(t.y.dataSync());
     t.y.dispose();
   } else {
-    // One augmented copy (crop + flip, seeded) of the subset, in subset order.
+    // One augmented copy (seeded) of the subset, in subset order.
     const chosen = indices ? data.selectImages(set, indices) : set;
-    const batches = [...data.iterateBatches(chosen, { batchSize: 256, shuffle: false, seed, epoch: 0, augment: true })];
+    const aug = augment === 'paper' ? data.PAPER_AUGMENT : true;
+    const batches = [...data.iterateBatches(chosen, { batchSize: 256, shuffle: false, seed, epoch: 0, augment: aug })];
     x = tf.concat(batches.map((b) => b.x)) as tf.Tensor4D;
     labels = Int32Array.from(batches.flatMap((b) => Array.from(b.y.dataSync())));
     for (const b of batches) tf.dispose([b.x, b.y]);
@@ -191,6 +193,7 @@ export async function runBlockAnalysis<B>(
   name: string,
   opts: OptionValues,
   ctx: CommandContext,
+  sample: { images: number; batchSize: number; split: 'test' | 'train' },
   analyse: (model: Model, batches: Iterable<tf.Tensor4D>, signal: AbortSignal) => Promise<B[]>,
   summarise: (blocks: readonly B[]) => string,
   write: (results: BlockAnalysisResult<B>[], data: { source: string; dir: string; split: unknown; images: number; seed: unknown }, start: number) => Promise<void>,
@@ -199,8 +202,8 @@ export async function runBlockAnalysis<B>(
   const models = await loadAnalysisModels(opts, ctx, 100);
   try {
     const imageSize = commonImageSize(models);
-    const data = await loadAnalysisImages(opts, ctx, opts.split === 'train' ? 'train' : 'test', numberOpt(opts, 'images', 256), imageSize);
-    const batchSize = numberOpt(opts, 'batch-size', 64);
+    const data = await loadAnalysisImages(opts, ctx, sample.split, sample.images, imageSize);
+    const batchSize = sample.batchSize;
     const results: BlockAnalysisResult<B>[] = [];
     try {
       for (const m of models) {
@@ -213,7 +216,7 @@ export async function runBlockAnalysis<B>(
     } finally {
       data.x.dispose();
     }
-    await write(results, { source: data.source, dir: data.dir, split: opts.split, images: data.count, seed: opts.seed }, start);
+    await write(results, { source: data.source, dir: data.dir, split: sample.split, images: data.count, seed: opts.seed }, start);
   } finally {
     disposeModels(models);
   }

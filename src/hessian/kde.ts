@@ -1,7 +1,7 @@
-// Gaussian kernel density estimate for pooled eigenvalues (the max-eigenvalue spectrum).
-// Bandwidth: Silverman's rule of thumb, h = 0.9 · min(sd, IQR / 1.34) · n^(-1/5) — robust to the
-// heavy right tail of Hessian eigenvalues; falls back to sd, then to 1e-3 · max|x|, then 1,
-// when the spread is zero.
+// The project's one Gaussian kernel density estimate (hessian.json, the max-eigenvalue figure and every
+// other density plot use it; src/plots/kde.ts only adds a grid-from-data convenience).
+// Bandwidth: Silverman's rule of thumb, h = 0.9 · min(sd, IQR / 1.349) · n^(-1/5) — robust to the heavy
+// right tail of Hessian eigenvalues; falls back to sd, then to 1e-3 · max|x|, then 1, when the spread is zero.
 import { meanAndVariance } from './stats.ts';
 
 export function silvermanBandwidth(samples: readonly number[]): number {
@@ -10,7 +10,7 @@ export function silvermanBandwidth(samples: readonly number[]): number {
   const sd = n > 1 ? Math.sqrt(meanAndVariance(samples).variance) : 0;
   const sorted = [...samples].sort((a, b) => a - b);
   const iqr = quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
-  let spread = Math.min(sd, iqr / 1.34);
+  let spread = Math.min(sd, iqr / 1.349);
   if (!(spread > 0)) spread = sd;
   if (!(spread > 0)) spread = 1e-3 * Math.max(...samples.map(Math.abs));
   if (!(spread > 0)) spread = 1;
@@ -55,4 +55,27 @@ export function linspace(lo: number, hi: number, n: number): number[] {
   if (n < 2) return [lo];
   // Exact endpoints; interior points stay within [lo, hi] despite rounding.
   return Array.from({ length: n }, (_, i) => (i === n - 1 ? hi : Math.min(Math.max(lo + ((hi - lo) * i) / (n - 1), Math.min(lo, hi)), Math.max(lo, hi))));
+}
+
+export interface SideKde extends KdeResult {
+  /** Eigenvalues on this side and their share of all finite ones (the density is scaled by it). */
+  count: number;
+  share: number;
+}
+
+/**
+ * One panel of the max-eigenvalue spectrum: the KDE of the eigenvalues on one side of 0 (negative: < 0,
+ * positive: >= 0) with that side's own Silverman bandwidth, on a grid from the data (± 3 bandwidths) to 0,
+ * scaled by the side's share so that both panels together integrate to about 1. Null when the side is empty.
+ */
+export function sideKde(eigenvalues: readonly number[], side: 'negative' | 'positive', points = 240): SideKde | null {
+  const finite = eigenvalues.filter((v) => Number.isFinite(v));
+  const vals = finite.filter((v) => (side === 'negative' ? v < 0 : v >= 0));
+  if (vals.length === 0) return null;
+  const h = silvermanBandwidth(vals);
+  const lo = side === 'negative' ? Math.min(...vals) - 3 * h : 0;
+  const hi = side === 'negative' ? 0 : Math.max(...vals) + 3 * h;
+  const share = vals.length / finite.length;
+  const k = gaussianKde(vals, linspace(lo, hi, points), h);
+  return { ...k, density: k.density.map((d) => d * share), count: vals.length, share };
 }

@@ -15,7 +15,8 @@ export type { LossOfParams };
 
 export interface HessianBatch {
   x: tf.Tensor4D;
-  y: tf.Tensor1D;
+  /** Integer labels [B], or soft targets [B, K] (mixup/CutMix, smoothing applied: then use labelSmoothing 0). */
+  y: tf.Tensor1D | tf.Tensor2D;
   /** Dataset indices of the images (recorded in results). */
   indices?: readonly number[];
 }

@@ -5,7 +5,7 @@
 // spectral density (SLQ) and the trace (Hutchinson). Every number comes with its spread over
 // disjoint data subsets (mean and t-based 95% confidence interval).
 import type { Model } from '../models/model.ts';
-import { gaussianKde, linspace, silvermanBandwidth, type KdeResult } from './kde.ts';
+import { linspace, sideKde, type SideKde } from './kde.ts';
 import { lanczos } from './lanczos.ts';
 import { modelHessianOperator, type HessianBatch } from './model-operator.ts';
 import { POWER_DEFAULTS, powerIteration } from './power.ts';
@@ -134,17 +134,12 @@ export async function maxEigenvalueSpectrum(model: Model, batches: readonly Hess
 }
 
 /**
- * KDE of the pooled eigenvalues on separate negative and positive grids (the paper's two panels, each
- * with its own density scale). Densities are of the whole sample: each panel integrates to its share.
+ * KDE of the pooled eigenvalues per sign (the paper's two panels, each with its own density scale): each
+ * side's eigenvalues with that side's bandwidth, scaled by its share, exactly the curves of the figure
+ * (src/hessian/kde.ts sideKde, used by src/plots/hessian.ts).
  */
-export function maxEigenvalueKde(eigenvalues: readonly number[], points = 200): { bandwidth: number; negative: KdeResult | null; positive: KdeResult | null } {
-  if (eigenvalues.length === 0) return { bandwidth: NaN, negative: null, positive: null };
-  const h = silvermanBandwidth(eigenvalues);
-  const lo = Math.min(...eigenvalues);
-  const hi = Math.max(...eigenvalues);
-  const negative = lo < 0 ? gaussianKde(eigenvalues, linspace(Math.min(lo - 3 * h, -h), 0, points), h) : null;
-  const positive = hi > 0 ? gaussianKde(eigenvalues, linspace(0, Math.max(hi + 3 * h, h), points), h) : null;
-  return { bandwidth: h, negative, positive };
+export function maxEigenvalueKde(eigenvalues: readonly number[], points = 240): { negative: SideKde | null; positive: SideKde | null } {
+  return { negative: sideKde(eigenvalues, 'negative', points), positive: sideKde(eigenvalues, 'positive', points) };
 }
 
 // ---------------------------------------------------------------- averaged-Hessian spectrum

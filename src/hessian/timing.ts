@@ -2,11 +2,14 @@
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
 import { Rng, normalVector } from '../util/random.ts';
-import { crossEntropy } from '../train/losses.ts';
+import { labelOrSoftCrossEntropy } from '../train/losses.ts';
 import { modelHessianOperator, type HessianBatch } from './model-operator.ts';
 
 export interface StepTiming {
-  /** Median ms of value-and-gradient of all parameters in training mode (what a training step costs before the optimizer). */
+  /**
+   * Median ms of value-and-gradient of all parameters in training mode (what a training step costs before the
+   * optimizer). Its forward passes leave BatchNorm's running statistics alone (ForwardOptions.updateStats).
+   */
   trainStepMs: number;
   /** Median ms of one exact Hessian-vector product (all selected parameters, evaluation mode). */
   hvpMs: number;
@@ -24,7 +27,7 @@ export async function timeHvpVsStep(model: Model, batch: HessianBatch, opts: { n
   const vars = model.paramInfo.map((p) => model.params.get(p.name)!);
   const step = async (): Promise<void> => {
     const r = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(batch.x, { training: true, seed: 1 }), batch.y), vars);
+      const { value, grads } = tf.variableGrads(() => labelOrSoftCrossEntropy(model.forward(batch.x, { training: true, updateStats: false, seed: 1 }), batch.y), vars);
       return [value, ...Object.values(grads)];
     });
     await Promise.all(r.map((t) => t.data()));

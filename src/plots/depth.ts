@@ -2,7 +2,25 @@
 // shaded grey and pooling blocks blue (from the first series that has such blocks).
 import type { BlockKind, Figure, PlotlyTrace } from './figure.ts';
 import { checkArrays, checkLabel, checkSeriesList } from './check.ts';
-import { axis, baseLayout, blockShapes, colorsFor, logAxis, shadingLegend } from './style.ts';
+import { axis, baseLayout, colorsFor, logAxis, MSA_SHADE, POOL_SHADE, shadingLegend } from './style.ts';
+
+/**
+ * Shading as the authors draw it (fourier_analysis.ipynb, featuremap_variance.ipynb): block i (an MSA or a
+ * pooling block) shades exactly the segment [depth[i − 1], depth[i]] that it produced; a first block shades nothing.
+ */
+export function segmentShapes(depth: readonly number[], kinds: readonly BlockKind[]): Record<string, unknown>[] {
+  const shapes: Record<string, unknown>[] = [];
+  const n = Math.min(depth.length, kinds.length);
+  for (let i = 1; i < n; i++) {
+    const kind = kinds[i];
+    if (kind !== 'msa' && kind !== 'pool') continue;
+    shapes.push({
+      type: 'rect', xref: 'x', yref: 'paper', x0: depth[i - 1]!, x1: depth[i]!,
+      y0: 0, y1: 1, fillcolor: kind === 'msa' ? MSA_SHADE : POOL_SHADE, line: { width: 0 }, layer: 'below',
+    });
+  }
+  return shapes;
+}
 
 export interface DepthSeries {
   label: string;
@@ -32,7 +50,7 @@ export function depthFigure(
     });
   });
   const shaded = series.find((s) => s.kinds.some((k) => k === 'msa' || k === 'pool'));
-  const shapes = shaded ? blockShapes(shaded.depth, shaded.kinds) : [];
+  const shapes = shaded ? segmentShapes(shaded.depth, shaded.kinds) : [];
   if (shaded) data.push(...shadingLegend(shaded.kinds));
   const shadingNote = shaded && series.length > 1 ? ` (shading: ${shaded.label})` : '';
   return {

@@ -3,7 +3,7 @@
 // (negative and positive eigenvalues, each on its own scale) with NEP/APE in the legend, as in the paper's Fig. 4.
 import type { Figure, PlotlyTrace } from './figure.ts';
 import { checkArrays, checkLabel, checkSeriesList } from './check.ts';
-import { gaussianKde } from './kde.ts';
+import { sideKde } from './kde.ts';
 import { axis, baseLayout, colorsFor, logAxis, panelTitle, withAlpha } from './style.ts';
 
 export interface SpectralDensitySeries {
@@ -85,25 +85,20 @@ export function maxEigenvalueSpectrumFigure(series: MaxEigenvalueSeries[], opts:
       if (typeof s[field] !== 'number') throw new Error(`${B}: series '${s.label}' field '${field}' is ${JSON.stringify(s[field])}, expected a number`);
     const color = colors[i]!;
     const name = `${s.label} (NEP ${fmt(100 * s.nep)}%, APE ${fmt(s.ape)})`;
-    const finite = s.eigenvalues.filter((v) => v !== null && Number.isFinite(v));
-    const neg = finite.filter((v) => v < 0);
-    const pos = finite.filter((v) => v >= 0);
-    // Each side is a density of that side's eigenvalues, scaled by the side's share so both panels read as
-    // parts of one distribution; the grid stops at 0 so a side never leaks into the other panel.
-    const side = (vals: number[], sign: 1 | -1, xaxis: string, yaxis: string, showlegend: boolean): PlotlyTrace | undefined => {
-      if (vals.length === 0) return undefined;
-      const k = gaussianKde(vals);
-      const lo = sign < 0 ? Math.min(...vals) - 3 * k.bandwidth : 0;
-      const hi = sign < 0 ? 0 : Math.max(...vals) + 3 * k.bandwidth;
-      const kd = gaussianKde(vals, { lo, hi, bandwidth: k.bandwidth, points: 240 });
-      const share = vals.length / finite.length;
+    const finite = s.eigenvalues.filter((v): v is number => v !== null && Number.isFinite(v));
+    // Each side is a density of that side's eigenvalues (its own bandwidth), scaled by the side's share so both
+    // panels read as parts of one distribution; the grid stops at 0 so a side never leaks into the other panel.
+    // hessian.json's kde holds the same curves (src/hessian/kde.ts sideKde).
+    const side = (which: 'negative' | 'positive', xaxis: string, yaxis: string, showlegend: boolean): PlotlyTrace | undefined => {
+      const kd = sideKde(finite, which);
+      if (!kd) return undefined;
       return {
-        type: 'scatter', mode: 'lines', name, legendgroup: `s${i}`, showlegend, x: kd.x, y: kd.density.map((d) => d * share),
+        type: 'scatter', mode: 'lines', name, legendgroup: `s${i}`, showlegend, x: kd.grid, y: kd.density,
         line: { color, width: 2.2 }, fill: 'tozeroy', fillcolor: withAlpha(color, 0.15), xaxis, yaxis,
       };
     };
-    const p = side(pos, 1, 'x2', 'y2', true);
-    const n = side(neg, -1, 'x', 'y', p === undefined);
+    const p = side('positive', 'x2', 'y2', true);
+    const n = side('negative', 'x', 'y', p === undefined);
     if (n) data.push(n);
     if (p) data.push(p);
     if (!n && !p) data.push({ type: 'scatter', mode: 'lines', name, x: [null], y: [null], xaxis: 'x2', yaxis: 'y2', line: { color } });

@@ -21,12 +21,22 @@ test('Fourier by depth: a blur block is low-pass, a Laplacian block high-pass; h
   const [input, blur, lap] = blocks;
   assert.ok(blur!.deltaAtHighest < input!.deltaAtHighest - 1, `blur ${blur!.deltaAtHighest} vs input ${input!.deltaAtHighest}`);
   assert.ok(lap!.deltaAtHighest > input!.deltaAtHighest + 1, `laplacian ${lap!.deltaAtHighest} vs input ${input!.deltaAtHighest}`);
-  assert.equal(blur!.frequency.length, 9);
-  assert.equal(blur!.relative.length, 9);
+  // The authors' diag[H/2 : H] by default: 8 points on 16 x 16 maps, 0 ... 7/8 π, drawn on 0 ... 1.
+  assert.equal(blur!.frequency.length, 8);
+  assert.equal(blur!.relative.length, 8);
+  assert.equal(blur!.highestFrequency, 14 / 16);
+  assert.deepEqual(blur!.plotFrequency, Array.from({ length: 8 }, (_, k) => k / 7));
   // Batched accumulation equals a single pass over all images.
   const [, blurAll] = model.features(x);
-  const direct = relativeLogAmplitude(blurAll!.tensor);
+  const direct = relativeLogAmplitude(blurAll!.tensor, 'authors');
   blur!.relative.forEach((v, k) => assert.ok(Math.abs(v - direct[k]!) < 1e-4, `k=${k}: ${v} vs ${direct[k]}`));
+  // 'nyquist' adds the point at π, drawn at its frequency; the others are the same.
+  const withNyquist = await fourierByDepth(model, sliceBatches(x, 5), { diagonal: 'nyquist' });
+  const nb = withNyquist[1]!;
+  assert.equal(nb.relative.length, 9);
+  assert.equal(nb.highestFrequency, 1);
+  assert.deepEqual(nb.plotFrequency, nb.frequency);
+  blur!.relative.forEach((v, k) => assert.ok(Math.abs(v - nb.relative[k]!) < 1e-6));
   x.dispose();
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
 import { fourierLogAmplitude, relativeLogAmplitude, relativeFrequencies } from '../../src/analysis/fourier.ts';
-import { circularConv, lcg } from './helpers.ts';
+import { circularConv, lcg, naiveDft2 } from './helpers.ts';
 
 before(async () => {
   await initBackend({ backend: 'cpu', quiet: true });
@@ -111,4 +111,23 @@ test('fourierLogAmplitude leaves no tensors behind', () => {
   relativeLogAmplitude(x);
   assert.equal(tf.memory().numTensors, before);
   x.dispose();
+});
+
+test("authors' diagonal: entries k = 0 … H − 1 − ⌊H/2⌋ of log(|F|+1e-6) at bin (k, k), minus bin (0, 0) (float64 reference)", () => {
+  for (const h of [7, 8]) {
+    const rand = lcg(h);
+    const maps = Array.from({ length: 3 }, () => Float64Array.from({ length: h * h }, () => rand()));
+    const x = fromMaps(1, 3, h, h, (_, ci) => maps[ci]!);
+    const rel = relativeLogAmplitude(x, 'authors');
+    const n = h - Math.floor(h / 2);
+    assert.equal(rel.length, n);
+    const logDiag = (k: number): number =>
+      maps.reduce((s, m) => {
+        const [re, im] = naiveDft2(m, null, h, h);
+        return s + Math.log(Math.hypot(re[k * h + k]!, im[k * h + k]!) + 1e-6);
+      }, 0) / maps.length;
+    for (let k = 0; k < n; k++) assert.ok(Math.abs(rel[k]! - (logDiag(k) - logDiag(0))) < 1e-4, `h=${h} k=${k}: ${rel[k]} vs ${logDiag(k) - logDiag(0)}`);
+    assert.equal(relativeFrequencies(h, 'authors').at(-1), (2 * (n - 1)) / h);
+    x.dispose();
+  }
 });

@@ -2,7 +2,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
-import { frequencyNoise, binFrequency } from '../../src/analysis/noise.ts';
+import { frequencyNoise, binFrequency, authorsBandMask } from '../../src/analysis/noise.ts';
+import { Rng } from '../../src/util/random.ts';
 import { naiveDft2 } from './helpers.ts';
 
 before(async () => {
@@ -45,14 +46,14 @@ function std(x: tf.Tensor): number {
   return Math.sqrt(s / v.length);
 }
 
-for (const mode of ['rms', 'paper'] as const) {
+for (const kind of ['rms', 'sign'] as const) {
   for (const [frequency, bandwidth] of [[0.1, 0.1], [0.5, 0.1], [0.9, 0.1], [0.3, 0.05]] as const) {
-    test(`${mode} noise at ${frequency}π ± ${bandwidth}π keeps >= 95% of its energy in the band`, () => {
-      const noise = frequencyNoise([2, 16, 16, 3], { frequency, bandwidth, scale: 0.5, seed: 5, mode });
+    test(`${kind} noise at ${frequency}π ± ${bandwidth}π keeps >= 95% of its energy in the band`, () => {
+      const noise = frequencyNoise([2, 16, 16, 3], { frequency, bandwidth, scale: 0.5, seed: 5, noise: kind });
       assert.deepEqual(noise.shape, [2, 16, 16, 3]);
       const share = energyInBand(noise, frequency, bandwidth);
       assert.ok(share >= 0.95, `in-band share ${share}`);
-      if (mode === 'rms') assert.ok(Math.abs(std(noise) - 0.5) < 1e-3, `std ${std(noise)}`);
+      if (kind === 'rms') assert.ok(Math.abs(std(noise) - 0.5) < 1e-3, `std ${std(noise)}`);
       noise.dispose();
     });
   }
@@ -68,9 +69,9 @@ test('rms noise has the requested standard deviation in every band (equal energy
   }
 });
 
-test('paper-mode noise energy grows with the annulus area (the reason for rms mode)', () => {
-  const low = frequencyNoise([2, 32, 32, 3], { frequency: 0.2, bandwidth: 0.1, scale: 1, seed: 1, mode: 'paper' });
-  const high = frequencyNoise([2, 32, 32, 3], { frequency: 0.8, bandwidth: 0.1, scale: 1, seed: 1, mode: 'paper' });
+test('sign noise energy grows with the annulus area (the reason for rms noise)', () => {
+  const low = frequencyNoise([2, 32, 32, 3], { frequency: 0.2, bandwidth: 0.1, scale: 1, seed: 1, noise: 'sign' });
+  const high = frequencyNoise([2, 32, 32, 3], { frequency: 0.8, bandwidth: 0.1, scale: 1, seed: 1, noise: 'sign' });
   assert.ok(std(high) > 2 * std(low), `std low ${std(low)} high ${std(high)}`);
   tf.dispose([low, high]);
 });
@@ -91,4 +92,55 @@ test('bin frequencies are Chebyshev norms in units of pi, and empty bands or bad
   assert.throws(() => frequencyNoise([1, 32, 32, 3], { frequency: 0.1, bandwidth: 0.01, scale: 1, seed: 0 }), /no DFT bin/);
   assert.throws(() => frequencyNoise([1, 8, 8, 3], { frequency: 1.5, bandwidth: 0.1, scale: 1, seed: 0 }), /'frequency'/);
   assert.throws(() => frequencyNoise([1, 8, 8] as unknown as [number, number, number, number], { frequency: 0.5, bandwidth: 0.1, scale: 1, seed: 0 }), /'shape'/);
+});
+
+/** Signed frequency of bin k of an n-point DFT in the rolled layout: rolled index r holds bin r - n/2. */
+const bin = (k: number, n: number): number => (k + n) % n;
+
+test("authors' mask on 32 x 32: the square annulus of FreqAttack, worked out by hand", () => {
+  const s = 0.2 / Math.PI; // s = 0.2 rad in units of pi
+  // f = 0.1π: outer side 2·int((0.1π + 0.2)·32/2π) = 2·int(2.62) = 4, inner side 2·int(0.58) = 0:
+  // rolled indices 14..17, i.e. signed bins -2..1 on both axes (16 bins).
+  const low = authorsBandMask(32, 32, 0.1, s);
+  assert.equal(low.reduce((a, b) => a + b, 0), 16);
+  for (const ky of [-2, -1, 0, 1]) for (const kx of [-2, -1, 0, 1]) assert.equal(low[bin(ky, 32) * 32 + bin(kx, 32)], 1, `bin (${ky}, ${kx})`);
+  assert.equal(low[bin(2, 32) * 32], 0, 'bin +2 is outside (the squares are one-sided)');
+  // f = 0.9π: outer side 2·int(15.42) = 30 (signed -15..14), inner side 2·int(13.38) = 26 (-13..12): 900 - 676 bins.
+  const high = authorsBandMask(32, 32, 0.9, s);
+  assert.equal(high.reduce((a, b) => a + b, 0), 224);
+  assert.equal(high[bin(-15, 32) * 32], 1);
+  assert.equal(high[bin(14, 32) * 32 + bin(-15, 32)], 1);
+  assert.equal(high[bin(15, 32) * 32], 0);
+  assert.equal(high[bin(-13, 32) * 32], 0, 'inside the inner square');
+  assert.equal(high[bin(-14, 32) * 32], 1);
+  assert.throws(() => authorsBandMask(7, 7, 0.5, s), /even size/);
+});
+
+test("authors' noise: Re(IFFT2(mask · FFT2(eps·sign(N(0,1))))) with the same draws (float64 reference)", () => {
+  const [b, h, w, c] = [2, 8, 8, 3];
+  const eps = 0.7;
+  const s = 0.2 / Math.PI;
+  const f = 0.5;
+  const noise = frequencyNoise([b, h, w, c], { frequency: f, bandwidth: s, scale: eps, seed: 11, noise: 'sign', mask: 'authors' });
+  const got = noise.dataSync();
+  noise.dispose();
+  // δ maps are drawn image by image, channel by channel, row-major: [B, C, H, W] as PyTorch lays them out.
+  const rng = new Rng(11);
+  const delta = Array.from({ length: b * c }, () => Float64Array.from({ length: h * w }, () => eps * Math.sign(rng.normal())));
+  const mask = authorsBandMask(h, w, f, s);
+  assert.ok(mask.some((m) => m > 0));
+  let maxErr = 0;
+  delta.forEach((d, map) => {
+    const [re, im] = naiveDft2(d, null, h, w);
+    for (let i = 0; i < h * w; i++) {
+      re[i]! *= mask[i]!;
+      im[i]! *= mask[i]!;
+    }
+    // inverse DFT = conj(DFT(conj(X))) / (H W); only the real part is kept
+    const [bre] = naiveDft2(re, im.map((v) => -v), h, w);
+    const bi = Math.floor(map / c);
+    const ci = map % c;
+    for (let p = 0; p < h * w; p++) maxErr = Math.max(maxErr, Math.abs(bre[p]! / (h * w) - got[(bi * h * w + p) * c + ci]!));
+  });
+  assert.ok(maxErr < 1e-5, `max abs difference ${maxErr}`);
 });

@@ -6,6 +6,7 @@ import { tf } from '../../src/backend/tf.ts';
 import { toDense } from '../../src/hessian/index.ts';
 import { modelHessianOperator, type HessianBatch } from '../../src/hessian/model-operator.ts';
 import { hessianSpectrum, maxEigenvalueKde, maxEigenvalueSpectrum, nepApe, splitGroups } from '../../src/hessian/spectrum.ts';
+import { silvermanBandwidth } from '../../src/hessian/kde.ts';
 import { Rng } from '../../src/util/random.ts';
 import { TinyNet, randomBatch } from './tiny-model.ts';
 
@@ -47,9 +48,15 @@ test('max-eigenvalue spectrum: per-batch top-k by magnitude equal the dense eige
   assert.equal(res.ape, expected.ape);
   assert.equal(res.nepCI.n, 2);
   assert.deepEqual(res.groups, [[0, 1], [2, 3]]);
-  const kde = maxEigenvalueKde([-3, -1, 2, 4, 8, 9]);
-  assert.ok(kde.negative && kde.positive && kde.bandwidth > 0);
+  const eig = [-3, -1, 2, 4, 8, 9];
+  const kde = maxEigenvalueKde(eig);
+  assert.ok(kde.negative && kde.positive && kde.negative.bandwidth > 0 && kde.positive.bandwidth > 0);
   assert.ok(kde.negative.grid.every((x) => x <= 0) && kde.positive.grid.every((x) => x >= 0));
+  // one bandwidth per sign (Silverman on that side's eigenvalues only) and each side weighted by its share
+  assert.equal(kde.negative.bandwidth, silvermanBandwidth([-3, -1]));
+  assert.equal(kde.positive.bandwidth, silvermanBandwidth([2, 4, 8, 9]));
+  assert.deepEqual([kde.negative.count, kde.positive.count], [2, 4]);
+  assert.ok(Math.abs(kde.negative.share - 2 / 6) < 1e-12);
   model.dispose();
   tf.dispose(batches.flatMap((b) => [b.x, b.y]));
 });

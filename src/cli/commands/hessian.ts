@@ -2,15 +2,19 @@
 // Hessian spectra (Park & Kim 2022, Fig. 1c, 4): the max-eigenvalue spectrum (top-k eigenvalues by magnitude
 // of each of many mini-batches, pooled; NEP and APE) and the spectrum of the Hessian averaged over batches
 // (top/bottom eigenvalues by Lanczos, spectral density by SLQ, trace by Hutchinson), each with its spread
-// over disjoint data subsets. Writes results/<run>/hessian.json and the figures.
+// over disjoint data subsets. Writes results/<run>/hessian.json and the figures. Settings come from
+// src/hessian/protocol.ts; hessian.json records them all.
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command, CommandContext, OptionValues } from '../command.ts';
 import { tf } from '../../backend/tf.ts';
 import {
-  MODEL_OPTIONS, disposeModels, exportAnalysisFigures, loadAnalysisModels, numberOpt, secondsSince, writeJsonAtomic,
+  MODEL_OPTIONS, disposeModels, exportAnalysisFigures, loadAnalysisModels, secondsSince, writeJsonAtomic,
   type AnalysedModel,
 } from '../../analysis/run-support.ts';
+import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
+import { mixTrainingBatch, NO_MIX, PAPER_MIX } from '../../analysis/training-targets.ts';
+import { HESSIAN_PROTOCOLS, type HessianSettings } from '../../hessian/protocol.ts';
 import { listCheckpointTags, checkpointDir, runDirFromOptions } from '../run-dir.ts';
 import type { HessianBatch } from '../../hessian/model-operator.ts';
 import { countParams, selectParamNames } from '../../hessian/param-groups.ts';
@@ -19,25 +23,6 @@ import { timeHvpVsStep, type StepTiming } from '../../hessian/timing.ts';
 import { meanAndVariance, studentTQuantile } from '../../hessian/stats.ts';
 import { spectralDensityFigure, maxEigenvalueSpectrumFigure } from '../../plots/index.ts';
 import type { Figure } from '../../plots/figure.ts';
-
-/** Defaults by protocol. 'paper': the paper's max-eigenvalue protocol; 'quick': a few minutes on a CPU. */
-export const PROTOCOLS = {
-  // 'quick' keeps the paper's tolerance with fewer batches: power iteration converges on the CPU presets within
-  // 20 products per eigenvalue, and hessian.json's sampleSize says how many batches a ±10% mean would need.
-  quick: {
-    fraction: 0, batches: 8, batchSize: 16, augment: 'crop-flip', k: 2, tol: 1e-3, maxIter: 20, groups: 4,
-    subsets: 2, subsetBatches: 2, lanczosSteps: 16, slqSteps: 16, slqRuns: 1, traceSamples: 8,
-  },
-  paper: {
-    // batch 16 from 10% of the training data, augmented as in training, top-5 by power iteration (tol 1e-3, 100 iterations).
-    fraction: 0.1, batches: 0, batchSize: 16, augment: 'paper', k: 5, tol: 1e-3, maxIter: 100, groups: 5,
-    subsets: 5, subsetBatches: 4, lanczosSteps: 30, slqSteps: 30, slqRuns: 2, traceSamples: 10,
-  },
-} as const;
-type Protocol = keyof typeof PROTOCOLS;
-
-const opt = (opts: OptionValues, name: string, protocol: Protocol, key: keyof (typeof PROTOCOLS)['quick']): number =>
-  numberOpt(opts, name, PROTOCOLS[protocol][key] as number);
 
 function listOf(opts: OptionValues, name: string): string[] {
   const v = opts[name];
@@ -63,8 +48,12 @@ interface DataSample {
   poolSize: number;
 }
 
-/** Draws `count` disjoint batches of the training set (from a seeded class-balanced pool), augmented. */
-async function drawBatches(opts: OptionValues, ctx: CommandContext, imageSize: number, batchSize: number, count: number, fraction: number, augment: string, seed: number): Promise<DataSample> {
+/**
+ * Draws `count` disjoint batches of the training set (from a seeded class-balanced pool), augmented, with the
+ * training pipeline's soft targets (mixup/CutMix when settings.mix, label smoothing): y is [B, K].
+ */
+async function drawBatches(opts: OptionValues, ctx: CommandContext, imageSize: number, count: number, settings: HessianSettings, seed: number): Promise<DataSample> {
+  const { batchSize, fraction, augment } = settings;
   const data = await import('../../data/index.ts');
   const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
   const set = cifar.train;
@@ -74,8 +63,11 @@ async function drawBatches(opts: OptionValues, ctx: CommandContext, imageSize: n
   const total = fraction > 0 && count === 0 ? Math.floor(poolSize / batchSize) : count;
   const aug = augment === 'none' ? false : augment === 'paper' ? data.PAPER_AUGMENT : true;
   const batches: HessianBatch[] = [];
+  const numClasses = cifar.fineLabelNames.length;
   for (const b of data.iterateBatches(pool, { batchSize, shuffle: true, seed, epoch: 0, augment: aug, dropLast: true, endBatch: total })) {
-    batches.push({ x: b.x, y: b.y, indices: Array.from(b.indices, (i) => pool.indices[i]!) });
+    const mixed = mixTrainingBatch(b.x, b.y, { numClasses, mix: settings.mix ? PAPER_MIX : NO_MIX, labelSmoothing: settings.labelSmoothing, seed, index: batches.length });
+    tf.dispose([b.x, b.y]);
+    batches.push({ x: mixed.x, y: mixed.targets, indices: Array.from(b.indices, (i) => pool.indices[i]!) });
   }
   if (batches.length < total) throw new Error(`option '--batches': asked for ${total} batches of ${batchSize}, the pool of ${poolSize} images gives ${batches.length}`);
   return { batches, source: cifar.source, dir: cifar.dir, poolSize };
@@ -88,57 +80,28 @@ export const command: Command = {
     ...MODEL_OPTIONS,
     { name: 'model', type: 'list', help: 'freshly initialised model presets (same as --preset)' },
     { name: 'all-checkpoints', type: 'boolean', default: false, help: 'a run directory given to --checkpoint stands for all its checkpoints (a series)' },
-    { name: 'protocol', type: 'string', default: 'quick', choices: ['quick', 'paper'], help: "defaults: 'paper' = batch 16 from 10% of the training data, augmented, top-5 per batch (tol 1e-3, 100 iterations); 'quick' = a few minutes on a CPU" },
+    ...protocolOptions(HESSIAN_PROTOCOLS),
     { name: 'analyses', type: 'list', default: ['maxeig', 'spectrum', 'timing'], choices: ['maxeig', 'spectrum', 'timing'], help: 'what to compute' },
     { name: 'params', type: 'string', default: 'all', help: "parameter subset: group (all, msa, mlp, conv, norm, head, embedding), block:<i>, or a regex; ',' joins" },
-    { name: 'l2', type: 'number', default: 0.05, help: 'L2 coefficient c of (c/2)||θ||² added to the NLL (the recipe’s weight decay; shifts eigenvalues by +c)' },
-    { name: 'label-smoothing', type: 'number', default: 0, help: 'label smoothing of the NLL (0: plain NLL)' },
-    { name: 'augment', type: 'string', choices: ['none', 'crop-flip', 'paper'], help: 'augmentation of the Hessian data (default by protocol: paper = crop/flip + RandAugment)' },
-    { name: 'fraction', type: 'number', help: 'share of the training set the batches come from (paper: 0.1; 0 = just enough images)' },
-    { name: 'batch-size', type: 'integer', help: 'images per mini-batch (paper: 16)' },
-    { name: 'batches', type: 'integer', help: 'mini-batches for the max-eigenvalue spectrum (0 = all batches of the fraction)' },
-    { name: 'k', type: 'integer', help: 'eigenvalues per mini-batch (power iteration) and at each end (Lanczos)' },
-    { name: 'tol', type: 'number', help: 'power iteration: relative tolerance' },
-    { name: 'max-iter', type: 'integer', help: 'power iteration: maximum products per eigenvalue' },
-    { name: 'groups', type: 'integer', help: 'disjoint groups of batches for the CIs of NEP/APE' },
-    { name: 'subsets', type: 'integer', help: 'disjoint data subsets for the averaged-Hessian spectrum (CIs over them)' },
-    { name: 'subset-batches', type: 'integer', help: 'batches averaged in each subset’s Hessian' },
-    { name: 'lanczos-steps', type: 'integer', help: 'Lanczos steps for top/bottom eigenvalues' },
-    { name: 'slq-steps', type: 'integer', help: 'Lanczos steps per SLQ run' },
-    { name: 'slq-runs', type: 'integer', help: 'SLQ runs per subset' },
-    { name: 'trace-samples', type: 'integer', help: 'Hutchinson probes per subset' },
   ],
   async run(opts, ctx) {
     const start = Date.now();
-    const protocol = (opts.protocol === 'paper' ? 'paper' : 'quick') as Protocol;
-    const P = PROTOCOLS[protocol];
     opts.preset = [...listOf(opts, 'preset'), ...listOf(opts, 'model')];
     await expandCheckpoints(opts);
     const seed = typeof opts.seed === 'number' ? opts.seed : 0;
     const analyses = new Set(listOf(opts, 'analyses').length ? listOf(opts, 'analyses') : ['maxeig', 'spectrum', 'timing']);
+    const resolved = resolveProtocol(HESSIAN_PROTOCOLS, opts);
+    const protocol = resolved.protocol;
     const settings = {
-      protocol,
+      ...resolved,
+      protocolDescription: HESSIAN_PROTOCOLS.protocols[protocol].description,
       params: String(opts.params ?? 'all'),
-      l2: numberOpt(opts, 'l2', 0.05),
-      labelSmoothing: numberOpt(opts, 'label-smoothing', 0),
-      augment: typeof opts.augment === 'string' ? opts.augment : P.augment,
-      fraction: opt(opts, 'fraction', protocol, 'fraction'),
-      batchSize: opt(opts, 'batch-size', protocol, 'batchSize'),
-      batches: opt(opts, 'batches', protocol, 'batches'),
-      k: opt(opts, 'k', protocol, 'k'),
-      tol: opt(opts, 'tol', protocol, 'tol'),
-      maxIter: opt(opts, 'max-iter', protocol, 'maxIter'),
-      groups: opt(opts, 'groups', protocol, 'groups'),
-      subsets: opt(opts, 'subsets', protocol, 'subsets'),
-      subsetBatches: opt(opts, 'subset-batches', protocol, 'subsetBatches'),
-      lanczosSteps: opt(opts, 'lanczos-steps', protocol, 'lanczosSteps'),
-      slqSteps: opt(opts, 'slq-steps', protocol, 'slqSteps'),
-      slqRuns: opt(opts, 'slq-runs', protocol, 'slqRuns'),
-      traceSamples: opt(opts, 'trace-samples', protocol, 'traceSamples'),
       seed,
+      mixConfig: resolved.mix ? PAPER_MIX : NO_MIX,
       bnMode: 'eval',
-      loss: 'mean NLL (twice-differentiable log-softmax) + (l2/2)·||θ_selected||²',
+      loss: 'mean cross-entropy against the soft targets (label smoothing, mixup/CutMix when mix) + (l2/2)·||θ||², twice-differentiable log-softmax',
       ci: '95% Student-t interval of the mean over disjoint data subsets (or groups of batches)',
+      kde: 'per sign: each side with its own Silverman bandwidth, scaled by its share (the figure’s curves)',
     };
     const models: AnalysedModel[] = await loadAnalysisModels(opts, ctx, 100);
     const runDir = await runDirFromOptions(opts, 'hessian');
@@ -160,8 +123,8 @@ export const command: Command = {
         const maxeigBatches = settings.batches;
         const spectrumBatches = settings.subsets * settings.subsetBatches;
         const need = (analyses.has('maxeig') ? maxeigBatches : 0) + (analyses.has('spectrum') ? spectrumBatches : 0);
-        const sample = await drawBatches(opts, ctx, m.model.config.imageSize, settings.batchSize,
-          settings.fraction > 0 && maxeigBatches === 0 && analyses.has('maxeig') ? 0 : Math.max(need, 1), settings.fraction, settings.augment, seed);
+        const sample = await drawBatches(opts, ctx, m.model.config.imageSize,
+          settings.fraction > 0 && maxeigBatches === 0 && analyses.has('maxeig') ? 0 : Math.max(need, 1), settings, seed);
         entry.data = { source: sample.source, dir: sample.dir, poolSize: sample.poolSize, batches: sample.batches.length };
         try {
           // Disjoint batches: the max-eigenvalue batches first, the spectrum subsets after them.
@@ -173,7 +136,7 @@ export const command: Command = {
           }
           if (analyses.has('maxeig')) {
             const res: MaxEigenSpectrum = await maxEigenvalueSpectrum(m.model, sample.batches.slice(0, nMax), {
-              names, l2: settings.l2, labelSmoothing: settings.labelSmoothing, seed, k: settings.k, tol: settings.tol,
+              names, l2: settings.l2, labelSmoothing: 0, seed, k: settings.k, tol: settings.tol,
               maxIter: settings.maxIter, groups: settings.groups, onProduct,
               onBatch: (b, n, v) => ctx.log(`[hessian] ${m.label} max-eig batch ${b}/${n}: ${v.map((x) => x.toPrecision(4)).join(', ')}`),
             });
@@ -186,7 +149,7 @@ export const command: Command = {
             const rest = sample.batches.slice(nMax);
             const subsets = splitGroups(rest.length, settings.subsets).map((g) => g.map((i) => rest[i]!));
             const spec: HessianSpectrum = await hessianSpectrum(m.model, subsets, {
-              names, l2: settings.l2, labelSmoothing: settings.labelSmoothing, seed, k: settings.k,
+              names, l2: settings.l2, labelSmoothing: 0, seed, k: settings.k,
               lanczosSteps: settings.lanczosSteps, slqSteps: settings.slqSteps, slqRuns: settings.slqRuns,
               traceSamples: settings.traceSamples, onProduct,
             });

@@ -1,12 +1,15 @@
-// npm run experiment noise -- --checkpoint <dir>[,<dir2>] | --preset vit-cpu,resnet-20 [--scale 0.5 --mode rms]
+// npm run experiment noise -- --checkpoint <dir>[,<dir2>] | --preset vit-cpu,resnet-20 [--protocol paper|vitscope]
 // Accuracy change under noise restricted to a frequency band, f = 0.1π ... 0.9π (Park & Kim 2022, Fig. 2c):
 // ViTs are hurt most by low-frequency noise, ResNets by high-frequency noise. All models get the same noise.
+// Settings come from src/analysis/noise-protocol.ts; noise.json records them all.
 import * as path from 'node:path';
 import type { Command } from '../command.ts';
-import { DEFAULT_NOISE_FREQUENCIES, noiseRobustness, type NoiseRobustnessResult } from '../../analysis/noise-robustness.ts';
+import { noiseRobustness, type NoiseRobustnessResult } from '../../analysis/noise-robustness.ts';
+import { NOISE_PROTOCOLS } from '../../analysis/noise-protocol.ts';
+import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
 import {
   MODEL_OPTIONS, commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels,
-  numberListOpt, numberOpt, secondsSince, writeCsv, writeJsonAtomic,
+  numberOpt, secondsSince, writeCsv, writeJsonAtomic,
 } from '../../analysis/run-support.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { noiseRobustnessFigure } from '../../plots/index.ts';
@@ -16,30 +19,16 @@ export const command: Command = {
   summary: 'accuracy under frequency-band noise, 0.1π…0.9π (ViTs hurt by low, ResNets by high frequencies)',
   options: [
     ...MODEL_OPTIONS,
-    { name: 'images', type: 'integer', default: 250, help: 'test images (class-balanced seeded subset)' },
-    { name: 'frequencies', type: 'list', default: DEFAULT_NOISE_FREQUENCIES.map(String), help: 'band centres in units of π' },
-    { name: 'bandwidth', type: 'number', default: 0.1, help: 'band half-width in units of π: |f - centre| <= bandwidth' },
-    { name: 'scale', type: 'number', default: 0.5, help: "noise std ('rms') or eps of eps·sign(N(0,1)) ('paper'), normalised input space" },
-    { name: 'mode', type: 'string', default: 'rms', choices: ['rms', 'paper'], help: "'rms': equal energy per band; 'paper': the authors' masked sign noise" },
-    { name: 'groups', type: 'integer', default: 5, help: 'disjoint image groups for the confidence intervals' },
-    { name: 'batch-size', type: 'integer', default: 125, help: 'images per forward pass' },
+    ...protocolOptions(NOISE_PROTOCOLS),
   ],
   async run(opts, ctx) {
     const start = Date.now();
+    const settings = { ...resolveProtocol(NOISE_PROTOCOLS, opts), seed: numberOpt(opts, 'seed', 0) };
     const models = await loadAnalysisModels(opts, ctx, 100);
     try {
       const imageSize = commonImageSize(models);
-      const data = await loadAnalysisImages(opts, ctx, 'test', numberOpt(opts, 'images', 250), imageSize);
+      const data = await loadAnalysisImages(opts, ctx, 'test', settings.images, imageSize);
       const runDir = await runDirFromOptions(opts, 'noise');
-      const settings = {
-        frequencies: numberListOpt(opts, 'frequencies', DEFAULT_NOISE_FREQUENCIES),
-        bandwidth: numberOpt(opts, 'bandwidth', 0.1),
-        scale: numberOpt(opts, 'scale', 0.5),
-        mode: opts.mode === 'paper' ? ('paper' as const) : ('rms' as const),
-        groups: numberOpt(opts, 'groups', 5),
-        batchSize: numberOpt(opts, 'batch-size', 125),
-        seed: numberOpt(opts, 'seed', 0),
-      };
       let results: NoiseRobustnessResult[];
       try {
         results = await noiseRobustness(models, { x: data.x, y: data.y }, { ...settings, signal: ctx.signal, onStep: (m) => ctx.log(`[noise] ${m}`) });
@@ -54,6 +43,8 @@ export const command: Command = {
       await writeJsonAtomic(path.join(runDir, 'noise.json'), {
         analysis: 'noise',
         description: 'top-1 accuracy with band-limited noise minus clean accuracy (percentage points; negative = hurt), CI over disjoint image groups',
+        protocol: settings.protocol,
+        protocolDescription: NOISE_PROTOCOLS.protocols[settings.protocol].description,
         data: { source: data.source, dir: data.dir, split: 'test', images: data.count },
         settings,
         seconds: secondsSince(start),

@@ -1,9 +1,12 @@
 // npm run experiment variance -- --checkpoint <dir>[,<dir2>] | --preset vit-cpu,resnet-20 [--images 256]
+// Settings come from src/analysis/variance-protocol.ts; variance.json records them all.
 // Feature-map variance of every block against normalised depth (Park & Kim 2022, Fig. 9):
 // MSAs reduce the variance, Convs and MLPs increase it.
 import * as path from 'node:path';
 import type { Command } from '../command.ts';
 import { varianceByDepth, type VarianceBlock } from '../../analysis/depth.ts';
+import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
+import { VARIANCE_PROTOCOLS } from '../../analysis/variance-protocol.ts';
 import {
   MODEL_OPTIONS, exportAnalysisFigures, runBlockAnalysis, secondsSince, writeCsv, writeJsonAtomic,
 } from '../../analysis/run-support.ts';
@@ -15,16 +18,16 @@ export const command: Command = {
   summary: 'feature-map variance by block and depth (MSAs reduce it, Convs and MLPs increase it)',
   options: [
     ...MODEL_OPTIONS,
-    { name: 'images', type: 'integer', default: 256, help: 'test images analysed (the paper: one batch of 256)' },
-    { name: 'batch-size', type: 'integer', default: 64, help: 'images per forward pass' },
-    { name: 'split', type: 'string', default: 'test', choices: ['test', 'train'], help: 'data split' },
+    ...protocolOptions(VARIANCE_PROTOCOLS),
     { name: 'log-y', type: 'boolean', default: false, help: 'logarithmic variance axis in the figure' },
   ],
   async run(opts, ctx) {
+    const settings = resolveProtocol(VARIANCE_PROTOCOLS, opts);
     await runBlockAnalysis<VarianceBlock>(
       'variance',
       opts,
       ctx,
+      settings,
       (model, batches, signal) => varianceByDepth(model, batches, { signal }),
       (blocks) => blocks.map((b) => `${b.kind} ${b.variance.toPrecision(3)}`).join(', '),
       async (results, data, start) => {
@@ -32,6 +35,9 @@ export const command: Command = {
         await writeJsonAtomic(path.join(runDir, 'variance.json'), {
           analysis: 'variance',
           description: 'unbiased variance over H x W of each channel, mean over images and channels, of every block output',
+          protocol: settings.protocol,
+          protocolDescription: VARIANCE_PROTOCOLS.protocols[settings.protocol].description,
+          settings,
           data,
           seconds: secondsSince(start),
           models: results,
