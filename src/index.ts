@@ -12,3 +12,4 @@ export * as models from './models/index.ts';
 export * as data from './data/index.ts';
 export * as train from './train/index.ts';
 export * as plots from './plots/index.ts';
+export * as experiments from './experiments/index.ts';

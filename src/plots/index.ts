@@ -13,4 +13,4 @@ export { exportFigures, figuresDir, EXPORT_FORMATS, type ExportFormat, type Expo
 export { ChromiumRenderer, chromiumPath } from './chromium.ts';
 export { figurePage, figureDiv } from './html.ts';
 export { writeReport, readRunFigures, readAllFigures, findRunDirs, parseCsv, keyNumbers } from './report.ts';
-export { show, showHtml, resetShow, type HtmlDisplay } from './notebook.ts';
+export { show, showHtml, resetShow, figureMimeBundle, notebookProgress, progressHtml, PLOTLY_MIME, type HtmlDisplay, type MimeDisplay } from './notebook.ts';
