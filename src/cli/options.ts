@@ -46,7 +46,12 @@ function validList(specs: readonly OptionSpec[]): string {
 }
 
 function unknownOption(name: string, specs: readonly OptionSpec[], where: string): OptionError {
-  const near = specs.filter((s) => s.name.includes(name) || name.includes(s.name) || editDistance(s.name, name) <= 2).map((s) => `--${s.name}`);
+  let near = specs.filter((s) => s.name.includes(name) || name.includes(s.name) || editDistance(s.name, name) <= 2).map((s) => `--${s.name}`);
+  // Otherwise the nearest valid name, when it is not too far off to help.
+  if (near.length === 0 && specs.length > 0) {
+    const best = specs.map((s) => ({ s, d: editDistance(s.name, kebabCase(name)) })).sort((a, b) => a.d - b.d)[0]!;
+    if (best.d <= Math.max(3, Math.floor(name.length / 2))) near = [`--${best.s.name}`];
+  }
   return new OptionError(
     `${where}: unknown option '--${name}'${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}.\nValid options: ${validList(specs)}`,
   );

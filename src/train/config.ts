@@ -3,7 +3,7 @@
 // (configs/cifar100_vit.yaml of the authors' repository) except the weight-decay exclusion, which follows the
 // common practice; configs/<preset>.json state every value explicitly.
 import type { OptionSpec, OptionValues } from '../cli/command.ts';
-import { camelCase, completeOptions, kebabCase } from '../cli/options.ts';
+import { camelCase, completeOptions } from '../cli/options.ts';
 import { listPresets } from '../models/configs.ts';
 import type { ParamRole } from '../models/model.ts';
 import type { ScheduleName } from './schedule.ts';
@@ -112,9 +112,14 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'overwrite', type: 'boolean', default: false, help: 'replace the existing run named by --run (its checkpoints and metrics are deleted); without it an existing run is refused' },
 ];
 
-/** Refuses a value (exit status 2), naming the option as the user writes it (`--warmup-epochs`, also the config-file key). */
+/** A TrainConfig field as the user writes it: `warmupEpochs` → `--warmup-epochs` (also the config-file key). */
+export function optionName(field: string): string {
+  return '--' + field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** Refuses a value (exit status 2), naming the option, what was found and what would be valid. */
 function fail(field: string, found: unknown, expected: string): never {
-  throw new ConfigError('train config', `--${kebabCase(field)}`, JSON.stringify(found) ?? String(found), expected);
+  throw new ConfigError('train config', optionName(field), JSON.stringify(found) ?? String(found), expected);
 }
 
 /** Checks ranges and combinations that option types cannot express. */
@@ -144,7 +149,11 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   // a warm-up longer than the run is shortened by fitWarmupToRun, not refused
   if (c.resume && c.overwrite) fail('overwrite', c.overwrite, 'not together with --resume (continue the run, or replace it, not both)');
   if (c.milestones.some((m) => !(m > 0))) fail('milestones', c.milestones, 'positive epoch numbers');
-  checkRoles(c.noDecayRoles, 'train config: noDecayRoles');
+  try {
+    checkRoles(c.noDecayRoles, 'train config: noDecayRoles');
+  } catch {
+    fail('noDecayRoles', c.noDecayRoles, `some of ${PARAM_ROLES.join(', ')}`);
+  }
   for (const tag of c.checkpointAt)
     if (tag !== 'warmup' && !/^\d+$/.test(tag) && !/^epoch:\d+$/.test(tag)) fail('checkpointAt', tag, "'warmup', a step number or 'epoch:N'");
   return c;

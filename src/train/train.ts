@@ -20,10 +20,10 @@ import type { Progress, ProgressOptions } from '../util/progress.ts';
 import { AdamW } from './adamw.ts';
 import { clipByGlobalNorm } from './clip.ts';
 import { defaultCheckpointIO, pruneEpochCheckpoints, resumeCheckpoint, writeLatest, type CheckpointIO } from './checkpoint.ts';
-import { fitWarmupToRun, resolveTrainConfig, type TrainConfig } from './config.ts';
+import { fitWarmupToRun, optionName, resolveTrainConfig, type TrainConfig } from './config.ts';
 import { faultPoint } from '../io/fault-points.ts';
 import { openRunDir } from '../io/run-dir.ts';
-import { ConfigError, ExpectedError } from '../util/errors.ts';
+import { CheckpointError, ConfigError, ExpectedError } from '../util/errors.ts';
 import { evaluate } from './evaluate.ts';
 import { softCrossEntropy } from './losses.ts';
 import { MetricAccumulator, type AccumulatorState } from './metrics.ts';
@@ -249,14 +249,14 @@ async function trainInRunDir(config: TrainConfig, runDir: string, hooks: TrainHo
     const dir = path.join(ckptRoot, latest.tag);
     const loaded = await io.load(dir);
     state = loaded.state as TrainState;
-    if (!state || state.version !== 1) throw new Error(`${dir}: checkpoint has no training state (version 1); cannot resume from it`);
+    if (!state || state.version !== 1) throw new CheckpointError(dir, `${dir}: found a checkpoint without training state (version 1); expected one written by train to resume from`);
     for (const f of RESUME_FIELDS)
       if (JSON.stringify(state.config[f]) !== JSON.stringify(config[f]))
-        throw new Error(`--resume: '${f}' is ${JSON.stringify(config[f])} but the checkpoint ${dir} was trained with ${JSON.stringify(state.config[f])}`);
+        throw new ConfigError('--resume', optionName(f), JSON.stringify(config[f]) ?? 'unset', `${JSON.stringify(state.config[f]) ?? 'unset'}, as the checkpoint ${dir} was trained with (or start a new run)`);
     model = loaded.model;
     optimizer = makeOptimizer(config, model);
     if (loaded.optimizer) optimizer.load(loaded.optimizer);
-    else if (state.step > 0) throw new Error(`${dir}: checkpoint has no optimizer state; cannot resume bit for bit`);
+    else if (state.step > 0) throw new CheckpointError(dir, `${dir}: found no optimizer state; expected optimizer.safetensors to resume bit for bit`);
     lastCheckpoint = dir;
     log(`[train] resuming ${runDir} from checkpoint '${latest.tag}' (epoch ${state.epoch + 1}, step ${state.step})`);
   } else {
