@@ -55,9 +55,11 @@ function swin(c: SwinConfig): Complexity {
 function resnet(c: ResNetConfig): Complexity {
   const bottleneck = c.block === 'bottleneck';
   const e = bottleneck ? 4 : 1;
-  let r = c.imageSize;
-  let params = 27 * c.stemWidth + 2 * c.stemWidth;
-  let macs = r * r * 27 * c.stemWidth;
+  const k2 = c.stem === 'imagenet' ? 49 : 9;
+  let r = c.stem === 'imagenet' ? c.imageSize / 2 : c.imageSize;
+  let params = 3 * k2 * c.stemWidth + 2 * c.stemWidth;
+  let macs = r * r * 3 * k2 * c.stemWidth;
+  if (c.stem === 'imagenet') r /= 2; // max-pool
   let cin = c.stemWidth;
   c.widths.forEach((p, s) => {
     for (let j = 0; j < c.stageBlocks[s]!; j++) {

@@ -40,6 +40,11 @@ export interface ResNetConfig extends ModelConfig {
    * 2016 for CIFAR ResNet-20), 'B' = 1x1 convolution + BatchNorm (projection).
    */
   shortcut: 'A' | 'B';
+  /**
+   * 'cifar' (default when absent): 3x3 stride-1 conv, no max-pool. 'imagenet': torchvision/timm's 7x7
+   * stride-2 conv (padding 3) and 3x3 stride-2 max-pool (padding 1), for imported ImageNet weights.
+   */
+  stem?: 'cifar' | 'imagenet';
   dropPathRate: number;
 }
 
@@ -153,6 +158,13 @@ const PRESETS: Preset[] = [
   }),
   vit('vit-b-16-224', "timm's vit_base_patch16_224: 224x224, patch 16, dim 768, depth 12, 12 heads, qkv bias", {
     imageSize: 224, patchSize: 16, dim: 768, heads: 12, qkvBias: true,
+  }),
+  // timm's / torchvision's ImageNet ResNets (7x7 stride-2 stem + max-pool), for imported weights.
+  resnet('resnet-50-224', "timm's resnet50: 224x224, 7x7 stride-2 stem + max-pool, bottlenecks 3-4-6-3", {
+    imageSize: 224, stem: 'imagenet', block: 'bottleneck', stageBlocks: [3, 4, 6, 3],
+  }),
+  resnet('resnet-18-224', "timm's resnet18: 224x224, 7x7 stride-2 stem + max-pool, basic blocks 2-2-2-2", {
+    imageSize: 224, stem: 'imagenet',
   }),
   // CPU-sized presets (defaults, notebooks, CI).
   vit('vit-cpu', 'CPU ViT: patch 4, dim 192, depth 6, 3 heads, MLP ratio 4, class token', { patchSize: 4, depth: 6 }),
@@ -296,6 +308,9 @@ export function validateConfig(config: ModelConfig): AnyModelConfig {
       if (config.family === 'resnet') {
         if (c.shortcut !== 'A' && c.shortcut !== 'B') fail(c, 'shortcut', c.shortcut, "'A' or 'B'");
         if (c.shortcut === 'A' && c.block === 'bottleneck') fail(c, 'shortcut', c.shortcut, "'B' for bottleneck blocks");
+        if (c.stem !== undefined && c.stem !== 'cifar' && c.stem !== 'imagenet') fail(c, 'stem', c.stem, "'cifar' or 'imagenet'");
+        if (c.stem === 'imagenet' && size % 2 ** (stages + 1) !== 0)
+          fail(c, 'imageSize', size, `a multiple of ${2 ** (stages + 1)} for the ImageNet stem and ${stages} stages`);
       } else {
         const msa = c.msaBlocks;
         if (!Array.isArray(msa) || msa.length !== stages) fail(c, 'msaBlocks', msa, `a list of ${stages} index lists`);

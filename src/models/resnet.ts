@@ -2,7 +2,8 @@
 // blocks (3x3, 3x3) or bottlenecks (1x1, 3x3 with the stride, 1x1 x4 — torchvision's "v1.5");
 // post-activation (add, then ReLU); BatchNorm with running statistics; GAP + linear head.
 // Shortcuts where shape changes: option A (parameter-free: subsample, zero-pad channels) or B
-// (1x1 conv + BN). Init as torchvision: convs kaiming-normal fan_out, BN (1, 0), the head PyTorch's
+// (1x1 conv + BN). config.stem 'imagenet': torchvision's 7x7/2 stem + 3x3/2 max-pool (imported
+// ImageNet weights). Init as torchvision: convs kaiming-normal fan_out, BN (1, 0), the head PyTorch's
 // default Linear init U(+-1/sqrt(fan_in)).
 // Feature maps: 'stem' (kind 'embedding'), then every block: 'conv', or 'pool' for the first block
 // of a stage that subsamples.
@@ -58,7 +59,8 @@ export class ResNet extends BaseModel {
     super(config, seed);
     const c = config;
     this.specs = resnetBlockSpecs(c);
-    this.param('stem.conv.kernel', [3, 3, 3, c.stemWidth], 'weight', kaimingFanOut(3, c.stemWidth));
+    const k = c.stem === 'imagenet' ? 7 : 3;
+    this.param('stem.conv.kernel', [k, k, 3, c.stemWidth], 'weight', kaimingFanOut(k, c.stemWidth));
     this.batchNormParams('stem.bn', c.stemWidth);
     for (const s of this.specs) {
       if (c.block === 'basic') {
@@ -86,7 +88,9 @@ export class ResNet extends BaseModel {
 
   protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
     const bottleneck = this.config.block === 'bottleneck';
-    let h = tf.relu(batchNorm(ctx, 'stem.bn', convKxK(x, ctx.p('stem.conv.kernel'), 1)));
+    const imagenetStem = this.config.stem === 'imagenet';
+    let h = tf.relu(batchNorm(ctx, 'stem.bn', convKxK(x, ctx.p('stem.conv.kernel'), imagenetStem ? 2 : 1)));
+    if (imagenetStem) h = maxPool3x3Stride2(h);
     collect?.('stem', 'embedding', h);
     for (const s of this.specs) {
       const n = s.name;
@@ -107,6 +111,11 @@ export class ResNet extends BaseModel {
     }
     return dense(ctx, 'head', globalAvgPool(h), true) as tf.Tensor2D;
   }
+}
+
+/** PyTorch's MaxPool2d(3, stride 2, padding 1) on post-ReLU input, where zero padding equals -inf padding. */
+function maxPool3x3Stride2(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.maxPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, 'valid');
 }
 
 /** Option-A shortcut: subsample by the stride, zero-pad channels evenly on both sides. */

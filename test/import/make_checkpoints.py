@@ -1,7 +1,7 @@
 """Writes the PyTorch checkpoints the import tests read, with torch.save, plus fixed inputs and PyTorch's
 logits. The modules below are written for the test (timm is not installed): their state_dict keys and
-shapes are exactly those of timm's VisionTransformer (timm/models/vision_transformer.py) and of the
-authors' CIFAR ResNet (xxxnell/how-do-vits-work, models/resnet.py + resnet_dnn_block.py, stem=False).
+shapes are exactly those of timm's VisionTransformer (timm/models/vision_transformer.py), timm's ResNet
+(timm/models/resnet.py) and of the authors' CIFAR ResNet (xxxnell/how-do-vits-work, models/resnet.py + resnet_dnn_block.py, stem=False).
 
 usage: make_checkpoints.py OUT_DIR   (writes OUT_DIR/manifest.json and the files it names)
 """
@@ -160,6 +160,66 @@ class AuthorsResNet(nn.Module):
         return self.classifier(x)
 
 
+# ---- timm's ResNet (timm/models/resnet.py names; torchvision's are the same), widths as arguments ------
+
+class TimmBasic(nn.Module):
+    expansion = 1
+
+    def __init__(self, cin, planes, stride, downsample):
+        super().__init__()
+        self.conv1, self.bn1 = conv(cin, planes, 3, stride), nn.BatchNorm2d(planes)
+        self.act1 = nn.ReLU()
+        self.conv2, self.bn2 = conv(planes, planes, 3), nn.BatchNorm2d(planes)
+        self.act2 = nn.ReLU()
+        self.downsample = downsample
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x)))))
+        return self.act2(y + (self.downsample(x) if self.downsample is not None else x))
+
+
+class TimmBottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, cin, planes, stride, downsample):
+        super().__init__()
+        self.conv1, self.bn1, self.act1 = conv(cin, planes, 1), nn.BatchNorm2d(planes), nn.ReLU()
+        self.conv2, self.bn2, self.act2 = conv(planes, planes, 3, stride), nn.BatchNorm2d(planes), nn.ReLU()
+        self.conv3, self.bn3, self.act3 = conv(planes, planes * 4, 1), nn.BatchNorm2d(planes * 4), nn.ReLU()
+        self.downsample = downsample
+
+    def forward(self, x):
+        y = self.act2(self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x))))))
+        y = self.bn3(self.conv3(y))
+        return self.act3(y + (self.downsample(x) if self.downsample is not None else x))
+
+
+class TimmResNet(nn.Module):
+    def __init__(self, block, layers, stem_width, widths, num_classes):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, stem_width, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1, self.act1 = nn.BatchNorm2d(stem_width), nn.ReLU()
+        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
+        cin = stem_width
+        for s, (planes, n) in enumerate(zip(widths, layers)):
+            blocks = []
+            for j in range(n):
+                stride = 2 if (j == 0 and s > 0) else 1
+                out = planes * block.expansion
+                ds = nn.Sequential(conv(cin, out, 1, stride), nn.BatchNorm2d(out)) if stride != 1 or cin != out else None
+                blocks.append(block(cin, planes, stride, ds))
+                cin = out
+            setattr(self, f'layer{s + 1}', nn.Sequential(*blocks))
+        self.stages = len(widths)
+        self.fc = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = self.maxpool(self.act1(self.bn1(self.conv1(x))))
+        for s in range(self.stages):
+            x = getattr(self, f'layer{s + 1}')(x)
+        return self.fc(x.mean(dim=(2, 3)))
+
+
 # ---- helpers ---------------------------------------------------------------------------------------------
 
 class Unsupported:
@@ -276,11 +336,22 @@ def main():
         torch.save({'state_dict': net.state_dict(), 'args': argparse.Namespace(stem=False)}, f'{out}/{name}.pth.tar')
         case(name, net, 8, [f'{name}.pth.tar'], preset=preset)
 
-    # 4. full-size key maps by shape: the authors' CIFAR ViT-Ti and timm's vit_tiny_patch16_224
+    # 4. timm's ResNet (ImageNet stem: 7x7 stride 2 + max-pool), bottleneck and basic blocks
+    for name, block, size, widths, layers in [('timm-resnet-bottleneck', TimmBottleneck, 32, [2, 4], [2, 1]), ('timm-resnet-basic', TimmBasic, 16, [4, 8], [1, 2])]:
+        net = TimmResNet(block, layers, 4, widths, 11)
+        randomise(net, gen)
+        warm_batchnorm(net, gen, size)
+        torch.save(net.state_dict(), f'{out}/{name}.pth')
+        cfg = {'family': 'resnet', 'preset': name, 'numClasses': 11, 'imageSize': size, 'stem': 'imagenet',
+               'block': 'bottleneck' if block is TimmBottleneck else 'basic', 'stemWidth': 4, 'widths': widths,
+               'stageBlocks': layers, 'shortcut': 'B', 'dropPathRate': 0}
+        case(name, net, size, [f'{name}.pth'], config=cfg)
+
+    # 5. full-size key maps by shape: the authors' CIFAR ViT-Ti and timm's vit_tiny_patch16_224
     torch.save({'state_dict': VisionTransformer(32, 2, 192, 12, 3, qkv_bias=False, num_classes=100).state_dict()}, f'{out}/vit-ti-full.pth.tar')
     torch.save(VisionTransformer(224, 16, 192, 12, 3, qkv_bias=True, num_classes=1000).state_dict(), f'{out}/vit-tiny-patch16-224.pt')
 
-    # 5. element types
+    # 6. element types
     dt = {
         'f16': torch.tensor([1.5, -2.25, 65504.0, 6.1e-5], dtype=torch.float16),
         'bf16': torch.tensor([1.5, -3.0e38, 0.0078125], dtype=torch.bfloat16),

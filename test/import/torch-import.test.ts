@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
-import { loadCheckpoint } from '../../src/models/index.ts';
+import { countParams, loadCheckpoint } from '../../src/models/index.ts';
 import { importCheckpoint, openZip, readStateDict, readTorchFile, SourceTensor } from '../../src/models/import/index.ts';
 import { runCommand } from '../../src/cli/registry.ts';
 import { compare, torchFixtures, type LogitsCase } from './fixtures.ts';
@@ -33,7 +33,7 @@ function logitsOf(model: { forward(x: tf.Tensor4D, o: { training: boolean }): tf
   return v;
 }
 
-test('timm ViT and authors\' ResNet checkpoints: plain, wrapped with args + optimizer + strided storages, DataParallel prefix, safetensors — logits agree with PyTorch', { skip }, async () => {
+test('timm ViT, timm ResNet (ImageNet stem) and authors\' ResNet checkpoints: plain, wrapped with args + optimizer + strided storages, DataParallel prefix, safetensors — logits agree with PyTorch', { skip }, async () => {
   await initBackend({ quiet: true });
   const f = F();
   const checked: string[] = [];
@@ -45,15 +45,17 @@ test('timm ViT and authors\' ResNet checkpoints: plain, wrapped with args + opti
       if (file.endsWith('.pth.tar') && name.startsWith('vit')) assert.equal(r.wrapper, 'state_dict');
       if (file.includes('dataparallel')) assert.equal(r.strippedPrefix, 'module.');
       if (file.endsWith('.safetensors')) assert.equal(r.format, 'safetensors');
-      if (name.startsWith('resnet')) {
-        assert.equal(r.source.id, 'authors-resnet');
+      if (name.includes('resnet')) {
+        assert.equal(r.source.id, name.startsWith('timm') ? 'timm-resnet' : 'authors-resnet');
         assert.ok(r.ignored.length > 0 && r.ignored.every((k) => k.endsWith('num_batches_tracked')));
       }
+      const held = r.model.paramInfo.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+      assert.equal(countParams(r.model.config), held, `${name}: the analytic parameter count`);
       r.model.dispose();
       checked.push(`${name}:${file}`);
     }
   }
-  assert.equal(checked.length, 7);
+  assert.equal(checked.length, 9);
 });
 
 test('torch element types: float16 (with a subnormal), bfloat16, float64, int64, uint8 read exactly (to float32)', { skip }, () => {
@@ -154,6 +156,13 @@ test('bad checkpoints: truncated zip, unsupported global in the state dict, wron
   ]);
   await rejectsWithoutOutput(f.file('resnet-basic.pth.tar'), 'vit-tiny-test', [/the authors' CIFAR ResNet.*preset 'vit-tiny-test' is a vit/]);
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'resnet-tiny-test', [/timm's VisionTransformer.*preset 'resnet-tiny-test' is a resnet/]);
+  await rejectsWithoutOutput(f.file('timm-resnet-basic.pth'), 'resnet-tiny-test', [/timm's \(torchvision's\) ResNet.*has the ImageNet stem .* and preset 'resnet-tiny-test' the CIFAR one/]);
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'swin-tiny-test', [/cannot import into preset 'swin-tiny-test' \(family swin\)/]);
   await rejectsWithoutOutput(f.file('vit-legacy.pt'), 'vit-tiny-test', [/legacy \(pre-1\.6, non-zip\) torch\.save file/]);
+});
+
+test("the ImageNet ResNet presets have torchvision's parameter counts (resnet50 25,557,032; resnet18 11,689,512 with 1000 classes)", () => {
+  assert.equal(countParams('resnet-50-224', { numClasses: 1000 }), 25_557_032);
+  assert.equal(countParams('resnet-18-224', { numClasses: 1000 }), 11_689_512);
+  assert.equal(countParams('vit-ti-16-224', { numClasses: 1000 }), 5_717_416); // timm vit_tiny_patch16_224
 });

@@ -62,7 +62,8 @@ export function chooseSource(sd: StateDict, arch: string | ModelConfig, file: st
     const sample = [...keys].slice(0, 8).map((k) => `'${k}'`).join(', ');
     throw new ImportError(
       `${file}: the state-dict keys (${sample}${keys.size > 8 ? ', ...' : ''}) are not those of a known source architecture; ` +
-        "expected timm's VisionTransformer (patch_embed.proj.weight, blocks.N...) or the authors' CIFAR ResNet (layer0.0.weight, ...)",
+        "expected timm's VisionTransformer (patch_embed.proj.weight, blocks.N...), the authors' CIFAR ResNet (layer0.0.weight, ...) " +
+        "or timm's ResNet (conv1.weight, layer1.0..., fc.weight)",
     );
   }
   if (!('id' in found)) throw new ImportError(`${file}: the keys are those of ${found.title}, which cannot be imported: ${found.reason}`);

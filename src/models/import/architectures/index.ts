@@ -4,10 +4,11 @@ import type { AnyModelConfig } from '../../configs.ts';
 import type { SourceArchitecture } from './types.ts';
 import { timmViT } from './timm-vit.ts';
 import { authorsResNet } from './authors-resnet.ts';
+import { timmResNet } from './timm-resnet.ts';
 
 export type { SourceArchitecture, Rule, Layout } from './types.ts';
 
-export const SOURCE_ARCHITECTURES: readonly SourceArchitecture[] = [timmViT, authorsResNet];
+export const SOURCE_ARCHITECTURES: readonly SourceArchitecture[] = [timmViT, authorsResNet, timmResNet];
 
 /** Checkpoints recognised by their keys that cannot be imported, and why. */
 const UNSUPPORTED: { title: string; recognises(keys: ReadonlySet<string>): boolean; reason: string }[] = [
