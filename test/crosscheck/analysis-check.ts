@@ -104,7 +104,7 @@ export interface AnalysisCheckContext {
 }
 
 /** Stated tolerances (max relative difference, float32 on both sides). */
-const TOLERANCE = { fourier: 1e-4, variance: 1e-4, noisyImages: 1e-5, directions: 1e-5, landscape: 1e-4 };
+const TOLERANCE = { fourier: 2e-5, variance: 1e-5, noisyImages: 1e-5, directions: 1e-5, landscape: 1e-5 };
 
 export function analysisChecks(c: AnalysisCheckContext): void {
   const get = (m: Map<string, SafeTensor>, key: string): SafeTensor => {

@@ -31,7 +31,13 @@ export interface CrossCheckSpec {
   batch: number;
   /** PyHessian's power-iteration settings. */
   power: { k: number; maxIter: number; tol: number };
-  /** Stated tolerances (max relative difference, float32 on both sides). */
+  /**
+   * Stated tolerances on the max relative difference (helpers.ts maxRelDiff), float32 on both sides. Measured
+   * differences are 1e-7 ... 3e-6; the tolerances leave a margin of 10x or more for other BLAS kernels and
+   * summation orders. Logits: 1e-4, as the head bias is centred (analysis-check.ts), which leaves logits far
+   * smaller than the terms they are the difference of. Eigenvalues: 2e-3, since float32 rounding may stop the power iteration one product
+   * earlier or later on one side, which moves an eigenvalue by up to tol (1e-3) relative.
+   */
   tolerance: {
     logits: number;
     features: number;
