@@ -1,0 +1,293 @@
+// The webgpu backend against native (cpu when the addon is not built) on the tiny presets of every family: loss,
+// gradient, exact Hessian-vector product, three AdamW training steps, features() and the analyses' DFT; tensors and
+// GPU bytes stable over repeated products. Tolerances: loss 1e-4 relative; gradients, Hv, features and DFT 1e-3 of
+// the quantity's largest magnitude (float32 in another summation order, compounded through the network and its
+// second derivative); parameters after three AdamW steps 1e-2 of the update's largest magnitude (Adam divides by
+// sqrt(v), which magnifies rounding in the smallest gradients).
+//
+// Dawn reads its Vulkan driver from the environment at start, so the checks run in a child process: on SwiftShader
+// (chromium's CPU Vulkan driver) here and in CI, or on the system's driver with VITSCOPE_WEBGPU_SYSTEM=1 (a GPU
+// machine, scripts/gpu-check.sh).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tf } from '../../src/backend/tf.ts';
+import { initBackend, type BackendName } from '../../src/backend/select.ts';
+import { diagnoseVulkan, swiftShaderEnv, SyncReadError } from '../../src/backend/webgpu/index.ts';
+import { mergeUnpaddedAxes } from '../../src/backend/webgpu/kernels/pad.ts';
+import { createModel } from '../../src/models/index.ts';
+import type { Model } from '../../src/models/model.ts';
+import { crossEntropy } from '../../src/train/losses.ts';
+import { AdamW } from '../../src/train/adamw.ts';
+import { dft2d, nhwcToMaps } from '../../src/analysis/dft.ts';
+import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
+import { Rng } from '../../src/util/random.ts';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(THIS_FILE), '../..');
+const IN_CHILD = process.env.VITSCOPE_WEBGPU_TEST_CHILD === '1';
+
+function runChild(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, out });
+    });
+  });
+}
+
+// ---------------------------------------------------------------- parent: pure checks and the child processes
+
+if (!IN_CHILD) {
+  const systemGpu = process.env.VITSCOPE_WEBGPU_SYSTEM === '1';
+  const childEnv = systemGpu ? { ...process.env } : swiftShaderEnv();
+  const skip = childEnv === null ? 'no Vulkan driver for Dawn: chromium (which ships SwiftShader) is not installed, and VITSCOPE_WEBGPU_SYSTEM=1 (use the system GPU driver) is not set' : false;
+
+  test('webgpu backend matches the reference on every family (child process on Dawn)', { skip, timeout: 15 * 60_000 }, async (t) => {
+    const env: NodeJS.ProcessEnv = { ...childEnv!, VITSCOPE_WEBGPU_TEST_CHILD: '1' };
+    delete env.NODE_TEST_CONTEXT; // a test runner of its own, not a subtest of this one
+    const r = await runChild(['--test', '--test-reporter=spec', THIS_FILE], env, 14 * 60_000);
+    for (const line of r.out.split('\n').filter((l) => /✔|✖|﹣|ℹ (pass|fail|skipped)|\[webgpu-test\]/.test(l))) t.diagnostic(line.trim());
+    assert.equal(r.status, 0, `webgpu checks failed (exit ${r.status}):\n${r.out.slice(-6000)}`);
+    assert.match(r.out, /ℹ pass [1-9]/, `the child ran no checks:\n${r.out.slice(-3000)}`);
+    assert.match(r.out, /ℹ skipped 0/, `the child skipped checks:\n${r.out.slice(-3000)}`);
+  });
+
+  test('without any Vulkan driver, auto and --backend webgpu fall back and say what is missing', async () => {
+    const script = `
+      import { initBackend } from './src/backend/select.ts';
+      const auto = await initBackend({ backend: 'auto', quiet: true });
+      const asked = await initBackend({ backend: 'webgpu' });
+      console.log(JSON.stringify({ auto, asked }));`;
+    const env: NodeJS.ProcessEnv = { ...process.env, VK_ICD_FILENAMES: path.join(os.tmpdir(), 'vitscope-no-such-icd.json') };
+    delete env.VK_DRIVER_FILES;
+    const r = await runChild(['--input-type=module', '-e', script], env, 120_000);
+    assert.equal(r.status, 0, r.out);
+    const { auto, asked } = JSON.parse(r.out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
+    assert.notEqual(auto.name, 'webgpu');
+    assert.equal(asked.name, auto.name);
+    const reason = auto.skipped.find((s: { name: string }) => s.name === 'webgpu')?.reason as string;
+    assert.match(reason, /VK_ICD_FILENAMES=.*vitscope-no-such-icd\.json names no existing driver manifest/);
+    // one message: the backend used instead, and why not webgpu
+    assert.match(r.out, new RegExp(`\\[vitscope\\] backend: ${auto.name} .*instead of webgpu; webgpu: no usable GPU adapter: .*VK_ICD_FILENAMES`));
+  });
+
+  test('Vulkan diagnosis finds a loader on LD_LIBRARY_PATH and the driver manifests VK_ICD_FILENAMES lists', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitscope-vk-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'libvulkan.so.1'), '');
+      const icd = path.join(dir, 'icd.json');
+      fs.writeFileSync(icd, '{}');
+      const ok = diagnoseVulkan({ LD_LIBRARY_PATH: dir, VK_ICD_FILENAMES: `${icd}:${dir}/missing.json` }, 'linux');
+      assert.equal(ok.loader, path.join(dir, 'libvulkan.so.1'));
+      assert.deepEqual(ok.icds, [icd]);
+      assert.equal(ok.problem, null);
+      const none = diagnoseVulkan({ LD_LIBRARY_PATH: dir, VK_DRIVER_FILES: `${dir}/missing.json` }, 'linux');
+      assert.match(none.problem!, /VK_DRIVER_FILES=.*missing\.json names no existing driver manifest/);
+      assert.equal(diagnoseVulkan({}, 'darwin').problem, null);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('pad of rank > 4 merges unpadded axes', () => {
+    assert.deepEqual(mergeUnpaddedAxes([2, 3, 4, 5, 6, 7], [[0, 0], [0, 0], [1, 0], [0, 0], [0, 0], [0, 2]]), {
+      shape: [6, 4, 30, 7],
+      paddings: [[0, 0], [1, 0], [0, 0], [0, 2]],
+    });
+    assert.deepEqual(mergeUnpaddedAxes([2, 3], [[1, 1], [0, 0]]), { shape: [2, 3], paddings: [[1, 1], [0, 0]] });
+  });
+}
+
+// ---------------------------------------------------------------- child: on Dawn
+
+const FAMILIES = ['vit-tiny-test', 'resnet-a-tiny-test', 'swin-tiny-test', 'alternet-tiny-test'];
+const BATCH = 4;
+const CLASSES = 5;
+
+let reference: BackendName = 'native';
+
+async function use(name: BackendName): Promise<void> {
+  const info = await initBackend({ backend: name, quiet: true });
+  assert.equal(info.name, name, `backend ${name} not selected: ${JSON.stringify(info.skipped)}`);
+}
+
+function maxRelDiff(got: ArrayLike<number>, ref: ArrayLike<number>): { diff: number; scale: number } {
+  assert.equal(got.length, ref.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    assert.ok(Number.isFinite(got[i]!), `non-finite value ${got[i]} at ${i}`);
+    diff = Math.max(diff, Math.abs(got[i]! - ref[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return { diff, scale };
+}
+
+function assertClose(what: string, got: ArrayLike<number>, ref: ArrayLike<number>, tol: number, against = `webgpu - ${reference}`): void {
+  const { diff, scale } = maxRelDiff(got, ref);
+  console.log(`[webgpu-test] ${what}: max |${against}| = ${diff.toExponential(2)}, scale ${scale.toExponential(2)}`);
+  assert.ok(diff <= tol * Math.max(scale, 1e-6), `${what}: max |${against}| = ${diff}, scale ${scale}, tolerance ${tol} of the scale`);
+}
+
+function inputs(model: Model, seed: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const rng = new Rng(seed);
+  const s = model.config.imageSize;
+  const x = tf.tensor4d(Float32Array.from({ length: BATCH * s * s * 3 }, () => rng.normal()), [BATCH, s, s, 3]);
+  const y = tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(CLASSES)), 'int32');
+  return { x, y };
+}
+
+async function flatRead(ts: readonly tf.Tensor[]): Promise<Float32Array> {
+  const flat = tf.concat(ts.map((t) => tf.reshape(t, [-1])));
+  const data = (await flat.data()) as Float32Array;
+  flat.dispose();
+  return data;
+}
+
+/** Loss, gradient and Hv in training mode (batch statistics, seeded drop path), read asynchronously. */
+async function lossGradHvp(backend: BackendName, preset: string): Promise<Float32Array[]> {
+  await use(backend);
+  const model = createModel(preset, { seed: 3, numClasses: CLASSES });
+  const { x, y } = inputs(model, 11);
+  const rng = new Rng(12);
+  const names = [...model.params.keys()];
+  const p0 = names.map((n) => model.params.get(n)!);
+  const v = p0.map((p) => tf.tensor(Float32Array.from({ length: p.size }, () => rng.normal()), p.shape));
+  const loss = (...ps: tf.Tensor[]) => crossEntropy(model.forward(x, { training: true, seed: 5, params: new Map(names.map((n, i) => [n, ps[i]!])) }), y);
+  const l = tf.tidy(() => loss(...p0));
+  const g = tf.grads(loss)(p0);
+  const hv = tf.grads((...ps: tf.Tensor[]) => tf.addN(tf.grads(loss)(ps).map((gi, i) => tf.sum(tf.mul(gi, v[i]!)))))(p0);
+  const out = [(await l.data()) as Float32Array, await flatRead(g), await flatRead(hv)];
+  tf.dispose([l, ...g, ...hv, ...v, x, y]);
+  model.dispose();
+  return out;
+}
+
+/** Losses of three AdamW steps and the parameters after them. */
+async function trainSteps(backend: BackendName, preset: string): Promise<{ losses: number[]; params: Float32Array; initial: Float32Array }> {
+  await use(backend);
+  const model = createModel(preset, { seed: 4, numClasses: CLASSES });
+  const { x, y } = inputs(model, 21);
+  const names = [...model.params.keys()];
+  const vars = names.map((n) => model.params.get(n)!);
+  const initial = await flatRead(vars);
+  const optimizer = new AdamW({ weightDecay: 0.05 });
+  const losses: number[] = [];
+  for (let step = 0; step < 3; step++) {
+    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x, { training: true, seed: 7 + step }), y), vars);
+    optimizer.apply(model.params, new Map(names.map((n, i) => [n, grads[vars[i]!.name]!])), 1e-2);
+    losses.push((await value.data())[0]!);
+    tf.dispose([value, ...Object.values(grads)]);
+  }
+  const params = await flatRead(vars);
+  optimizer.dispose();
+  tf.dispose([x, y]);
+  model.dispose();
+  return { losses, params, initial };
+}
+
+/** Every block's feature map (evaluation mode) and the 2-D DFT amplitude of the last one. */
+async function featuresAndDft(backend: BackendName, preset: string): Promise<{ kinds: string[]; maps: Float32Array; dft: Float32Array }> {
+  await use(backend);
+  const model = createModel(preset, { seed: 5, numClasses: CLASSES });
+  const { x, y } = inputs(model, 31);
+  const feats = model.features(x, { training: false });
+  const last = feats[feats.length - 1]!.tensor;
+  const amplitude = tf.tidy(() => {
+    const f = dft2d(nhwcToMaps(last));
+    return tf.sqrt(tf.add(tf.square(f.re), tf.square(f.im)));
+  });
+  const maps = await flatRead(feats.map((f) => f.tensor));
+  const dft = (await amplitude.data()) as Float32Array;
+  const kinds = feats.map((f) => f.kind);
+  tf.dispose([...feats.map((f) => f.tensor), amplitude, x, y]);
+  model.dispose();
+  return { kinds, maps, dft };
+}
+
+if (IN_CHILD) {
+  test('webgpu initialises on a Dawn adapter', async () => {
+    // On SwiftShader the fallback adapter is accepted because the backend is asked for by name.
+    const info = await initBackend({ backend: 'webgpu', quiet: true });
+    assert.equal(info.name, 'webgpu', `webgpu did not initialise: ${JSON.stringify(info.skipped)}`);
+    console.log(`[webgpu-test] adapter: ${info.adapter!.description}${info.adapter!.fallback ? ' (fallback)' : ''}`);
+    try {
+      await initBackend({ backend: 'native', quiet: true });
+    } catch {
+      reference = 'cpu';
+    }
+    console.log(`[webgpu-test] reference backend: ${reference}`);
+  });
+
+  for (const preset of FAMILIES) {
+    test(`${preset}: loss, gradient and Hessian-vector product match ${'the reference'}`, async () => {
+      const ref = await lossGradHvp(reference, preset);
+      const got = await lossGradHvp('webgpu', preset);
+      assertClose(`${preset} loss`, got[0]!, ref[0]!, 1e-4);
+      assertClose(`${preset} gradient`, got[1]!, ref[1]!, 1e-3);
+      assertClose(`${preset} Hv`, got[2]!, ref[2]!, 1e-3);
+    });
+  }
+
+  for (const preset of ['vit-tiny-test', 'resnet-a-tiny-test']) {
+    test(`${preset}: three AdamW training steps match`, async () => {
+      const ref = await trainSteps(reference, preset);
+      const got = await trainSteps('webgpu', preset);
+      assertClose(`${preset} step losses`, got.losses, ref.losses, 1e-4);
+      const update = ref.params.map((p, i) => p - ref.initial[i]!);
+      const gotUpdate = got.params.map((p, i) => p - got.initial[i]!);
+      assertClose(`${preset} AdamW update`, gotUpdate, update, 1e-2);
+    });
+
+    test(`${preset}: features() and the DFT of a feature map match`, async () => {
+      const ref = await featuresAndDft(reference, preset);
+      const got = await featuresAndDft('webgpu', preset);
+      assert.deepEqual(got.kinds, ref.kinds);
+      assertClose(`${preset} features`, got.maps, ref.maps, 1e-3);
+      assertClose(`${preset} DFT amplitude`, got.dft, ref.dft, 1e-3);
+    });
+  }
+
+  test('repeated Hessian-vector products leak no tensors and no GPU memory', async () => {
+    await use('webgpu');
+    const model = createModel('vit-tiny-test', { seed: 6, numClasses: CLASSES });
+    const { x, y } = inputs(model, 41);
+    const op = modelHessianOperator(model, [{ x, y }]);
+    const rng = new Rng(42);
+    const v = Float64Array.from({ length: op.dim }, () => rng.normal());
+    const first = await op.matvec(v);
+    const before = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+    let last = first;
+    for (let i = 0; i < 2; i++) last = await op.matvec(v);
+    const after = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+    assert.equal(after.numTensors, before.numTensors, `tensors: ${before.numTensors} -> ${after.numTensors}`);
+    assert.equal(after.numBytes, before.numBytes);
+    assert.equal(after.numBytesInGPU, before.numBytesInGPU, `GPU bytes in use: ${before.numBytesInGPU} -> ${after.numBytesInGPU}`);
+    assertClose('repeated Hv', last, first, 1e-6, 'last - first product');
+    op.dispose();
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  test('a synchronous read of GPU data fails with a message naming the asynchronous call', async () => {
+    await use('webgpu');
+    // large enough that tfjs runs the multiply on the GPU rather than on the CPU copy of a small input
+    const a = tf.tensor1d(Float32Array.from({ length: 2048 }, (_, i) => i));
+    const b = tf.mul(a, 2);
+    assert.throws(() => b.dataSync(), (err: Error) => err instanceof SyncReadError && /await tensor\.data\(\)/.test(err.message) && /shape \[2048\]/.test(err.message));
+    const expected = Array.from({ length: 2048 }, (_, i) => 2 * i);
+    assert.deepEqual(Array.from(await b.data()), expected);
+    assert.deepEqual(Array.from(b.dataSync()), expected); // cached on the CPU by the asynchronous read
+    tf.dispose([a, b]);
+  });
+}
