@@ -9,6 +9,7 @@ import { parameterCount, timeTrainStep } from './train-step.ts';
 import { timeHvp } from './hvp.ts';
 import { bestByThreads, findTorchPython, runTorch, torchThreadCounts, type TorchResult } from './torch.ts';
 import { emit, note, round } from './timing.ts';
+import { runWebGPUBench } from './webgpu.ts';
 
 // Keep stdout for JSON only, whatever a library logs.
 console.log = console.error;
@@ -54,6 +55,11 @@ async function main(): Promise<number> {
   }
 
   for (const name of wanted) {
+    // webgpu has its own presets, batch and measurements (bench/webgpu.ts)
+    if (name === 'webgpu') {
+      if (args.train) status = Math.max(status, await runWebGPUBench(args, modelsNamed));
+      continue;
+    }
     try {
       const info = await initBackend({ backend: name as BackendName, quiet: true });
       note(`backend ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})`);
