@@ -9,7 +9,9 @@ namespace vs {
 // B(p, j) = B[p * brs + j * bcs], so any transposition is a choice of strides. Single-threaded.
 #define VS_GEMM_DECL                                                                                               \
   void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t acs, const float* B, int64_t brs, \
-            int64_t bcs, float* C, int64_t ldc, bool accumulate);
+            int64_t bcs, float* C, int64_t ldc, bool accumulate);                                         \
+  /* runs n rounds of independent vector FMA chains; returns the FMA instructions executed */                    \
+  int64_t fmaLoop(int64_t n);
 namespace avx512 { VS_GEMM_DECL }
 namespace avx2 { VS_GEMM_DECL }
 #undef VS_GEMM_DECL

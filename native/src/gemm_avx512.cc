@@ -28,6 +28,7 @@ VS_TARGET_END
 namespace vs {
 namespace avx512 {
 void gemm(int64_t, int64_t, int64_t, const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*, int64_t, bool) {}
+int64_t fmaLoop(int64_t) { return 0; }
 }  // namespace avx512
 }  // namespace vs
 #endif

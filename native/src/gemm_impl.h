@@ -143,3 +143,21 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t 
     }
   }
 }
+
+int64_t fmaLoop(int64_t n) {
+  // 12 independent chains hide the FMA latency (4 cycles) on 2 units and more
+  constexpr int chains = 12;
+  VT acc[chains];
+  const VT m = Vec::set1(0.999f), a = Vec::set1(1e-3f);
+  for (int i = 0; i < chains; ++i) acc[i] = Vec::set1(static_cast<float>(i));
+  for (int64_t r = 0; r < n; ++r)
+#pragma GCC unroll 12
+    for (int i = 0; i < chains; ++i) acc[i] = Vec::fma(acc[i], m, a);
+  alignas(64) float sink[W];
+  VT s = acc[0];
+  for (int i = 1; i < chains; ++i) s = Vec::add(s, acc[i]);
+  Vec::store(sink, s);
+  volatile float keep = sink[0];
+  (void)keep;
+  return n * chains;
+}

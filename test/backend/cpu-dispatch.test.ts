@@ -207,3 +207,16 @@ test('convolution and both its gradients agree across levels (direct SIMD kernel
       }
   }
 });
+
+test('the measured clock and FMA units are plausible (the bench computes the peak from them)', { skip }, () => {
+  const a = loaded.addon!;
+  if (process.arch !== 'x64') return;
+  const clock = a.measureClockHz();
+  assert.ok(clock > 0.3e9 && clock < 10e9, `clock ${clock} Hz`);
+  for (const level of supportedLevels(a).filter((l) => l !== 'generic')) {
+    const units = atLevel(a, level, 'own', () => a.measureFmaRate()) / clock;
+    // every AVX2/AVX-512 core retires 1 to 4 vector FMAs per cycle; a slice lost to another process only lowers it
+    assert.ok(units > 0.4 && units < 4.5, `${level}: ${units} vector FMAs per cycle`);
+  }
+  assert.equal(atLevel(a, 'generic', 'blas', () => a.measureFmaRate()), 0, 'no vector FMA loop at the generic level');
+});
