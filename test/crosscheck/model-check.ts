@@ -14,7 +14,7 @@ import { createModel, type Model, type ModelConfig } from '../../src/models/inde
 import { saveCheckpoint } from '../../src/models/checkpoint.ts';
 import { selectParams } from '../../src/models/flat-params.ts';
 import { lossOfParams } from '../../src/train/loss-of-params.ts';
-import { lossHessianOperator } from '../../src/hessian/model-operator.ts';
+import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { powerIteration } from '../../src/hessian/power.ts';
 import { Rng } from '../../src/util/random.ts';
 import type { SafeTensor } from '../../src/models/safetensors.ts';
@@ -255,19 +255,15 @@ export function crossCheckSuite(spec: CrossCheckSpec): void {
     });
 
     test('Hessian-vector product against a fixed vector agrees', async () => {
-      const names = selectParams(p.model);
-      const point = names.map((n) => p.model.params.get(n)! as tf.Tensor);
-      const op = lossHessianOperator(point, [{ fn: lossOfParams(p.model, p.x, p.targets, { names }), weight: 1 }], names, { l2: L2 });
+      // the hessian command's operator: soft targets, (c/2)·‖θ‖² added as c·v, evaluation mode
+      const op = modelHessianOperator(p.model, [{ x: p.x, y: p.targets }], { l2: L2 });
       const hv = await op.matvec(p.v);
       const { out } = await outputs();
       check('Hessian-vector product', hv, get(out, 'hvp').data, spec.tolerance.hvp);
     });
 
     test(`top-${spec.power.k} eigenvalues by PyHessian's power iteration (same start vectors) agree`, async () => {
-      const m = p.eigenModel;
-      const names = selectParams(m);
-      const point = names.map((n) => m.params.get(n)! as tf.Tensor);
-      const op = lossHessianOperator(point, [{ fn: lossOfParams(m, p.eigenX, p.eigenTargets, { names }), weight: 1 }], names, { l2: L2 });
+      const op = modelHessianOperator(p.eigenModel, [{ x: p.eigenX, y: p.eigenTargets }], { l2: L2 });
       const r = await powerIteration(op, { ...spec.power, seed: 0, variant: 'pyhessian', startVectors: p.starts });
       const { eigenOut } = await outputs();
       const theirs = get(eigenOut, 'eigenvalues').data;
