@@ -141,6 +141,9 @@ async function readManifest(dir: string): Promise<Manifest> {
   if (m.format !== CHECKPOINT_FORMAT) bad('format', `'${CHECKPOINT_FORMAT}'`);
   if (m.version !== CHECKPOINT_VERSION) bad('version', String(CHECKPOINT_VERSION));
   if (!m.config || typeof m.config !== 'object' || Array.isArray(m.config)) bad('config', 'the model configuration (an object)');
+  for (const key of ['family', 'preset'] as const)
+    if (typeof (m.config as unknown as Record<string, unknown>)[key] !== 'string')
+      throw new CheckpointError(file, `${file}: field 'config.${key}' is ${JSON.stringify((m.config as unknown as Record<string, unknown>)[key]) ?? 'missing'}, expected a string`);
   return m;
 }
 
@@ -196,6 +199,12 @@ export async function loadWeightsInto(model: Model, dir: string): Promise<void> 
         file,
         `${file}: ${what} '${name}' of model '${model.config.preset}' expects shape [${v.shape.join(', ')}], found ${found}${from}`,
       );
+  }
+  for (const [name, v, what] of targets) {
+    const dtype = tensors.get(name)!.dtype;
+    const fits = v.dtype === 'float32' ? dtype === 'F32' || dtype === 'F64' : v.dtype === 'int32' ? dtype === 'I32' : dtype === 'U8';
+    if (!fits)
+      throw new CheckpointError(file, `${file}: ${what} '${name}' of model '${model.config.preset}' has dtype ${dtype}, expected ${v.dtype === 'float32' ? 'F32' : v.dtype === 'int32' ? 'I32' : 'U8'}${from}`);
   }
   const known = new Set(targets.map(([n]) => n));
   for (const [name, t] of tensors)

@@ -71,6 +71,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
   } catch (err) {
     throw new Error(`${source}: header is not valid JSON (${(err as Error).message})`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new Error(`${source}: header is ${JSON.stringify(header)}, expected a JSON object of tensors`);
   const dataStart = 8 + len;
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, SafeTensor>();
@@ -80,6 +82,8 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSaf
       metadata = entry as Record<string, string>;
       continue;
     }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new Error(`${source}: tensor '${name}' is ${JSON.stringify(entry)}, expected { dtype, shape, data_offsets }`);
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e.dtype !== 'string' || !(e.dtype in BYTES))
       throw new Error(`${source}: tensor '${name}' has dtype ${JSON.stringify(e.dtype)}, expected one of ${Object.keys(BYTES).join(', ')}`);

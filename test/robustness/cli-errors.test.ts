@@ -207,3 +207,23 @@ test('unexpected errors keep their stack', () => {
   assert.match(text, /train failed: TypeError: undefined is not a function/);
   assert.match(text, STACK);
 });
+
+test('analyses refuse a checkpoint holding NaN/Inf weights, naming the tensor', async () => {
+  const { tf } = await import('../../src/backend/tf.ts');
+  const { createModel } = await import('../../src/models/create.ts');
+  const { saveCheckpoint } = await import('../../src/models/checkpoint.ts');
+  const model = createModel('resnet-20', { seed: 4 });
+  const name = model.paramInfo[5]!.name;
+  const v = model.params.get(name)!;
+  const poisoned = tf.tidy(() => tf.where(tf.greater(tf.abs(v), 0.01), v, tf.fill(v.shape, Number.POSITIVE_INFINITY)));
+  v.assign(poisoned);
+  poisoned.dispose();
+  const ckpt = path.join(root, 'diverged');
+  await saveCheckpoint(ckpt, { model });
+  model.dispose();
+  const { code, err } = await cli(['variance', '--checkpoint', ckpt, '--data', data, '--results', results, '--run', 'nan', '--backend', backend.name]);
+  assert.equal(code, 1, err);
+  assert.match(err, new RegExp(`weights\\.safetensors: parameter '${name.replace(/[.]/g, '\\.')}' holds \\d+ non-finite values? \\(first: Infinity at index \\d+\\); expected finite weights`));
+  assert.doesNotMatch(err, STACK);
+  assert.ok(!existsSync(path.join(results, 'nan', 'variance.json')), 'no figure or result from a diverged checkpoint');
+});
