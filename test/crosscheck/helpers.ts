@@ -101,18 +101,6 @@ export function maxRelDiff(a: Numbers, b: Numbers): number {
   return scale === 0 ? diff : diff / scale;
 }
 
-/** ||a - b|| / ||b||. */
-export function normRelDiff(a: Numbers, b: Numbers): number {
-  if (a.length !== b.length) throw new Error(`normRelDiff: lengths ${a.length} and ${b.length}`);
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += (a[i]! - b[i]!) ** 2;
-    n += b[i]! ** 2;
-  }
-  return Math.sqrt(d / (n || 1));
-}
-
 export interface AgreementRow {
   model: string;
   quantity: string;

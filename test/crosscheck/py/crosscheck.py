@@ -15,7 +15,7 @@ import torch
 
 from models import load_vitscope_checkpoint, to_torch_layout, to_vitscope_layout
 from reference import (PyHessianReference, featuremap_variance, fourier_mask, fourier_relative_log_amplitude,
-                       landscape_bases, loss_landscape, soft_nll)
+                       landscape_bases, loss_landscape)
 from tensor_io import read_safetensors, write_safetensors
 
 
@@ -100,7 +100,6 @@ def run_section(sec):
     land = sec.get("landscape")
     if land:
         t0 = time.time()
-        names = [n for n, _ in model.named_parameters()]
         by_param = {id(p): n for n, p in model.named_parameters()}
         raw = []
         for key in ("d1", "d2"):
@@ -112,9 +111,8 @@ def run_section(sec):
         grid = loss_landscape(model, bases, x, targets, land["weightDecay"], land["range"][0], land["range"][1], land["resolution"])
         out["landscape"] = np.array(grid, dtype=np.float64)
         timings["landscape"] = time.time() - t0
-        del names
 
-    write_safetensors(sec["output"], {k: (v.astype(np.float64) if v.dtype == np.float64 else v) for k, v in out.items()})
+    write_safetensors(sec["output"], out)
     return timings
 
 

@@ -13,7 +13,6 @@ vitscope's definitions that these follow (src/models):
   option B (1x1 conv stride + BN), ReLU after the sum; GAP, linear head. BN eps 1e-5, running statistics.
 """
 import json
-import math
 import os
 
 import torch

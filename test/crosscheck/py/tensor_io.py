@@ -4,6 +4,7 @@ Written for vitscope's PyTorch cross-check: float32/int32 tensors, little-endian
 beyond what the check needs.
 """
 import json
+import os
 import struct
 
 import numpy as np
@@ -50,5 +51,4 @@ def write_safetensors(path, tensors):
         f.write(text)
         for b in blobs:
             f.write(b)
-    import os
     os.replace(path + ".tmp", path)
