@@ -1,6 +1,8 @@
 // The direct convolution kernels (conv_direct_impl.h) compiled for AVX512; called only when cpuLevel() allows it.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "common.h"
