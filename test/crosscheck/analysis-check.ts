@@ -8,16 +8,17 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import type { Model } from '../../src/models/index.ts';
 import type { SafeTensor } from '../../src/models/safetensors.ts';
-import { relativeLogAmplitude } from '../../src/analysis/fourier.ts';
-import { featureMapVariance } from '../../src/analysis/variance.ts';
+import { fourierByDepth, sliceBatches, varianceByDepth } from '../../src/analysis/depth.ts';
 import { frequencyNoise } from '../../src/analysis/noise.ts';
 import { noiseRobustness } from '../../src/analysis/noise-robustness.ts';
 import { lossLandscape, randomDirection } from '../../src/analysis/landscape.ts';
+import { FOURIER_PROTOCOLS } from '../../src/analysis/fourier-protocol.ts';
 import { NOISE_PROTOCOLS } from '../../src/analysis/noise-protocol.ts';
 import { LANDSCAPE_PROTOCOLS } from '../../src/analysis/landscape-protocol.ts';
 import { Rng } from '../../src/util/random.ts';
 import type { Agreement, Arrays } from './helpers.ts';
 
+const PAPER_FOURIER = FOURIER_PROTOCOLS.protocols.paper.settings;
 const PAPER_NOISE = NOISE_PROTOCOLS.protocols.paper.settings;
 const PAPER_LANDSCAPE = LANDSCAPE_PROTOCOLS.protocols.paper.settings;
 
@@ -113,33 +114,27 @@ export function analysisChecks(c: AnalysisCheckContext): void {
     return t;
   };
 
-  test("Fourier: Δ log amplitude of every feature map (paper: diag[H/2 : H]) agrees with fourier_analysis.ipynb", async () => {
+  test("Fourier: every block's Δ log amplitude (paper: diag[H/2 : H]) by fourierByDepth, in 2 batches, agrees with fourier_analysis.ipynb on all images", async () => {
     const out = await c.outputs();
-    const maps = c.model().features(c.x());
-    try {
-      const ours: number[] = [];
-      const theirs: number[] = [];
-      for (const m of maps) {
-        const curve = relativeLogAmplitude(m.tensor, 'authors');
-        const ref = get(out, `fourier/${m.name}`).data;
-        assert.equal(curve.length, ref.length, `${m.name}: curve length`);
-        ours.push(...curve);
-        theirs.push(...Array.from(ref));
-      }
-      c.check('Δ log amplitude (Fourier, every block)', ours, theirs, TOLERANCE.fourier);
-    } finally {
-      tf.dispose(maps.map((m) => m.tensor));
+    const blocks = await fourierByDepth(c.model(), sliceBatches(c.x(), Math.ceil(c.x().shape[0] / 2)), { diagonal: PAPER_FOURIER.diagonal });
+    const names = [...out.keys()].filter((k) => k.startsWith('fourier/')).map((k) => k.slice('fourier/'.length));
+    assert.deepEqual(blocks.map((b) => b.name), names, 'analysed blocks');
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (const b of blocks) {
+      const ref = get(out, `fourier/${b.name}`).data;
+      assert.equal(b.relative.length, ref.length, `${b.name}: curve length`);
+      assert.equal(b.deltaAtHighest, b.relative[b.relative.length - 1], `${b.name}: Δ at the highest frequency is the curve's last point`);
+      ours.push(...b.relative);
+      theirs.push(...Array.from(ref));
     }
+    c.check('Δ log amplitude (Fourier, every block)', ours, theirs, TOLERANCE.fourier);
   });
 
-  test('feature-map variance by depth agrees with featuremap_variance.ipynb', async () => {
+  test('feature-map variance of every block by varianceByDepth, in 2 batches, agrees with featuremap_variance.ipynb on all images', async () => {
     const out = await c.outputs();
-    const maps = c.model().features(c.x());
-    try {
-      c.check('feature-map variance (every block)', maps.map((m) => featureMapVariance(m.tensor)), get(out, 'variance').data, TOLERANCE.variance);
-    } finally {
-      tf.dispose(maps.map((m) => m.tensor));
-    }
+    const blocks = await varianceByDepth(c.model(), sliceBatches(c.x(), Math.ceil(c.x().shape[0] / 2)));
+    c.check('feature-map variance (every block)', blocks.map((b) => b.variance), get(out, 'variance').data, TOLERANCE.variance);
   });
 
   test(`frequency noise at ${NOISE_BAND}π: the noisy images (same δ) and the accuracy change agree with ops/adversarial.py FreqAttack`, async () => {
@@ -168,7 +163,7 @@ export function analysisChecks(c: AnalysisCheckContext): void {
     const out = await c.outputs();
     const model = c.model();
     const rng = new Rng(LANDSCAPE_SEED);
-    const dirs = [randomDirection(model, rng, 'authors'), randomDirection(model, rng, 'authors')] as const;
+    const dirs = [randomDirection(model, rng, PAPER_LANDSCAPE.normalization), randomDirection(model, rng, PAPER_LANDSCAPE.normalization)] as const;
     try {
       dirs.forEach((d, i) => {
         const flat = model.paramInfo.flatMap((info) => Array.from(d.get(info.name)!.dataSync()));
@@ -180,7 +175,7 @@ export function analysisChecks(c: AnalysisCheckContext): void {
     const targets = c.targets();
     const y = Int32Array.from(tf.tidy(() => tf.argMax(targets, -1)).dataSync());
     const land = await lossLandscape(model, [{ x: c.x(), y, targets }], {
-      resolution: LANDSCAPE_RESOLUTION, range: [-1, 1], seed: LANDSCAPE_SEED, normalization: 'authors', l2: PAPER_LANDSCAPE.l2,
+      resolution: LANDSCAPE_RESOLUTION, range: [-1, 1], seed: LANDSCAPE_SEED, normalization: PAPER_LANDSCAPE.normalization, l2: PAPER_LANDSCAPE.l2,
     });
     const grid = get(out, 'landscape');
     // rows (x, y, nll, l2, loss) in the authors' order: y outer, x inner — loss[j][i] here
