@@ -14,6 +14,22 @@ export interface LogitsCase {
   preset: string | null;
   input: { shape: number[]; data: number[] };
   logits: { shape: number[]; data: number[] };
+  /** vit-cls only: PyTorch's feature maps by vitscope's names (NHWC). */
+  features?: Record<string, Packed>;
+  /** vit-cls only: loss on soft targets + (l2/2) sum ||p||^2, gradient, v and Hessian-vector product by state-dict key. */
+  derivatives?: {
+    l2: number;
+    targets: Packed;
+    loss: number;
+    gradient: Record<string, Packed>;
+    v: Record<string, Packed>;
+    hvp: Record<string, Packed>;
+  };
+}
+
+export interface Packed {
+  shape: number[];
+  data: number[];
 }
 
 export interface Fixtures {

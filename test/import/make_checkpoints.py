@@ -160,6 +160,43 @@ class AuthorsResNet(nn.Module):
         return self.classifier(x)
 
 
+def vit_features(vit, x_nchw):
+    """The outputs vitscope's features() names: the embedding, then every attention and MLP residual,
+    class token dropped, tokens back to an NHWC grid (the authors' README splits timm's ViT the same way)."""
+    out = {}
+    b = x_nchw.shape[0]
+    t = vit.patch_embed(x_nchw)
+    g = int(t.shape[1] ** 0.5)
+    if vit.global_pool == 'token':
+        t = torch.cat((vit.cls_token.expand(b, -1, -1), t), dim=1)
+    t = t + vit.pos_embed
+    grid = lambda u: (u[:, 1:] if vit.global_pool == 'token' else u).reshape(b, g, g, -1)
+    out['patch_embed'] = grid(t)
+    for i, blk in enumerate(vit.blocks):
+        t = t + blk.attn(blk.norm1(t))
+        out[f'blocks.{i}.attn'] = grid(t)
+        t = t + blk.mlp(blk.norm2(t))
+        out[f'blocks.{i}.mlp'] = grid(t)
+    return out
+
+
+def loss_gradient_hvp(model, x_nhwc, targets, l2, gen):
+    """NLL on soft targets + (l2/2) sum ||p||^2 (evaluation mode), its gradient, and the Hessian-vector
+    product with a random v, every one keyed by the state-dict names (PyTorch layouts)."""
+    model.eval()
+    names = [n for n, _ in model.named_parameters()]
+    params = [p for _, p in model.named_parameters()]
+    logits = model(x_nhwc.permute(0, 3, 1, 2).contiguous())
+    nll = -(targets * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+    loss = nll + 0.5 * l2 * sum((p * p).sum() for p in params)
+    grads = torch.autograd.grad(loss, params, create_graph=True)
+    vs = [torch.randn(p.shape, generator=gen) for p in params]
+    hvs = torch.autograd.grad(sum((g * v).sum() for g, v in zip(grads, vs)), params)
+    pack = lambda ts: {n: {'shape': list(t.shape), 'data': t.detach().reshape(-1).tolist()} for n, t in zip(names, ts)}
+    return {'l2': l2, 'targets': {'shape': list(targets.shape), 'data': targets.reshape(-1).tolist()}, 'loss': loss.item(),
+            'gradient': pack(grads), 'v': pack(vs), 'hvp': pack(hvs)}
+
+
 # ---- timm's ResNet (timm/models/resnet.py names; torchvision's are the same), widths as arguments ------
 
 class TimmBasic(nn.Module):
@@ -318,6 +355,14 @@ def main():
     vit_cfg = {'family': 'vit', 'preset': 'vit-import-test', 'numClasses': 10, 'imageSize': 8, 'patchSize': 2, 'dim': 32,
                'depth': 2, 'heads': 4, 'mlpRatio': 2, 'qkvBias': False, 'pool': 'cls', 'dropPathRate': 0, 'dropRate': 0}
     case('vit-cls', vit, 8, ['vit-plain.pt', 'vit-wrapped.pth.tar', 'vit-dataparallel.pth', 'vit.safetensors'], config=vit_cfg)
+    # beyond logits, for the imported timm-named ViT: feature maps, loss, gradient, Hessian-vector product
+    c = manifest['cases']['vit-cls']
+    x = torch.tensor(c['input']['data'], dtype=torch.float32).reshape(c['input']['shape'])
+    with torch.no_grad():
+        feats = vit_features(vit.eval(), x.permute(0, 3, 1, 2).contiguous())
+    c['features'] = {k: {'shape': list(v.shape), 'data': v.reshape(-1).tolist()} for k, v in feats.items()}
+    targets = torch.softmax(2 * torch.randn(x.shape[0], 10, generator=gen), dim=1)
+    c['derivatives'] = loss_gradient_hvp(vit, x, targets, 0.05, gen)
 
     # 2. timm ViT with global average pooling (fc_norm) and a qkv bias, patch 4 on 16x16
     gap = VisionTransformer(img_size=16, patch_size=4, embed_dim=24, depth=2, num_heads=3, mlp_ratio=4, qkv_bias=True,

@@ -11,7 +11,11 @@ import { initBackend } from '../../src/backend/select.ts';
 import { countParams, loadCheckpoint } from '../../src/models/index.ts';
 import { importCheckpoint, openZip, readStateDict, readTorchFile, SourceTensor } from '../../src/models/import/index.ts';
 import { runCommand } from '../../src/cli/registry.ts';
+import { toTargetLayout } from '../../src/models/import/convert.ts';
+import { lossOfParams } from '../../src/train/loss-of-params.ts';
+import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { compare, torchFixtures, type LogitsCase } from './fixtures.ts';
+import type { AnyModelConfig } from '../../src/models/configs.ts';
 
 const ATOL = 2e-5;
 const RTOL = 1e-4;
@@ -33,15 +37,17 @@ function logitsOf(model: { forward(x: tf.Tensor4D, o: { training: boolean }): tf
   return v;
 }
 
-test('timm ViT, timm ResNet (ImageNet stem) and authors\' ResNet checkpoints: plain, wrapped with args + optimizer + strided storages, DataParallel prefix, safetensors — logits agree with PyTorch', { skip }, async () => {
+test('timm ViT, timm ResNet (ImageNet stem) and authors\' ResNet checkpoints: plain, wrapped with args + optimizer + strided storages, DataParallel prefix, safetensors — logits agree with PyTorch', { skip }, async (t) => {
   await initBackend({ quiet: true });
   const f = F();
   const checked: string[] = [];
+  const measured = new Map<string, number>();
   for (const [name, c] of Object.entries(f.cases)) {
     for (const file of c.files) {
       const r = await importCheckpoint({ from: f.file(file), arch: c.config ?? c.preset! });
       const { maxAbs, ok } = compare(logitsOf(r.model, c), c.logits.data, ATOL, RTOL);
       assert.ok(ok, `${name} from ${file}: max |logit difference| ${maxAbs}`);
+      measured.set(name, Math.max(measured.get(name) ?? 0, maxAbs));
       if (file.endsWith('.pth.tar') && name.startsWith('vit')) assert.equal(r.wrapper, 'state_dict');
       if (file.includes('dataparallel')) assert.equal(r.strippedPrefix, 'module.');
       if (file.endsWith('.safetensors')) assert.equal(r.format, 'safetensors');
@@ -56,6 +62,56 @@ test('timm ViT, timm ResNet (ImageNet stem) and authors\' ResNet checkpoints: pl
     }
   }
   assert.equal(checked.length, 9);
+  t.diagnostic(`max |logit difference| per case: ${[...measured].map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+});
+
+test('the imported timm-named ViT: feature maps, loss (soft targets + L2), gradient and Hessian-vector product agree with PyTorch', { skip }, async (t) => {
+  await initBackend({ quiet: true });
+  const f = F();
+  const c = f.cases['vit-cls']!;
+  const d = c.derivatives!;
+  const r = await importCheckpoint({ from: f.file('vit-plain.pt'), arch: c.config! });
+  const m = r.model;
+  const x = tf.tensor4d(c.input.data, c.input.shape as [number, number, number, number]);
+  const y = tf.tensor2d(d.targets.data, d.targets.shape as [number, number]);
+  // tolerance relative to the largest magnitude of each PyTorch quantity (float32 on both sides)
+  const within = (what: string, ours: ArrayLike<number>, theirs: ArrayLike<number>, rel: number) => {
+    const scale = Math.max(...Array.from(theirs, Math.abs));
+    const { maxAbs, ok } = compare(ours, theirs, rel * scale, 0);
+    assert.ok(ok, `${what}: max |difference| ${maxAbs} > ${rel} x ${scale}`);
+    const kind = what.replace(/ (of|map) .*/, '');
+    worst.set(kind, Math.max(worst.get(kind) ?? 0, maxAbs / scale));
+  };
+  const worst = new Map<string, number>();
+  const maps = m.features(x);
+  assert.deepEqual(maps.map((t) => t.name), Object.keys(c.features!));
+  for (const fm of maps) {
+    const want = c.features![fm.name]!;
+    assert.deepEqual([...fm.tensor.shape], want.shape, fm.name);
+    within(`feature map ${fm.name}`, fm.tensor.dataSync(), want.data, 1e-5);
+  }
+  tf.dispose(maps.map((t) => t.tensor));
+  // PyTorch's tensors in vitscope's layouts and parameter order, through the importer's own name map
+  const names = m.paramInfo.map((p) => p.name);
+  const ours = (packed: Record<string, { shape: number[]; data: number[] }>) =>
+    names.map((n, i) => {
+      const rule = r.source.rule(n, m.paramInfo[i]!.shape.length, m.config as AnyModelConfig);
+      const t = packed[rule.source]!;
+      return toTargetLayout(Float32Array.from(t.data), t.shape, rule.layout);
+    });
+  const fn = lossOfParams(m, x, y, { l2: d.l2 });
+  const point = names.map((n) => m.params.get(n)! as tf.Tensor);
+  const loss = fn(point);
+  within('loss', loss.dataSync(), [d.loss], 1e-6);
+  const grads = tf.grads((...ps: tf.Tensor[]) => fn(ps))(point);
+  const theirGrads = ours(d.gradient);
+  grads.forEach((g, i) => within(`gradient of ${names[i]}`, g.dataSync(), theirGrads[i]!, 1e-4));
+  const concat = (parts: Float32Array[]) => Float64Array.from(parts.flatMap((p) => Array.from(p)));
+  const hv = await modelHessianOperator(m, [{ x, y }], { l2: d.l2 }).matvec(concat(ours(d.v)));
+  within('Hessian-vector product', hv, concat(ours(d.hvp)), 1e-4);
+  t.diagnostic(`max |difference| / max |PyTorch|: ${[...worst].map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+  tf.dispose([x, y, loss, ...grads]);
+  m.dispose();
 });
 
 test('torch element types: float16 (with a subnormal), bfloat16, float64, int64, uint8 read exactly (to float32)', { skip }, () => {

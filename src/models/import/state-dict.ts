@@ -92,9 +92,17 @@ export function parseStateDict(bytes: Uint8Array, file: string): StateDict {
   if (!looksLikeZip(bytes) && looksLikeSafetensors(bytes)) {
     format = 'safetensors';
     tensors = new Map();
-    for (const [name, t] of decodeSafetensors(bytes, file).tensors) {
+    let decoded: ReturnType<typeof decodeSafetensors>;
+    try {
+      decoded = decodeSafetensors(bytes, file);
+    } catch (err) {
+      throw new ImportError((err as Error).message);
+    }
+    for (const [name, t] of decoded.tensors) {
+      const dtype = SAFE_DTYPES[t.dtype];
+      if (!dtype) throw new ImportError(`${file}: tensor '${name}' has dtype ${t.dtype}, expected one of ${Object.keys(SAFE_DTYPES).join(', ')}`);
       const b = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-      tensors.set(name, new SourceTensor(SAFE_DTYPES[t.dtype]!, t.shape, b, 0, contiguousStrides(t.shape), `${file} tensor '${name}'`));
+      tensors.set(name, new SourceTensor(dtype, t.shape, b, 0, contiguousStrides(t.shape), `${file} tensor '${name}'`));
     }
   } else {
     format = 'torch';
