@@ -14,6 +14,39 @@ export interface AnalysedModel {
   model: Model;
   /** Checkpoint directory, or 'preset:<name>' for a freshly initialised model. */
   source: string;
+  /** modelFingerprint() when loaded: verifyModelsUnchanged() compares against it. */
+  fingerprint?: ReadonlyMap<string, number>;
+}
+
+/** FNV-1a over the float32 bits of a tensor's values: equal iff bit-identical (up to a 2^-32 collision). */
+function hashValues(values: ArrayLike<number>): number {
+  const f = Float32Array.from(values);
+  const bits = new Uint32Array(f.buffer);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i]!, 0x01000193) >>> 0;
+  return h;
+}
+
+/** A hash of every parameter ('param:<name>') and buffer ('buffer:<name>') of a model, bit for bit. */
+export function modelFingerprint(model: Pick<Model, 'params' | 'buffers'>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, v] of model.params) out.set(`param:${name}`, hashValues(v.dataSync()));
+  for (const [name, v] of model.buffers) out.set(`buffer:${name}`, hashValues(v.dataSync()));
+  return out;
+}
+
+/**
+ * No analysis may change a model: throws, naming the model and the tensors, when any parameter or buffer
+ * differs from its fingerprint at load time (models without one are skipped).
+ */
+export function verifyModelsUnchanged(analysis: string, models: readonly AnalysedModel[]): void {
+  for (const m of models) {
+    if (!m.fingerprint) continue;
+    const now = modelFingerprint(m.model);
+    const changed = [...m.fingerprint].filter(([k, h]) => now.get(k) !== h).map(([k]) => k);
+    if (changed.length > 0)
+      throw new Error(`${analysis}: model '${m.label}' (${m.source}) changed during the analysis: ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? `, … (${changed.length})` : ''} differ; no analysis may modify parameters or buffers`);
+  }
 }
 
 /** Options every analysis command has: which models, labels, figure formats. */
@@ -69,6 +102,7 @@ export async function loadAnalysisModels(opts: OptionValues, ctx: CommandContext
   }
   out.forEach((m, i) => {
     if (labels[i]) m.label = labels[i]!;
+    m.fingerprint = modelFingerprint(m.model);
   });
   const seen = new Map<string, number>();
   for (const m of out) {
@@ -216,6 +250,7 @@ export async function runBlockAnalysis<B>(
     } finally {
       data.x.dispose();
     }
+    verifyModelsUnchanged(name, models);
     await write(results, { source: data.source, dir: data.dir, split: sample.split, images: data.count, seed: opts.seed }, start);
   } finally {
     disposeModels(models);

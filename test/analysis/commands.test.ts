@@ -100,3 +100,41 @@ test('missing models and mismatched labels are explained', async () => {
   await assert.rejects(run(variance, { run: 'x', preset: ['resnet-20'], label: ['a', 'b'] }), /'--label' has 2 entries/);
   await assert.rejects(run(variance, { run: 'x', checkpoint: [path.join(tmp, 'nope')] }), /is not a directory/);
 });
+
+test("--protocol paper: each result records the protocol and the authors' settings, explicit options override them", async () => {
+  const f = JSON.parse(readFileSync(path.join((await run(fourier, { run: 'pf', preset: ['resnet-20'], protocol: 'paper', images: 2 })).runDir, 'fourier.json'), 'utf8'));
+  assert.equal(f.protocol, 'paper');
+  assert.equal(f.settings.diagonal, 'authors');
+  assert.deepEqual(f.settings.overridden, ['images']);
+  // resnet-20's stem map is 32 x 32: the authors' diagonal ends at 15/16 π, drawn at 1
+  const stem = f.models[0].blocks[0];
+  assert.equal(stem.relative.length, 16);
+  assert.equal(stem.highestFrequency, 30 / 32);
+  assert.equal(stem.plotFrequency.at(-1), 1);
+  const own = JSON.parse(readFileSync(path.join((await run(fourier, { run: 'pf2', preset: ['resnet-20'], protocol: 'vitscope', images: 2 })).runDir, 'fourier.json'), 'utf8'));
+  assert.equal(own.settings.diagonal, 'nyquist');
+  assert.equal(own.models[0].blocks[0].relative.length, 17);
+
+  const v = JSON.parse(readFileSync(path.join((await run(variance, { run: 'pv', preset: ['resnet-20'], protocol: 'paper', images: 2 })).runDir, 'variance.json'), 'utf8'));
+  assert.equal(v.protocol, 'paper');
+  assert.equal(v.settings.split, 'test');
+
+  const n = JSON.parse(readFileSync(path.join((await run(noise, { run: 'pn', preset: ['resnet-20'], protocol: 'paper', images: 4, groups: 1, frequencies: ['0.9'] })).runDir, 'noise.json'), 'utf8'));
+  assert.equal(n.protocol, 'paper');
+  assert.deepEqual([n.settings.noise, n.settings.mask, n.settings.scale, n.settings.bandwidth], ['sign', 'authors', 0.7, 0.2 / Math.PI]);
+  assert.deepEqual(n.settings.frequencies, [0.9]);
+
+  const l = JSON.parse(readFileSync(path.join((await run(landscape, { run: 'pl', preset: ['resnet-20'], protocol: 'paper', resolution: 3, images: 4, clip: 1e-9 })).runDir, 'landscape.json'), 'utf8'));
+  assert.equal(l.protocol, 'paper');
+  assert.deepEqual([l.settings.normalization, l.settings.l2, l.settings.labelSmoothing, l.settings.augment, l.settings.mix], ['authors', 0.05, 0.1, 'paper', true]);
+  const s = l.models[0];
+  // loss = NLL + 0.05 Σ‖p‖₂ and the clipped surface is loss − min with points above the clip dropped (null)
+  assert.ok(s.centre.loss > s.centre.nll);
+  const min = Math.min(...s.loss.flat());
+  s.clipped.flat().forEach((z: number | null, i: number) => {
+    const d = s.loss.flat()[i] - min;
+    if (d > 1e-9) assert.equal(z, null);
+    else assert.ok(Math.abs((z as number) - d) < 1e-12);
+  });
+  await assert.rejects(run(landscape, { run: 'x', preset: ['resnet-20'], protocol: 'nope' }), /landscape: option '--protocol' .*nope.*expected one of paper, quick/);
+});

@@ -65,3 +65,33 @@ test('hessian command: writes hessian.json (eigenvalues, SLQ, trace, settings, i
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("hessian --protocol paper: the training pipeline's soft targets, every setting and a per-sign KDE in hessian.json", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vitscope-hessian-paper-'));
+  try {
+    const data = path.join(dir, 'data');
+    await makeGeneratedDataset({ out: data, train: 40, test: 10, seed: 1 });
+    await command.run(
+      {
+        model: ['resnet-20'], data, results: path.join(dir, 'results'), run: 'hp', seed: 2, formats: ['html'], protocol: 'paper',
+        analyses: ['maxeig'], 'batch-size': 2, batches: 3, fraction: 0, k: 2, 'max-iter': 3, groups: 1, params: 'head',
+      },
+      bareContext({ lines: [] }),
+    );
+    const json = JSON.parse(await readFile(path.join(dir, 'results', 'hp', 'hessian.json'), 'utf8'));
+    const s = json.settings;
+    assert.equal(s.protocol, 'paper');
+    assert.deepEqual([s.augment, s.mix, s.labelSmoothing, s.l2, s.tol, s.subsets], ['paper', true, 0.1, 0.05, 1e-3, 5]);
+    assert.deepEqual([...s.overridden].sort(), ['batchSize', 'batches', 'fraction', 'groups', 'k', 'maxIter']);
+    assert.deepEqual(s.mixConfig, { mixupAlpha: 1, cutmixAlpha: 0.8, prob: 1, switchProb: 0.5 });
+    const me = json.models[0].maxEigenvalueSpectrum;
+    assert.equal(me.eigenvalues.length, 6);
+    // the KDE of each sign holds that side's eigenvalues only, as the figure draws them
+    const pos = me.eigenvalues.filter((v: number) => v >= 0).length;
+    if (pos > 0) assert.equal(me.kde.positive.count, pos);
+    else assert.equal(me.kde.positive, null);
+    assert.equal(me.kde.negative?.count ?? 0, 6 - pos);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import type { Command, CommandContext, OptionValues } from '../command.ts';
 import { tf } from '../../backend/tf.ts';
 import {
-  MODEL_OPTIONS, disposeModels, exportAnalysisFigures, loadAnalysisModels, secondsSince, writeJsonAtomic,
+  MODEL_OPTIONS, disposeModels, exportAnalysisFigures, loadAnalysisModels, secondsSince, verifyModelsUnchanged, writeJsonAtomic,
   type AnalysedModel,
 } from '../../analysis/run-support.ts';
 import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
@@ -159,6 +159,8 @@ export const command: Command = {
         } finally {
           for (const b of sample.batches) tf.dispose([b.x, b.y]);
         }
+        // the timing's training-mode passes included: parameters and BatchNorm buffers are as loaded
+        verifyModelsUnchanged('hessian', [m]);
         entry.seconds = secondsSince(t0);
         await save();
       }

@@ -10,7 +10,7 @@ import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
 import { trainingTargetBatches } from '../../analysis/training-targets.ts';
 import {
   MODEL_OPTIONS, commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels,
-  numberOpt, secondsSince, writeCsv, writeJsonAtomic,
+  numberOpt, secondsSince, verifyModelsUnchanged, writeCsv, writeJsonAtomic,
 } from '../../analysis/run-support.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { tf } from '../../backend/tf.ts';
@@ -80,6 +80,7 @@ export const command: Command = {
       } finally {
         for (const b of batches) tf.dispose([b.x, b.targets]);
       }
+      verifyModelsUnchanged('landscape', models);
       await writeJsonAtomic(path.join(runDir, 'landscape.json'), {
         analysis: 'landscape',
         description: 'loss(w + x d1 + y d2) in evaluation mode; loss[j][i] at (x[i], y[j]); d1, d2 Gaussian, normalised to the weights, zero on 1-D and position parameters',

@@ -9,7 +9,7 @@ import { NOISE_PROTOCOLS } from '../../analysis/noise-protocol.ts';
 import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
 import {
   MODEL_OPTIONS, commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels,
-  numberOpt, secondsSince, writeCsv, writeJsonAtomic,
+  numberOpt, secondsSince, verifyModelsUnchanged, writeCsv, writeJsonAtomic,
 } from '../../analysis/run-support.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { noiseRobustnessFigure } from '../../plots/index.ts';
@@ -35,6 +35,7 @@ export const command: Command = {
       } finally {
         data.x.dispose();
       }
+      verifyModelsUnchanged('noise', models);
       for (const r of results)
         ctx.log(
           `[noise] ${r.label}: clean ${r.cleanAccuracy.toFixed(1)}%; change (pp) ` +
