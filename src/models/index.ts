@@ -16,3 +16,4 @@ export {
   type OptimizerCheckpoint,
 } from './checkpoint.ts';
 export { encodeSafetensors, decodeSafetensors, type SafeTensor } from './safetensors.ts';
+export { importCheckpoint, type ImportOptions, type ImportResult } from './import/index.ts';
