@@ -7,6 +7,7 @@ import { relativeLogAmplitude } from '../../src/analysis/fourier.ts';
 import { featureMapVariance } from '../../src/analysis/variance.ts';
 import { createModel } from '../../src/models/create.ts';
 import { filterBankModel } from './stand-ins.ts';
+import { segmentShapes } from '../../src/plots/depth.ts';
 
 before(async () => {
   await initBackend({ backend: 'cpu', quiet: true });
@@ -69,4 +70,14 @@ test('runs over a real model preset: every non-head block analysed, depth from 0
   assert.ok(blocks.every((b) => Number.isFinite(b.deltaAtHighest)));
   assert.equal(normalisedDepth(0, 1), 0);
   model.dispose();
+});
+
+test("depth figure shades the segment [depth[i-1], depth[i]] an MSA or pooling block produced, as the authors' notebooks", () => {
+  const depth = [0, 0.25, 0.5, 0.75, 1];
+  const kinds = ['embedding', 'msa', 'mlp', 'pool', 'msa'] as const;
+  const shapes = segmentShapes(depth, [...kinds]) as { x0: number; x1: number; fillcolor: string }[];
+  assert.deepEqual(shapes.map((s) => [s.x0, s.x1]), [[0, 0.25], [0.5, 0.75], [0.75, 1]]);
+  assert.deepEqual(shapes.map((s) => s.fillcolor.startsWith('rgba(128')), [true, false, true]);
+  // a first block has no segment before it
+  assert.equal(segmentShapes([0, 1], ['msa', 'mlp']).length, 0);
 });

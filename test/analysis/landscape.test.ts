@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
-import { normalizeDirection, randomDirection, lossLandscape, evaluateAt, isIgnoredParam } from '../../src/analysis/landscape.ts';
+import { normalizeDirection, randomDirection, lossLandscape, evaluateAt, isIgnoredParam, pytorchDim0Axis, clipLandscape } from '../../src/analysis/landscape.ts';
 import { createModel } from '../../src/models/create.ts';
 import { crossEntropy } from '../../src/train/losses.ts';
 import { Rng } from '../../src/util/random.ts';
@@ -86,4 +86,63 @@ test('the landscape centre is the model loss; zero directions give a flat surfac
   for (const p of model.params.values()) norms += Math.sqrt(Array.from(p.dataSync()).reduce((s, v) => s + v * v, 0));
   assert.ok(Math.abs(withL2.loss - withL2.nll - 0.05 * norms) < 1e-3, `l2 term ${withL2.loss - withL2.nll} vs ${0.05 * norms}`);
   model.dispose();
+});
+
+/**
+ * ops/loss_landscapes.py normalize_filter on the PyTorch layout, written out: w and d as [out, ...rest],
+ * norms over dim 0 at every rest position, d · ‖w‖ / (‖d‖ + 1e-7).
+ */
+function torchNormalizeDim0(w: Float64Array, d: Float64Array, out: number): Float64Array {
+  const rest = w.length / out;
+  const res = new Float64Array(d.length);
+  for (let r = 0; r < rest; r++) {
+    let wn = 0;
+    let dn = 0;
+    for (let o = 0; o < out; o++) {
+      wn += w[o * rest + r]! ** 2;
+      dn += d[o * rest + r]! ** 2;
+    }
+    for (let o = 0; o < out; o++) res[o * rest + r] = (Math.sqrt(wn) / (Math.sqrt(dn) + 1e-7)) * d[o * rest + r]!;
+  }
+  return res;
+}
+
+/** Our conv kernel [kh, kw, in, out] -> PyTorch [out, in, kh, kw] (flat), and back. */
+function convToTorch(t: Float32Array | Float64Array, [kh, kw, cin, cout]: number[]): Float64Array {
+  const out = new Float64Array(t.length);
+  for (let y = 0; y < kh!; y++) for (let x = 0; x < kw!; x++) for (let i = 0; i < cin!; i++) for (let o = 0; o < cout!; o++)
+    out[((o * cin! + i) * kh! + y) * kw! + x] = t[((y * kw! + x) * cin! + i) * cout! + o]!;
+  return out;
+}
+
+test("'authors' normalisation is torch.norm(w, dim=0) on the PyTorch layout: our kernels' last axis, the class token's first", () => {
+  const shape = [3, 3, 2, 5];
+  const weight = tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 7), tf.tensor1d([0.01, 0.1, 1, 10, 100]));
+  const direction = tf.randomNormal(shape, 0, 1, 'float32', 8);
+  const got = convToTorch(normalizeDirection(direction, weight, 'authors', { axis: pytorchDim0Axis({ role: 'weight', shape }) }).dataSync() as Float32Array, shape);
+  const want = torchNormalizeDim0(convToTorch(weight.dataSync() as Float32Array, shape), convToTorch(direction.dataSync() as Float32Array, shape), 5);
+  want.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)), `conv entry ${i}: ${got[i]} vs ${v}`));
+  // dense [in, out] is PyTorch's [out, in] transposed
+  const dw = tf.randomNormal([4, 3], 0, 1, 'float32', 9);
+  const dd = tf.randomNormal([4, 3], 0, 1, 'float32', 10);
+  const dense = tf.transpose(normalizeDirection(dd, dw, 'authors', { axis: pytorchDim0Axis({ role: 'weight', shape: [4, 3] }) })).dataSync();
+  const denseWant = torchNormalizeDim0(Float64Array.from(tf.transpose(dw).dataSync()), Float64Array.from(tf.transpose(dd).dataSync()), 3);
+  denseWant.forEach((v, i) => assert.ok(Math.abs(dense[i]! - v) <= 1e-5 * Math.max(1, Math.abs(v)), `dense entry ${i}`));
+  // the class token [1, 1, C] has PyTorch's layout: dim 0 has size 1, so each entry becomes sign(d)·|w|
+  const tw = tf.tensor3d([[[0.5, -2, 3]]]);
+  const td = tf.tensor3d([[[-1, 4, 0.25]]]);
+  const token = normalizeDirection(td, tw, 'authors', { axis: pytorchDim0Axis({ role: 'embedding', shape: [1, 1, 3] }) }).dataSync();
+  [-0.5, 2, 3].forEach((v, i) => assert.ok(Math.abs(token[i]! - v) < 1e-5, `token ${i}: ${token[i]} vs ${v}`));
+  // neither Li et al.'s per-filter rule nor per-tensor scaling
+  const filter = convToTorch(normalizeDirection(direction, weight, 'filter').dataSync() as Float32Array, shape);
+  assert.ok(filter.some((v, i) => Math.abs(v - want[i]!) > 1e-2 * Math.max(1, Math.abs(v))));
+  tf.dispose([weight, direction, dw, dd, tw, td]);
+});
+
+test('clipLandscape: loss minus its minimum, points more than clip above it dropped (NaN)', () => {
+  const z = clipLandscape([[3, 2.5], [50, 2]], 1);
+  assert.deepEqual(z[0], [1, 0.5]);
+  assert.ok(Number.isNaN(z[1]![0]!));
+  assert.equal(z[1]![1], 0);
+  assert.deepEqual(clipLandscape([[3, 50]], 0), [[0, 47]], 'clip 0 keeps every point');
 });
