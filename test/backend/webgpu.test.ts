@@ -24,6 +24,7 @@ import type { Model } from '../../src/models/model.ts';
 import { crossEntropy } from '../../src/train/losses.ts';
 import { AdamW } from '../../src/train/adamw.ts';
 import { dft2d, nhwcToMaps } from '../../src/analysis/dft.ts';
+import { adamwUpdate, adamwUpdateComposite, gelu, geluComposite } from '../../src/backend/fused-ops.ts';
 import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { Rng } from '../../src/util/random.ts';
 
@@ -277,6 +278,25 @@ if (IN_CHILD) {
     op.dispose();
     tf.dispose([x, y]);
     model.dispose();
+  });
+
+  test('the WGSL AdamW and GELU kernels equal their composite forms on webgpu', async () => {
+    await use('webgpu');
+    for (const k of ['VitscopeAdamW', 'VitscopeGelu']) assert.ok(tf.getKernel(k, 'webgpu'), `${k} not registered for webgpu`);
+    const rng = new Rng(51);
+    const r = (scale: number) => tf.tensor1d(Float32Array.from({ length: 3000 }, () => rng.normal() * scale));
+    const [p, g, m] = [r(1), r(0.1), r(0.01)];
+    const v = tf.square(r(0.01));
+    const attrs = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), bc2Sqrt: Math.sqrt(1 - 0.999 ** 3), decay: 5e-5 };
+    const fused = adamwUpdate(p, g, m, v, attrs);
+    const composite = adamwUpdateComposite(p, g, m, v, attrs);
+    for (const [i, what] of ['p', 'm', 'v'].entries()) assertClose(`AdamW ${what}'`, await fused[i]!.data(), await composite[i]!.data(), 1e-6, 'WGSL - composite');
+    const x = r(2);
+    assertClose('GELU', await gelu(x).data(), await geluComposite(x).data(), 1e-6, 'WGSL - composite');
+    const dFused = tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x);
+    const dComposite = tf.grad((t: tf.Tensor) => tf.sum(geluComposite(t)))(x);
+    assertClose('GELU gradient', await dFused.data(), await dComposite.data(), 1e-6, 'WGSL - composite');
+    tf.dispose([p, g, m, v, x, dFused, dComposite, ...fused, ...composite]);
   });
 
   test('a synchronous read of GPU data fails with a message naming the asynchronous call', async () => {

@@ -8,6 +8,8 @@ import { chooseAdapter, type AdapterSummary, type DawnAdapter } from './adapter.
 import { diagnoseVulkan } from './vulkan-diagnosis.ts';
 import { guardSyncReads } from './read-sync.ts';
 import { registerChunkedAddN } from './kernels/add-n.ts';
+import { registerAnyRankPad } from './kernels/pad.ts';
+import { registerFusedWebGPUKernels } from './kernels/fused.ts';
 
 export const WEBGPU = 'webgpu';
 
@@ -74,6 +76,8 @@ export async function tryRegisterWebGPUBackend(opts: WebGPUOptions): Promise<Web
   const { adapter, summary } = choice;
   const device = await createDevice(adapter);
   registerChunkedAddN();
+  registerAnyRankPad();
+  registerFusedWebGPUKernels();
   if (tf.engine().registryFactory[WEBGPU] !== undefined) tf.removeBackend(WEBGPU);
   tf.registerBackend(WEBGPU, () => {
     const backend = new webgpu.WebGPUBackend(device, adapter.info);
