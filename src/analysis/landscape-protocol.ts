@@ -28,14 +28,13 @@ const PAPER_LOSS = { normalization: 'authors', l2: 0.05, labelSmoothing: 0.1, au
 export const LANDSCAPE_PROTOCOLS: AnalysisProtocols<LandscapeSettings, LandscapeProtocol> = {
   analysis: 'landscape',
   defaultProtocol: 'quick',
-  why:
-    "the paper's 21 x 21 grid costs 441 evaluations of the sample (minutes per model on a CPU even for 1,024 images); 'quick' is the same " +
-    'directions, loss and data on a 7 x 7 grid of 64 images, so its surface is a coarse sample of the paper one',
+  why: "the paper's 21 x 21 grid costs 441 evaluations of the sample, minutes per model on a CPU; 'quick' keeps its directions, loss and data",
   protocols: {
     paper: {
       description:
         "losslandscape.ipynb + ops/loss_landscapes.py: directions normalised by torch.norm(w, dim=0), NLL on augmented training data (RandAugment, " +
-        'mixup/CutMix soft targets, smoothing 0.1) + 0.05·Σ‖p‖₂, 21 x 21 grid on [−1, 1]², values > 42 above the minimum dropped (the authors use every training image)',
+        'mixup/CutMix soft targets, smoothing 0.1) + 0.05·Σ‖p‖₂, 21 x 21 grid on [−1, 1]², values > 42 above the minimum dropped. Sample: the authors evaluate ' +
+        'every training image with fresh augmentations at each point; here one seeded augmented sample serves every point',
       settings: { resolution: 21, range: [-1, 1], images: 1024, batchSize: 64, ...PAPER_LOSS },
     },
     quick: {

@@ -33,6 +33,8 @@ export interface MaxEigenOptions extends CommonOptions {
   maxIter?: number;
   /** Disjoint groups of batches for the error bars of NEP and APE (default min(5, batches)). */
   groups?: number;
+  /** power.ts PowerOptions.variant: 'vitscope' (default) or PyHessian's hessian.eigenvalues step for step. */
+  variant?: 'vitscope' | 'pyhessian';
   onBatch?: (batch: number, batches: number, values: number[]) => void;
 }
 
@@ -100,6 +102,7 @@ export async function maxEigenvalueSpectrum(model: Model, batches: readonly Hess
       tol: opts.tol ?? POWER_DEFAULTS.tol,
       maxIter: opts.maxIter ?? POWER_DEFAULTS.maxIter,
       seed: opts.seed + 7919 * b,
+      variant: opts.variant,
     });
     products += op.products;
     perBatch.push({
