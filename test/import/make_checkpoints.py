@@ -354,7 +354,7 @@ def main():
     torch.save(bad, f'{out}/vit-unsupported-global.pt')
     vit_cfg = {'family': 'vit', 'preset': 'vit-import-test', 'numClasses': 10, 'imageSize': 8, 'patchSize': 2, 'dim': 32,
                'depth': 2, 'heads': 4, 'mlpRatio': 2, 'qkvBias': False, 'pool': 'cls', 'dropPathRate': 0, 'dropRate': 0}
-    case('vit-cls', vit, 8, ['vit-plain.pt', 'vit-wrapped.pth.tar', 'vit-dataparallel.pth', 'vit.safetensors'], config=vit_cfg)
+    case('vit-cls', vit, 8, ['vit-plain.pt', 'vit-wrapped.pth.tar', 'vit-dataparallel.pth', 'vit.safetensors', 'vit-legacy.pt'], config=vit_cfg)
     # beyond logits, for the imported timm-named ViT: feature maps, loss, gradient, Hessian-vector product
     c = manifest['cases']['vit-cls']
     x = torch.tensor(c['input']['data'], dtype=torch.float32).reshape(c['input']['shape'])

@@ -37,7 +37,7 @@ function logitsOf(model: { forward(x: tf.Tensor4D, o: { training: boolean }): tf
   return v;
 }
 
-test('timm ViT, timm ResNet (ImageNet stem) and authors\' ResNet checkpoints: plain, wrapped with args + optimizer + strided storages, DataParallel prefix, safetensors — logits agree with PyTorch', { skip }, async (t) => {
+test('timm ViT, timm ResNet (ImageNet stem) and authors\' ResNet checkpoints: plain, wrapped with args + optimizer + strided storages, DataParallel prefix, safetensors, legacy (pre-1.6) format — logits agree with PyTorch', { skip }, async (t) => {
   await initBackend({ quiet: true });
   const f = F();
   const checked: string[] = [];
@@ -61,7 +61,7 @@ test('timm ViT, timm ResNet (ImageNet stem) and authors\' ResNet checkpoints: pl
       checked.push(`${name}:${file}`);
     }
   }
-  assert.equal(checked.length, 9);
+  assert.equal(checked.length, 10);
   t.diagnostic(`max |logit difference| per case: ${[...measured].map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
 });
 
@@ -180,7 +180,7 @@ async function rejectsWithoutOutput(from: string, arch: Parameters<typeof import
   assert.equal(existsSync(out), false, `nothing written to ${out}`);
 }
 
-test('bad checkpoints: truncated zip, unsupported global in the state dict, wrong shapes, another architecture, legacy format — one error naming file and key, nothing written', { skip }, async () => {
+test('bad checkpoints: truncated zip, unsupported global in the state dict, wrong shapes, another architecture, truncated legacy file — one error naming file and key, nothing written', { skip }, async () => {
   await initBackend({ quiet: true });
   const f = F();
   const plain = readFileSync(f.file('vit-plain.pt'));
@@ -214,7 +214,10 @@ test('bad checkpoints: truncated zip, unsupported global in the state dict, wron
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'resnet-tiny-test', [/timm's VisionTransformer.*preset 'resnet-tiny-test' is a resnet/]);
   await rejectsWithoutOutput(f.file('timm-resnet-basic.pth'), 'resnet-tiny-test', [/timm's \(torchvision's\) ResNet.*has the ImageNet stem .* and preset 'resnet-tiny-test' the CIFAR one/]);
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'swin-tiny-test', [/cannot import into preset 'swin-tiny-test' \(family swin\)/]);
-  await rejectsWithoutOutput(f.file('vit-legacy.pt'), 'vit-tiny-test', [/legacy \(pre-1\.6, non-zip\) torch\.save file/]);
+  const legacy = readFileSync(f.file('vit-legacy.pt'));
+  const legacyCut = path.join(scratch, 'legacy-cut.pt');
+  writeFileSync(legacyCut, legacy.subarray(0, legacy.length - 100));
+  await rejectsWithoutOutput(legacyCut, f.cases['vit-cls']!.config!, [/storage '\d+' needs \d+ bytes at byte \d+, the file ends at \d+ \(truncated file\)/]);
 });
 
 test("the ImageNet ResNet presets have torchvision's parameter counts (resnet50 25,557,032; resnet18 11,689,512 with 1000 classes)", () => {

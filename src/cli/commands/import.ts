@@ -12,7 +12,7 @@ export const command: Command = {
   name: 'import',
   summary: "import PyTorch weights (torch.save zip or safetensors; timm's ViT and ResNet, the authors' CIFAR ResNet) as a vitscope checkpoint",
   options: [
-    { name: 'from', type: 'string', help: 'the checkpoint file: torch.save zip archive (.pt/.pth/.pth.tar) or .safetensors' },
+    { name: 'from', type: 'string', help: 'the checkpoint file: torch.save output (.pt/.pth/.pth.tar; zip or legacy format) or .safetensors' },
     { name: 'arch', type: 'string', help: 'the vitscope preset to build, e.g. vit-ti (the authors\' CIFAR ViT-Ti), vit-ti-16-224 (timm vit_tiny_patch16_224), resnet-50' },
     { name: 'out', type: 'string', help: 'the checkpoint directory to write (must not exist); without it the file is only checked' },
     {

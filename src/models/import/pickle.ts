@@ -66,12 +66,17 @@ class Callable {
 
 /** Unpickles `bytes`; errors name the source, the opcode and its byte offset. */
 export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PickleValue {
+  return unpickleAt(bytes, 0, opts).value;
+}
+
+/** Unpickles the pickle that starts at byte `start`; `end` is the byte after its STOP (where the next one starts). */
+export function unpickleAt(bytes: Uint8Array, start: number, opts: UnpickleOptions): { value: PickleValue; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const latin1 = new TextDecoder('latin1');
   const stack: StackItem[] = [];
   const memo = new Map<number, PickleValue>();
-  let pos = 0;
+  let pos = start;
   let op = 0;
   let opAt = 0;
   const fail = (msg: string): never => {
@@ -160,7 +165,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PickleValue 
         u64();
         break;
       case 0x2e: // STOP
-        return pop();
+        return { value: pop(), end: pos };
       case 0x28: // MARK
         stack.push(MARK);
         break;

@@ -1,11 +1,14 @@
-// Reads what torch.save writes (PyTorch >= 1.6, the zip format): `<archive>/data.pkl` is a pickle
+// Reads what torch.save writes. The zip format (PyTorch >= 1.6): `<archive>/data.pkl` is a pickle
 // whose tensors are `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)` calls and
 // whose storages are persistent ids ('storage', torch.<Type>Storage, key, location, numel) naming the
-// raw little-endian bytes in `<archive>/data/<key>`. Tensors come back as SourceTensors that gather
-// their strided values only when asked, so optimizer state beside the weights costs nothing.
+// raw little-endian bytes in `<archive>/data/<key>`. The legacy format (before 1.6, or
+// _use_new_zipfile_serialization=False): pickles of the magic number, the protocol version, system
+// info, the object, and the sorted storage keys, then each storage as an int64 element count and its
+// bytes. Tensors come back as SourceTensors that gather their strided values only when asked, so
+// optimizer state beside the weights costs nothing.
 import { ImportError } from './import-error.ts';
 import { openZip, looksLikeZip, type ZipArchive } from './zip.ts';
-import { unpickle, describe, globalOf, type PickleValue } from './pickle.ts';
+import { unpickle, unpickleAt, describe, globalOf, type PickleValue } from './pickle.ts';
 import { SourceTensor, type SourceDtype } from './source-tensor.ts';
 
 /** torch storage classes and the element type of their bytes. */
@@ -40,11 +43,7 @@ function intList(v: PickleValue, what: string, fail: (m: string) => never): numb
  */
 export function readTorchFile(bytes: Uint8Array, source: string): PickleValue {
   if (!looksLikeZip(bytes)) {
-    if (bytes.length >= 2 && bytes[0] === 0x80)
-      throw new ImportError(
-        `${source}: a legacy (pre-1.6, non-zip) torch.save file, which this reader does not support; expected the zip format: ` +
-          `re-save it with torch >= 1.6: torch.save(torch.load(path), path2)`,
-      );
+    if (bytes.length >= 2 && bytes[0] === 0x80) return readLegacyTorchFile(bytes, source);
     throw new ImportError(`${source}: not a torch.save zip archive (found bytes ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}, expected 50 4b 03 04)`);
   }
   const zip = openZip(bytes, source);
@@ -64,7 +63,56 @@ export function readTorchFile(bytes: Uint8Array, source: string): PickleValue {
 }
 
 function unpickleTorch(zip: ZipArchive, prefix: string, source: string): PickleValue {
+  const { globals, persistentLoad } = torchUnpickling(source, (key) => zip.read(`${prefix}data/${key}`));
+  return unpickle(zip.read(`${prefix}data.pkl`), { globals, persistentLoad, source: `${source} (${prefix}data.pkl)` });
+}
+
+const ELEMENT_SIZE: Record<SourceDtype, number> = {
+  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+};
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+function readLegacyTorchFile(bytes: Uint8Array, source: string): PickleValue {
+  const plain = { globals: new Map<string, (a: PickleValue[]) => PickleValue>(), source: `${source} (legacy torch.save header)` };
+  const magic = unpickleAt(bytes, 0, plain);
+  if (magic.value !== LEGACY_MAGIC)
+    throw new ImportError(`${source}: a pickle but not a torch.save file (its first value is ${describe(magic.value)}, expected torch's magic number)`);
+  const version = unpickleAt(bytes, magic.end, plain);
+  if (version.value !== 1001) throw new ImportError(`${source}: legacy torch.save protocol ${describe(version.value)}, expected 1001`);
+  const sysInfo = unpickleAt(bytes, version.end, plain);
+  if (sysInfo.value instanceof Map && sysInfo.value.get('little_endian') === false)
+    throw new ImportError(`${source}: written on a big-endian machine, expected little-endian`);
+  // The storages follow the object and its key list, so a first pass finds where the object ends.
+  const skim = torchUnpickling(source, () => new Uint8Array(0));
+  const objectStart = sysInfo.end;
+  const objectEnd = unpickleAt(bytes, objectStart, { ...skim, source }).end;
+  const keys = unpickleAt(bytes, objectEnd, { ...plain, source: `${source} (legacy storage keys)` });
+  if (!Array.isArray(keys.value)) throw new ImportError(`${source}: legacy storage key list is ${describe(keys.value)}, expected a list`);
+  const dtypes = skim.seen;
+  const data = new Map<string, Uint8Array>();
+  let at = keys.end;
+  for (const k of keys.value) {
+    const key = String(k);
+    if (at + 8 > bytes.length) throw new ImportError(`${source}: storage '${key}' is cut off at byte ${at} (truncated file)`);
+    const numel = Number(new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigInt64(0, true));
+    const size = numel * ELEMENT_SIZE[dtypes.get(key) ?? 'uint8'];
+    if (at + 8 + size > bytes.length)
+      throw new ImportError(`${source}: storage '${key}' needs ${size} bytes at byte ${at + 8}, the file ends at ${bytes.length} (truncated file)`);
+    data.set(key, bytes.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  const real = torchUnpickling(source, (key) => {
+    const d = data.get(key);
+    if (!d) throw new ImportError(`${source}: storage '${key}' is not in the legacy storage list`);
+    return d;
+  });
+  return unpickleAt(bytes, objectStart, { ...real, source }).value;
+}
+
+/** The globals a torch.save pickle needs, and its storage resolution through `storageBytes(key)`. */
+function torchUnpickling(source: string, storageBytes: (key: string) => Uint8Array) {
   const storages = new Map<string, Storage>();
+  const seen = new Map<string, SourceDtype>();
   const fail = (m: string): never => {
     throw new ImportError(`${source}: ${m}`);
   };
@@ -75,9 +123,11 @@ function unpickleTorch(zip: ZipArchive, prefix: string, source: string): PickleV
     const typeName = type?.startsWith('torch.') ? type.slice(6) : undefined;
     const dtype = typeName ? STORAGE_DTYPES[typeName] : undefined;
     if (!dtype) return fail(`storage '${key}' has type ${type ?? describe(pid[1])}, expected one of torch.${Object.keys(STORAGE_DTYPES).join(', torch.')}`);
+    if (pid.length > 5 && pid[5] !== null) return fail(`storage '${key}' is a legacy storage view, which is not supported`);
+    seen.set(key, dtype);
     let st = storages.get(key);
     if (!st) {
-      st = { dtype, bytes: zip.read(`${prefix}data/${key}`), key };
+      st = { dtype, bytes: storageBytes(key), key };
       storages.set(key, st);
     }
     return st as unknown as PickleValue;
@@ -103,5 +153,5 @@ function unpickleTorch(zip: ZipArchive, prefix: string, source: string): PickleV
     ['builtins.tuple', (a) => (Array.isArray(a[0]) ? [...(a[0] as PickleValue[])] : [])],
     ['builtins.set', (a) => new Set(Array.isArray(a[0]) ? (a[0] as PickleValue[]) : [])],
   ]);
-  return unpickle(zip.read(`${prefix}data.pkl`), { globals, persistentLoad, source: `${source} (${prefix}data.pkl)` });
+  return { globals, persistentLoad, seen };
 }
