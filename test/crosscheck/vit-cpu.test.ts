@@ -3,13 +3,13 @@
 // images, patch 4, dim 48, depth 2, 3 heads, 10 classes) with up to 20 products per eigenvalue (vitscope's
 // quick Hessian protocol; PyHessian's default is 100): each product of the full model costs seconds on 2 cores.
 import { getPreset } from '../../src/models/index.ts';
-import { crossCheckSuite } from './model-check.ts';
+import { crossCheckSuite, POWER } from './model-check.ts';
 
 crossCheckSuite({
   label: 'vit-cpu',
   config: 'vit-cpu',
   eigenConfig: { ...getPreset('vit-cpu'), preset: 'vit-cpu-eigen-check', imageSize: 16, dim: 48, depth: 2, heads: 3, numClasses: 10 },
   batch: 8,
-  power: { k: 5, maxIter: 20, tol: 1e-3 },
+  power: POWER,
   tolerance: { logits: 1e-4, features: 1e-5, loss: 1e-6, gradient: 1e-4, hvp: 1e-4, eigenvalues: 2e-3 },
 });
