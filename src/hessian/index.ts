@@ -19,3 +19,4 @@ export {
   type MaxEigenOptions, type MaxEigenSpectrum, type SpectrumOptions, type HessianSpectrum, type SubsetSpectrum, type BatchEigen,
 } from './spectrum.ts';
 export { timeHvpVsStep, type StepTiming } from './timing.ts';
+export { HESSIAN_PROTOCOLS, type HessianSettings, type HessianProtocol, type HessianAugment } from './protocol.ts';

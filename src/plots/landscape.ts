@@ -1,4 +1,4 @@
-// Loss landscape (paper Fig. 1-like): the loss on a 2-D slice of parameter space (filter-normalised directions),
+// Loss landscape (paper Fig. 1-like): the loss on a 2-D slice of parameter space (directions scaled to the weights),
 // as a 3-D surface (left) and a contour map (right) of the same grid.
 import type { Figure } from './figure.ts';
 import { checkArrays, checkLabel } from './check.ts';
