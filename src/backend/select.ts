@@ -29,6 +29,10 @@ export interface BackendOptions {
   exclude?: readonly BackendName[];
 }
 
+// Static: the native backend is ours (no optional package), and one module graph keeps one tfjs engine when the
+// library is loaded through a CommonJS require hook (notebooks/node_modules/vitscope).
+import { tryRegisterNativeBackend } from './native/index.ts';
+
 export type { NativeRegistration } from './native/index.ts';
 
 let current: BackendInfo | null = null;
@@ -53,8 +57,7 @@ async function tryTensorflow(): Promise<string | null> {
 
 async function tryNative(): Promise<{ reason: string | null; threads: number }> {
   try {
-    const native = await import('./native/index.ts');
-    const reg = native.tryRegisterNativeBackend();
+    const reg = tryRegisterNativeBackend();
     return { reason: reg.registered ? null : reg.reason ?? 'native addon unavailable', threads: reg.threads };
   } catch (err) {
     return { reason: `native backend failed to load: ${(err as Error).message}`, threads: 1 };

@@ -3,3 +3,4 @@
 export { FIGURE_FORMAT_OPTION, type RunOptions, type ExportFormat } from './run-options.ts';
 export { runTrainExperiment, writeTrainingFigure, TRAIN_SETTINGS, type TrainSettings, type TrainSummary, type TrainExperimentResult } from './train.ts';
 export { runDataSize, checkDataSizeSettings, DATASIZE_SETTINGS, type DataSizeSettings, type DataSizePoint, type DataSizeResult } from './datasize.ts';
+export { trainedModel, trainSettingsFromFile, type TrainedModel } from './trained-model.ts';

@@ -1,5 +1,7 @@
 // Executes every notebook headless with the tslab kernel (jupyter nbconvert --execute) in its tiny CI settings
-// (VITSCOPE_NOTEBOOK_SMALL=1, results in a temp dir) and checks: no error outputs, and plotly figures displayed.
+// (VITSCOPE_NOTEBOOK_SMALL=1, results in a temp dir), each on a fresh results folder (any order, nothing trained
+// before), and checks: no error output, at least one interactive figure (plotly mime bundle + HTML fallback), the
+// plotly bundle inlined once. Also: a type error in a cell and a failing cell are reported with their message.
 // Skipped with a message only when jupyter-nbconvert or the tslab kernel is not installed (scripts/register-kernel.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,8 +12,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const NOTEBOOK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'notebooks');
-// 00-overview last: it shows the figures the others saved.
-const NOTEBOOKS = readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith('.ipynb')).sort((a, b) => (a.startsWith('00-') ? 1 : b.startsWith('00-') ? -1 : a.localeCompare(b)));
+const NOTEBOOKS = readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith('.ipynb') && !f.startsWith('.')).sort();
+const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
 function why(): string | false {
   const nb = spawnSync('jupyter', ['nbconvert', '--version'], { encoding: 'utf8' });
@@ -22,45 +24,80 @@ function why(): string | false {
 }
 const skip = why();
 let out = '';
-let results = '';
 
 before(async () => {
   out = await fs.mkdtemp(path.join(os.tmpdir(), 'vitscope-nb-'));
-  results = path.join(out, 'results');
 });
 after(async () => {
   if (out) await fs.rm(out, { recursive: true, force: true });
 });
 
 interface Output { output_type: string; name?: string; text?: string | string[]; ename?: string; evalue?: string; data?: Record<string, unknown> }
+type Notebook = { cells: { cell_type: string; source: string | string[]; outputs?: Output[] }[]; metadata: { kernelspec: { name: string; language: string } } };
 
-test('there is one notebook per analysis and an overview', () => {
+const text = (o: Output) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '');
+const joined = (v: unknown) => (Array.isArray(v) ? v.join('') : String(v ?? ''));
+
+/** Runs one notebook from NOTEBOOK_DIR (its own results folder); returns the executed notebook and the seconds taken. */
+function execute(file: string, results: string): { nb: Notebook; seconds: number } {
+  const t0 = Date.now();
+  execFileSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--allow-errors', '--ExecutePreprocessor.kernel_name=tslab',
+    '--ExecutePreprocessor.timeout=300', '--output-dir', out, path.join(NOTEBOOK_DIR, file)], {
+    cwd: NOTEBOOK_DIR,
+    env: { ...process.env, VITSCOPE_NOTEBOOK_SMALL: '1', VITSCOPE_NOTEBOOK_RESULTS: results },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return { nb: JSON.parse(readFileSync(path.join(out, file), 'utf8')) as Notebook, seconds: (Date.now() - t0) / 1000 };
+}
+
+test('there is one notebook per analysis and an overview, all on the tslab kernel, importing the typed library', () => {
   for (const n of ['00-overview', '01-train', '02-hessian-spectra', '03-fourier-analysis', '04-noise-robustness', '05-feature-map-variance', '06-loss-landscape'])
     assert.ok(NOTEBOOKS.includes(`${n}.ipynb`), `notebooks/${n}.ipynb exists`);
   for (const n of NOTEBOOKS) {
-    const nb = JSON.parse(readFileSync(path.join(NOTEBOOK_DIR, n), 'utf8'));
+    const nb = JSON.parse(readFileSync(path.join(NOTEBOOK_DIR, n), 'utf8')) as Notebook;
     assert.equal(nb.metadata.kernelspec.name, 'tslab', `${n} kernel`);
     assert.equal(nb.metadata.kernelspec.language, 'typescript', `${n} language`);
+    const code = nb.cells.filter((c) => c.cell_type === 'code').map((c) => joined(c.source)).join('\n');
+    assert.match(code, /from 'vitscope'/, `${n} imports the library`);
+    assert.doesNotMatch(code, /runAndShow|await load\(/, `${n} shows its steps instead of running a CLI command`);
   }
 });
 
 for (const file of NOTEBOOKS) {
-  test(`notebook ${file} runs headless without errors and shows plotly figures`, { skip, timeout: 240_000 }, () => {
-    execFileSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--allow-errors', '--ExecutePreprocessor.kernel_name=tslab',
-      '--ExecutePreprocessor.timeout=200', '--output-dir', out, path.join(NOTEBOOK_DIR, file)], {
-      cwd: NOTEBOOK_DIR,
-      env: { ...process.env, VITSCOPE_NOTEBOOK_SMALL: '1', VITSCOPE_NOTEBOOK_RESULTS: results },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const nb = JSON.parse(readFileSync(path.join(out, file), 'utf8')) as { cells: { cell_type: string; outputs?: Output[] }[] };
+  test(`notebook ${file} runs headless on a fresh results folder without errors and shows interactive figures`, { skip, timeout: 420_000 }, () => {
+    const { nb, seconds } = execute(file, path.join(out, `results-${file}`));
+    console.log(`# ${file}: ${seconds.toFixed(0)} s (CI settings)`);
     const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
-    const text = (o: Output) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '');
-    const errors = outputs.filter((o) => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr' && /error/i.test(text(o))));
-    assert.deepEqual(errors.map((o) => o.evalue ?? text(o).slice(0, 400)), [], `${file}: error outputs`);
-    const html = outputs.filter((o) => o.output_type === 'display_data' && (typeof o.data?.['text/html'] === 'string' || Array.isArray(o.data?.['text/html'])))
-      .map((o) => { const h = o.data!['text/html']; return Array.isArray(h) ? h.join('') : String(h); });
-    const figures = html.filter((h) => h.includes('class="vitscope-figure"') && h.includes('Plotly.newPlot'));
-    assert.ok(figures.length > 0, `${file}: no plotly figure displayed`);
-    assert.ok(html.some((h) => /window\.Plotly\s*=\s*\w+/.test(h)), `${file}: the plotly bundle is inlined once`);
+    const errors = outputs.filter((o) => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr'));
+    assert.deepEqual(errors.map((o) => o.evalue ?? text(o).slice(0, 600)), [], `${file}: error outputs`);
+    const codeCells = nb.cells.filter((c) => c.cell_type === 'code');
+    assert.ok(codeCells.every((c) => (c.outputs ?? []).length > 0 || /^\s*import /.test(joined(c.source))), `${file}: a cell after an error did not run`);
+    const displays = outputs.filter((o) => o.output_type === 'display_data' && o.data?.[PLOTLY_MIME] !== undefined);
+    assert.ok(displays.length > 0, `${file}: no interactive figure`);
+    for (const d of displays) {
+      const html = joined(d.data!['text/html']);
+      assert.ok(html.includes('class="vitscope-figure"') && html.includes('Plotly.newPlot'), `${file}: a figure without its HTML fallback`);
+      assert.ok(typeof d.data!['text/plain'] === 'string' || Array.isArray(d.data!['text/plain']), `${file}: a figure without a text fallback`);
+    }
+    const bundles = displays.filter((d) => /window\.Plotly\s*=\s*\w+/.test(joined(d.data!['text/html'])));
+    assert.equal(bundles.length, 1, `${file}: the plotly bundle is inlined in exactly one figure`);
   });
 }
+
+test('a type error in a cell and a failing cell are reported with their message', { skip, timeout: 300_000 }, async () => {
+  const cell = (source: string) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source });
+  const meta = JSON.parse(readFileSync(path.join(NOTEBOOK_DIR, NOTEBOOKS[0]!), 'utf8')).metadata as object;
+  const write = async (name: string, cells: string[]) =>
+    fs.writeFile(path.join(NOTEBOOK_DIR, name), JSON.stringify({ cells: cells.map(cell), metadata: meta, nbformat: 4, nbformat_minor: 4 }));
+  const typed = '.tmp-type-error.ipynb', failing = '.tmp-failing-cell.ipynb';
+  try {
+    await write(typed, ["import { models } from 'vitscope';", 'const n: number = models.listPresets();']);
+    await write(failing, ["import { experiments } from 'vitscope';", "experiments.trainSettingsFromFile('no-such-recipe.json');"]);
+    const stderr = (f: string) => execute(f, path.join(out, 'results-errors')).nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.name === 'stderr' || o.output_type === 'error').map((o) => text(o) + (o.evalue ?? '')).join('\n');
+    assert.match(stderr(typed), /Type 'string\[\]' is not assignable to type 'number'/);
+    assert.match(stderr(failing), /no-such-recipe\.json: cannot read a JSON object of training options/);
+  } finally {
+    await fs.rm(path.join(NOTEBOOK_DIR, typed), { force: true });
+    await fs.rm(path.join(NOTEBOOK_DIR, failing), { force: true });
+  }
+});
