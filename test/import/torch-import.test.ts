@@ -214,6 +214,7 @@ test('bad checkpoints: truncated zip, unsupported global in the state dict, wron
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'resnet-tiny-test', [/timm's VisionTransformer.*preset 'resnet-tiny-test' is a resnet/]);
   await rejectsWithoutOutput(f.file('timm-resnet-basic.pth'), 'resnet-tiny-test', [/timm's \(torchvision's\) ResNet.*has the ImageNet stem .* and preset 'resnet-tiny-test' the CIFAR one/]);
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'swin-tiny-test', [/cannot import into preset 'swin-tiny-test' \(family swin\)/]);
+  await rejectsWithoutOutput(f.file('resnet-basic.pth.tar'), 'alternet-tiny-test', [/cannot import into preset 'alternet-tiny-test' \(family alternet\): .*not mapped/]);
   const legacy = readFileSync(f.file('vit-legacy.pt'));
   const legacyCut = path.join(scratch, 'legacy-cut.pt');
   writeFileSync(legacyCut, legacy.subarray(0, legacy.length - 100));
