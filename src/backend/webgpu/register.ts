@@ -1,7 +1,8 @@
 // Registers tfjs-backend-webgpu as the tfjs backend 'webgpu' on Dawn's adapter. tfjs's own registration only runs in
 // browsers and asks for the default adapter; this one chooses the adapter (./adapter.ts), requests the adapter's
 // largest storage-buffer binding and buffer sizes (Dawn's defaults, 128 and 256 MiB, are too small for paper-size
-// activations), and makes synchronous reads fail with a message saying what to use instead (./read-sync.ts).
+// activations), makes synchronous reads fail with a message saying what to use instead (./read-sync.ts), and adds
+// the kernels in ./kernels (fixes to two tfjs-webgpu kernels that double backprop reaches; WGSL AdamW and GELU).
 import { tf } from '../tf.ts';
 import { loadDawn } from './dawn.ts';
 import { chooseAdapter, type AdapterSummary, type DawnAdapter } from './adapter.ts';
