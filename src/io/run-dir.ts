@@ -2,7 +2,7 @@
 // gets <prefix>-<UTC time stamp> (numbered -2, -3… if taken); a named run that already holds files is
 // refused (exit status 2) unless it is resumed or explicitly overwritten. One writer per run folder
 // (lock-file.ts): openRunDir chooses the folder and takes its lock.
-import { promises as fs, existsSync, readdirSync, statSync } from 'node:fs';
+import { promises as fs, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { acquireLock, type HeldLock } from './lock-file.ts';
 import { ConfigError, isSystemErrorUserCanFix, RunDirError, WriteError } from '../util/errors.ts';
@@ -125,6 +125,18 @@ export async function chooseRunDir(req: RunDirRequest): Promise<ChosenRunDir> {
   return { dir, name, mode };
 }
 
+/** The lock's release, which also removes a folder created for this run if nothing was written into it. */
+function releasing(chosen: ChosenRunDir, lock: HeldLock): OpenRunDir {
+  return {
+    ...chosen,
+    file: lock.file,
+    release: () => {
+      lock.release();
+      if (chosen.mode === 'new' && existsSync(chosen.dir) && runContents(chosen.dir).length === 0) rmSync(chosen.dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * Chooses the run folder and takes its writer lock. A named run is locked before its contents are judged, so a
  * second process aimed at a run in use is refused with the other process's id.
@@ -134,13 +146,13 @@ export async function openRunDir(req: RunDirRequest, purpose?: string): Promise<
   await mkdirOrExplain(results, true);
   if (req.run === undefined || req.run === '') {
     const chosen = await newRunDir(results, req);
-    return { ...chosen, ...acquireLock(path.join(chosen.dir, RUN_LOCK_FILE), purpose) };
+    return releasing(chosen, acquireLock(path.join(chosen.dir, RUN_LOCK_FILE), purpose));
   }
   const { dir, name } = namedRunDir(results, req.run);
   await mkdirOrExplain(dir, true);
   const lock = acquireLock(path.join(dir, RUN_LOCK_FILE), purpose);
   try {
-    return { dir, name, mode: namedRunMode(dir, name, req), ...lock };
+    return releasing({ dir, name, mode: namedRunMode(dir, name, req) }, lock);
   } catch (err) {
     lock.release();
     throw err;

@@ -156,6 +156,7 @@ test('bad data, a checkpoint that does not fit and an unwritable results folder:
   assert.match(err, /cut\/train\.bin: found size 153800 bytes \(50 records and 100 bytes left over\); expected a multiple of 3074 bytes/);
   assert.doesNotMatch(err, STACK);
   assert.equal(err.trim().split('\n').filter((l) => l.includes('train.bin')).length, 1, err);
+  assert.ok(!existsSync(path.join(results, 'cut')), 'a run folder left empty by a failed start is removed');
   // VITSCOPE_DEBUG=1: the same error with its stack
   const debug = await cli([...argv.slice(0, -6), '--run', 'cut2', '--epochs', '1', '--backend', backend.name], { VITSCOPE_DEBUG: '1' });
   assert.equal(debug.code, 1);
