@@ -137,6 +137,8 @@ function makePlan(config: TrainConfig, data: Pick<CifarData, 'train' | 'test'> &
   let trainSet: ImageSet = data.train;
   if (config.trainSize !== undefined && config.trainSize > data.train.count)
     throw new ConfigError('train config', '--train-size', String(config.trainSize), `at most the ${data.train.count} images of the training set`);
+  if (config.trainFraction !== undefined && Math.round(config.trainFraction * data.train.count) < 1)
+    throw new ConfigError('train config', '--train-fraction', String(config.trainFraction), `at least ${(0.5 / data.train.count).toPrecision(2)} (one of the ${data.train.count} training images)`);
   if (config.trainSize !== undefined || config.trainFraction !== undefined)
     trainSet = subset(data.train, { size: config.trainSize, fraction: config.trainFraction, seed: mixSeeds(config.seed, STREAM.subsetTrain), balanceBy: config.labels });
   let testSet: ImageSet = data.test;

@@ -113,6 +113,7 @@ test('options that cannot work exit 2 naming the option, the value and what is v
     [quick('--epochs', '1', '--run', 'x1', '--train-size', '5000'), /'--train-size' is 5000; expected at most the 120 images of the training set/],
     [quick('--epochs', '1', '--run', 'x2', '--batch-size', '500'), /'--batch-size' is 500; expected at most the 120 training images/],
     [quick('--epochs', '0', '--run', 'x3'), /'--epochs' is 0; expected a positive integer/],
+    [quick('--epochs', '1', '--run', 'x5', '--train-fraction', '0.001'), /'--train-fraction' is 0\.001; expected at least 0\.0042 \(one of the 120 training images\)/],
     [quick('--epochs', '1', '--run', 'x4', '--train-size', '10', '--train-fraction', '0.5'), /'--train-fraction' is 0\.5; expected not both/],
     [quick('--epochs', 'two'), /option '--epochs' got "two", expected an integer/],
     [quick('--epochs', '1', '--warmup-epoch', '1'), /unknown option '--warmup-epoch' \(did you mean --warmup-epochs\?\)/],
