@@ -2,25 +2,17 @@
 // files (`--config configs/vit-cpu.json`), validated against each command's OptionSpec list plus the shared
 // options that every command accepts. Precedence: defaults < config file < flags.
 import { readFileSync } from 'node:fs';
-import { BACKEND_NAMES } from '../backend/select.ts';
+import { RUN_OPTIONS } from '../train/run-options.ts';
 import type { Command, OptionSpec, OptionValues } from './command.ts';
-import { EXIT_USAGE, ExpectedError } from '../util/errors.ts';
+import { camelCase, coerceOption, completeSettings, kebabCase, OptionError, unknownOption, validList } from '../util/settings.ts';
 
-/** Bad options: the message names the option, what was found and what was expected (and lists valid options). */
-export class OptionError extends ExpectedError {
-  override name = 'OptionError';
-  constructor(message: string) {
-    super(message, { exitCode: EXIT_USAGE });
-  }
-}
+// The option mechanism (types, coercion, defaults, unknown names) is src/util/settings.ts: experiments and library
+// protocols declare their settings with it; this file adds flags, config files and the shared options.
+export { camelCase, coerceOption, kebabCase, OptionError };
 
 /** Options every command accepts, handled in one place (main.ts initialises the backend from `backend`). */
 export const SHARED_OPTIONS: readonly OptionSpec[] = [
-  { name: 'backend', type: 'string', default: 'auto', choices: ['auto', ...BACKEND_NAMES], help: 'tensor backend' },
-  { name: 'data', type: 'string', help: 'dataset directory (CIFAR-100 binary or the generated set; default: data/)' },
-  { name: 'run', type: 'string', help: 'run name: outputs go to <results>/<run>/ (default: depends on the command)' },
-  { name: 'results', type: 'string', default: 'results', help: 'results root directory' },
-  { name: 'seed', type: 'integer', default: 0, help: 'random seed (a run is repeatable on the same backend)' },
+  ...RUN_OPTIONS,
   { name: 'config', type: 'string', help: 'JSON file of options (keys are option names); flags override it' },
   { name: 'help', type: 'boolean', default: false, help: 'show this help' },
 ];
@@ -29,87 +21,6 @@ export const SHARED_OPTIONS: readonly OptionSpec[] = [
 export function optionsFor(cmd: Pick<Command, 'options'>): OptionSpec[] {
   const own = new Set(cmd.options.map((o) => o.name));
   return [...cmd.options, ...SHARED_OPTIONS.filter((o) => !own.has(o.name))];
-}
-
-export function kebabCase(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
-export function camelCase(name: string): string {
-  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-function validList(specs: readonly OptionSpec[]): string {
-  return specs
-    .map((s) => (s.type === 'boolean' ? `--${s.name}` : `--${s.name} <${s.choices && s.choices.length <= 6 ? s.choices.join('|') : s.type}>`))
-    .join(', ');
-}
-
-function unknownOption(name: string, specs: readonly OptionSpec[], where: string): OptionError {
-  let near = specs.filter((s) => s.name.includes(name) || name.includes(s.name) || editDistance(s.name, name) <= 2).map((s) => `--${s.name}`);
-  // Otherwise the nearest valid name, when it is not too far off to help.
-  if (near.length === 0 && specs.length > 0) {
-    const best = specs.map((s) => ({ s, d: editDistance(s.name, kebabCase(name)) })).sort((a, b) => a.d - b.d)[0]!;
-    if (best.d <= Math.max(3, Math.floor(name.length / 2))) near = [`--${best.s.name}`];
-  }
-  return new OptionError(
-    `${where}: unknown option '--${name}'${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}.\nValid options: ${validList(specs)}`,
-  );
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length]![b.length]!;
-}
-
-/** Converts one raw value (string from a flag, or any JSON value from a config file) to the option's type. */
-export function coerceOption(spec: OptionSpec, raw: unknown, where: string): string | number | boolean | string[] {
-  const bad = (expected: string): OptionError =>
-    new OptionError(`${where}: option '--${spec.name}' got ${JSON.stringify(raw)}, expected ${expected}`);
-  let value: string | number | boolean | string[];
-  switch (spec.type) {
-    case 'boolean': {
-      if (typeof raw === 'boolean') value = raw;
-      else if (raw === 'true' || raw === '1' || raw === 'yes') value = true;
-      else if (raw === 'false' || raw === '0' || raw === 'no') value = false;
-      else throw bad('a boolean (true/false)');
-      break;
-    }
-    case 'number':
-    case 'integer': {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-      if (!Number.isFinite(n)) throw bad(spec.type === 'integer' ? 'an integer' : 'a number');
-      if (spec.type === 'integer' && !Number.isInteger(n)) throw bad('an integer');
-      value = n;
-      break;
-    }
-    case 'list': {
-      if (Array.isArray(raw)) {
-        if (!raw.every((v) => typeof v === 'string' || typeof v === 'number')) throw bad('a list of strings or numbers');
-        value = raw.map(String);
-      } else if (typeof raw === 'string') value = raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim());
-      else if (typeof raw === 'number') value = [String(raw)];
-      else throw bad('a comma-separated list');
-      break;
-    }
-    case 'string': {
-      if (typeof raw === 'string') value = raw;
-      else if (typeof raw === 'number') value = String(raw);
-      else throw bad('a string');
-      break;
-    }
-  }
-  if (spec.choices) {
-    const items = Array.isArray(value) ? value : [String(value)];
-    for (const item of items)
-      if (!spec.choices.includes(item))
-        throw new OptionError(`${where}: option '--${spec.name}' got '${item}', expected one of ${spec.choices.join(', ')}`);
-  }
-  return value;
 }
 
 export interface ParsedArgs {
@@ -209,19 +120,9 @@ export function readConfigFile(file: string, specs: readonly OptionSpec[]): Opti
 }
 
 /** Fills defaults and checks every value; `given` keys may be kebab-case or camelCase. */
+/** Fills defaults and checks every value; `given` keys may be kebab-case or camelCase. */
 export function completeOptions(cmd: Pick<Command, 'name' | 'options'>, given: OptionValues): OptionValues {
-  const specs = optionsFor(cmd);
-  const byName = new Map(specs.map((s) => [s.name, s]));
-  const out: OptionValues = {};
-  for (const spec of specs) if (spec.default !== undefined) out[spec.name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
-  for (const [key, raw] of Object.entries(given)) {
-    if (raw === undefined) continue;
-    const name = kebabCase(key);
-    const spec = byName.get(name);
-    if (!spec) throw unknownOption(key, specs, cmd.name);
-    out[name] = coerceOption(spec, raw, cmd.name);
-  }
-  return out;
+  return completeSettings(cmd.name, optionsFor(cmd), given);
 }
 
 /** Everything a command receives: defaults < `--config` file < flags. */

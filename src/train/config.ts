@@ -2,11 +2,11 @@
 // the command line and in configs/*.json, camelCase here). Defaults are the paper's CIFAR-100 recipe
 // (configs/cifar100_vit.yaml of the authors' repository) except the weight-decay exclusion, which follows the
 // common practice; configs/<preset>.json state every value explicitly.
-import type { OptionSpec, OptionValues } from '../cli/command.ts';
-import { camelCase, completeOptions } from '../cli/options.ts';
+import { camelCase, completeSettings, type OptionSpec, type OptionValues } from '../util/settings.ts';
 import { listPresets } from '../models/configs.ts';
 import type { ParamRole } from '../models/model.ts';
 import type { ScheduleName } from './schedule.ts';
+import { RUN_OPTIONS } from './run-options.ts';
 import { checkRoles, DEFAULT_NO_DECAY_ROLES, PARAM_ROLES } from './weight-decay.ts';
 import { ConfigError } from '../util/errors.ts';
 
@@ -178,7 +178,7 @@ export function fitWarmupToRun(c: TrainConfig): { config: TrainConfig; note: str
   };
 }
 
-const CONFIG_KEYS = new Set([...TRAIN_OPTIONS.map((o) => o.name), 'data', 'run', 'results', 'seed', 'backend']);
+const CONFIG_KEYS = new Set([...TRAIN_OPTIONS, ...RUN_OPTIONS].map((o) => o.name));
 
 /** Option values (kebab-case, as the CLI resolves them) → a validated TrainConfig; options that are not training fields are ignored. */
 export function trainConfigFromOptions(opts: OptionValues): TrainConfig {
@@ -206,6 +206,5 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> | OptionValues)
     if (v === undefined) continue;
     asOptions[k] = Array.isArray(v) ? v.map(String) : (v as string | number | boolean);
   }
-  const cmd = { name: 'train config', options: TRAIN_OPTIONS };
-  return trainConfigFromOptions(completeOptions(cmd, asOptions));
+  return trainConfigFromOptions(completeSettings('train config', [...TRAIN_OPTIONS, ...RUN_OPTIONS], asOptions));
 }
