@@ -8,6 +8,8 @@ const ELEMENT_BYTES: Record<SourceDtype, number> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Contiguous (row-major) strides of a shape. */
 export function contiguousStrides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -62,6 +64,12 @@ export class SourceTensor {
     const view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     const read = this.reader(view);
     const contiguous = contiguousStrides(this.shape).every((s, i) => s === this.strides[i] || this.shape[i] === 1);
+    if (contiguous && this.dtype === 'float32' && LITTLE_ENDIAN_HOST) {
+      // the common case: one copy of the bytes (the copy also aligns them)
+      const at = this.bytes.byteOffset + this.offset * 4;
+      out.set(new Float32Array(this.bytes.buffer.slice(at, at + n * 4)));
+      return out;
+    }
     if (contiguous) {
       for (let i = 0; i < n; i++) out[i] = read((this.offset + i) * eb);
       return out;
