@@ -156,6 +156,11 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   }
   for (const tag of c.checkpointAt)
     if (tag !== 'warmup' && !/^\d+$/.test(tag) && !/^epoch:\d+$/.test(tag)) fail('checkpointAt', tag, "'warmup', a step number or 'epoch:N'");
+  for (const tag of c.checkpointAt) {
+    const epoch = /^epoch:(\d+)$/.exec(tag);
+    if (epoch && !(Number(epoch[1]) >= 1 && Number(epoch[1]) <= c.epochs)) fail('checkpointAt', tag, `'epoch:N' with N in 1..${c.epochs} (the run's epochs)`);
+    if (/^\d+$/.test(tag) && Number(tag) < 1) fail('checkpointAt', tag, 'a step number >= 1');
+  }
   return c;
 }
 

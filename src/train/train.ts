@@ -182,6 +182,8 @@ function makePlan(config: TrainConfig, data: Pick<CifarData, 'train' | 'test'> &
     if (t === 'warmup') {
       if (warmupSteps > 0) checkpointSteps.set(warmupSteps, 'warmup');
     } else if (t.startsWith('epoch:')) checkpointEpochs.add(Number(t.slice(6)));
+    else if (Number(t) > totalSteps)
+      throw new ConfigError('train config', '--checkpoint-at', t, `a step in 1..${totalSteps} (this run's ${stepsPerEpoch} steps per epoch × ${config.epochs} epochs)`);
     else checkpointSteps.set(Number(t), `step-${Number(t)}`);
   }
   return {

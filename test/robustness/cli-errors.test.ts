@@ -115,6 +115,8 @@ test('options that cannot work exit 2 naming the option, the value and what is v
     [quick('--epochs', '0', '--run', 'x3'), /'--epochs' is 0; expected a positive integer/],
     [quick('--epochs', '1', '--run', 'x5', '--train-fraction', '0.001'), /'--train-fraction' is 0\.001; expected at least 0\.0042 \(one of the 120 training images\)/],
     [quick('--epochs', '1', '--run', 'x4', '--train-size', '10', '--train-fraction', '0.5'), /'--train-fraction' is 0\.5; expected not both/],
+    [quick('--epochs', '1', '--run', 'x6', '--checkpoint-at', 'warmup,50'), /'--checkpoint-at' is 50; expected a step in 1\.\.2 \(this run's 2 steps per epoch × 1 epochs\)/],
+    [quick('--epochs', '1', '--run', 'x7', '--checkpoint-at', 'epoch:3'), /'--checkpoint-at' is "epoch:3"; expected 'epoch:N' with N in 1\.\.1/],
     [quick('--epochs', 'two'), /option '--epochs' got "two", expected an integer/],
     [quick('--epochs', '1', '--warmup-epoch', '1'), /unknown option '--warmup-epoch' \(did you mean --warmup-epochs\?\)/],
   ];
