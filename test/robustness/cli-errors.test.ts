@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../src/backend/select.ts';
 import { main, reportError } from '../../src/cli/main.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
-import { treeHashes, writeTinyCifar } from './helpers.ts';
+import { MAIN, REPO, treeHashes, writeTinyCifar } from './helpers.ts';
 
 const backend = await initBackend({ backend: 'native', quiet: true }).catch(() => initBackend({ backend: 'cpu', quiet: true }));
 const root = mkdtempSync(path.join(tmpdir(), 'vitscope-cli-errors-'));
@@ -230,4 +230,15 @@ test('analyses refuse a checkpoint holding NaN/Inf weights, naming the tensor', 
   assert.match(err, new RegExp(`weights\\.safetensors: parameter '${name.replace(/[.]/g, '\\.')}' holds \\d+ non-finite values? \\(first: Infinity at index \\d+\\); expected finite weights`));
   assert.doesNotMatch(err, STACK);
   assert.ok(!existsSync(path.join(results, 'nan', 'variance.json')), 'no figure or result from a diverged checkpoint');
+});
+
+test('as a process: an expected error exits 1 with one line on stderr and no stack', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'train', '--model', 'resnet-20', '--data', path.join(root, 'missing'), '--results', results, '--backend', backend.name], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('[vitscope] backend'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^\[vitscope\] train: .*missing: found nothing there \(ENOENT\); expected a readable directory holding train\.bin/);
 });
