@@ -18,6 +18,7 @@ import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { powerIteration } from '../../src/hessian/power.ts';
 import { HESSIAN_PROTOCOLS } from '../../src/hessian/protocol.ts';
 import { Rng } from '../../src/util/random.ts';
+import { writeFileAtomic } from '../../src/io/atomic.ts';
 import type { SafeTensor } from '../../src/models/safetensors.ts';
 import { Agreement, findTorchPython, maxRelDiff, readArrays, runReference, skipUnlessTorch, tempDir, writeArrays, type Arrays } from './helpers.ts';
 import { analysisChecks, prepareAnalysisInputs, type AnalysisInputs } from './analysis-check.ts';
@@ -197,7 +198,7 @@ export function crossCheckSuite(spec: CrossCheckSpec): void {
         ],
       };
       const jobFile = path.join(dir, 'job.json');
-      await fs.writeFile(jobFile, JSON.stringify(job, null, 1));
+      await writeFileAtomic(jobFile, JSON.stringify(job, null, 1));
       // The reference runs while vitscope computes its side.
       reference = runReference(findTorchPython().python, jobFile);
       reference.catch(() => undefined); // awaited (and reported) by the tests
