@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
 import { countParams, loadCheckpoint } from '../../src/models/index.ts';
+import { encodeSafetensors } from '../../src/models/safetensors.ts';
 import { importCheckpoint, openZip, readStateDict, readTorchFile, SourceTensor } from '../../src/models/import/index.ts';
 import { runCommand } from '../../src/cli/registry.ts';
 import { toTargetLayout } from '../../src/models/import/convert.ts';
@@ -171,10 +172,10 @@ test('the import command writes a checkpoint that loadCheckpoint (--checkpoint D
 });
 
 /** Imports `from` into `arch` with --out and expects one error matching every pattern, and no --out. */
-async function rejectsWithoutOutput(from: string, arch: Parameters<typeof importCheckpoint>[0]['arch'], patterns: RegExp[]): Promise<void> {
+async function rejectsWithoutOutput(from: string, arch: Parameters<typeof importCheckpoint>[0]['arch'], patterns: RegExp[], source?: string): Promise<void> {
   const out = path.join(scratch, `bad-${path.basename(from)}-${Math.random().toString(36).slice(2)}`);
   let message = '';
-  await assert.rejects(importCheckpoint({ from, arch, out }), (err: Error) => ((message = err.message), true));
+  await assert.rejects(importCheckpoint({ from, arch, out, source }), (err: Error) => ((message = err.message), true));
   for (const p of patterns) assert.match(message, p);
   assert.ok(message.includes(from), `the error names the file: ${message}`);
   assert.equal(existsSync(out), false, `nothing written to ${out}`);
@@ -215,6 +216,15 @@ test('bad checkpoints: truncated zip, unsupported global in the state dict, wron
   await rejectsWithoutOutput(f.file('timm-resnet-basic.pth'), 'resnet-tiny-test', [/timm's \(torchvision's\) ResNet.*has the ImageNet stem .* and preset 'resnet-tiny-test' the CIFAR one/]);
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'swin-tiny-test', [/cannot import into preset 'swin-tiny-test' \(family swin\)/]);
   await rejectsWithoutOutput(f.file('resnet-basic.pth.tar'), 'alternet-tiny-test', [/cannot import into preset 'alternet-tiny-test' \(family alternet\): .*not mapped/]);
+  const unknown = path.join(scratch, 'unknown.safetensors');
+  writeFileSync(unknown, encodeSafetensors(new Map([['encoder.layers.0.weight', { dtype: 'F32' as const, shape: [2], data: new Float32Array(2) }]])));
+  await rejectsWithoutOutput(unknown, 'vit-tiny-test', [/the state-dict keys \('encoder\.layers\.0\.weight'\) are not those of a known source architecture/]);
+  // a source named explicitly that is not the file's: its keys are listed as missing and unexpected
+  await rejectsWithoutOutput(f.file('timm-resnet-basic.pth'), f.cases['timm-resnet-basic']!.config!, [
+    /does not match the authors' CIFAR ResNet/,
+    /missing keys \(\d+\): 'layer0\.0\.weight' \[4, 3, 7, 7\]/,
+    /unexpected keys \(\d+\): 'conv1\.weight' \[4, 3, 7, 7\]/,
+  ], 'authors-resnet');
   const legacy = readFileSync(f.file('vit-legacy.pt'));
   const legacyCut = path.join(scratch, 'legacy-cut.pt');
   writeFileSync(legacyCut, legacy.subarray(0, legacy.length - 100));
