@@ -1,7 +1,7 @@
 // No analysis changes a model: every analysis the commands run (Hessian timing, max-eigenvalue spectrum,
 // averaged-Hessian spectrum, Fourier, variance, frequency noise, loss landscape) leaves every parameter and
 // every BatchNorm buffer bit-identical, on a ResNet with BatchNorm, an AlterNet and a ViT. The commands also
-// check it at run time (run-support.ts verifyModelsUnchanged), which the last test shows can fail.
+// check it at run time (experiments/analysis-support.ts verifyModelsUnchanged), which the last test shows can fail.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
@@ -12,7 +12,7 @@ import { fourierByDepth, sliceBatches, varianceByDepth } from '../../src/analysi
 import { noiseRobustness } from '../../src/analysis/noise-robustness.ts';
 import { lossLandscape } from '../../src/analysis/landscape.ts';
 import { trainingTargetBatches } from '../../src/analysis/training-targets.ts';
-import { modelFingerprint, verifyModelsUnchanged, type AnalysedModel } from '../../src/analysis/run-support.ts';
+import { modelFingerprint, verifyModelsUnchanged, type AnalysedModel } from '../../src/experiments/analysis-support.ts';
 import { timeHvpVsStep } from '../../src/hessian/timing.ts';
 import { hessianSpectrum, maxEigenvalueSpectrum } from '../../src/hessian/spectrum.ts';
 import type { HessianBatch } from '../../src/hessian/model-operator.ts';

@@ -21,13 +21,6 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['index'],
 ];
 
-/**
- * Files whose upward imports are being removed by work in progress (issue 11's analysis commands hand over
- * src/analysis/run-support.ts; issue 15 is editing src/train/config.ts). Each entry must still point up, so
- * the list can only shrink.
- */
-const PENDING: readonly string[] = ['src/analysis/run-support.ts'];
-
 function cycleReport(cycles: string[][], edges: readonly ImportEdge[]): string[] {
   return cycles.map((files) => {
     const inCycle = new Set(files);
@@ -39,11 +32,8 @@ function cycleReport(cycles: string[][], edges: readonly ImportEdge[]): string[]
 test('every import in src/ points to its own layer or a lower one', () => {
   const edges = importGraph(ROOT, 'src');
   assert.ok(edges.length > 100, `only ${edges.length} imports found in src/: the parser missed some`);
-  const all = upwardImports(edges, LAYERS);
-  const bad = all.filter((line) => !PENDING.some((f) => line.startsWith(`${f}:`)));
+  const bad = upwardImports(edges, LAYERS);
   assert.deepEqual(bad, [], `imports that point up:\n${bad.join('\n')}`);
-  const stale = PENDING.filter((f) => !all.some((line) => line.startsWith(`${f}:`)));
-  assert.deepEqual(stale, [], 'these files no longer import upward: remove them from PENDING');
 });
 
 test('no import cycle between files of src/', () => {

@@ -9,7 +9,7 @@ import { FOURIER_PROTOCOLS } from '../../analysis/fourier-protocol.ts';
 import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
 import {
   MODEL_OPTIONS, exportAnalysisFigures, runBlockAnalysis, secondsSince, writeCsv, writeJsonAtomic,
-} from '../../analysis/run-support.ts';
+} from '../../experiments/analysis-support.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { fourierDepthFigure, relativeLogAmplitudeFigure, slug } from '../../plots/index.ts';
 

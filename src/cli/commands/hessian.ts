@@ -8,10 +8,14 @@ import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command, CommandContext, OptionValues } from '../command.ts';
 import { tf } from '../../backend/tf.ts';
+import { PAPER_AUGMENT } from '../../data/augment.ts';
+import { iterateBatches } from '../../data/batches.ts';
+import { loadCifar } from '../../data/load.ts';
+import { subset } from '../../data/subset.ts';
 import {
   MODEL_OPTIONS, disposeModels, exportAnalysisFigures, loadAnalysisModels, secondsSince, verifyModelsUnchanged, writeJsonAtomic,
   type AnalysedModel,
-} from '../../analysis/run-support.ts';
+} from '../../experiments/analysis-support.ts';
 import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
 import { mixTrainingBatch, NO_MIX, PAPER_MIX } from '../../analysis/training-targets.ts';
 import { HESSIAN_PROTOCOLS, type HessianSettings } from '../../hessian/protocol.ts';
@@ -54,17 +58,16 @@ interface DataSample {
  */
 async function drawBatches(opts: OptionValues, ctx: CommandContext, imageSize: number, count: number, settings: HessianSettings, seed: number): Promise<DataSample> {
   const { batchSize, fraction, augment } = settings;
-  const data = await import('../../data/index.ts');
-  const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
+  const cifar = await loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
   const set = cifar.train;
   if (set.height !== imageSize) throw new Error(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
   const poolSize = fraction > 0 ? Math.max(batchSize, Math.round(fraction * set.count)) : Math.min(set.count, count * batchSize);
-  const pool = data.subset(set, { size: poolSize, seed });
+  const pool = subset(set, { size: poolSize, seed });
   const total = fraction > 0 && count === 0 ? Math.floor(poolSize / batchSize) : count;
-  const aug = augment === 'none' ? false : augment === 'paper' ? data.PAPER_AUGMENT : true;
+  const aug = augment === 'none' ? false : augment === 'paper' ? PAPER_AUGMENT : true;
   const batches: HessianBatch[] = [];
   const numClasses = cifar.fineLabelNames.length;
-  for (const b of data.iterateBatches(pool, { batchSize, shuffle: true, seed, epoch: 0, augment: aug, dropLast: true, endBatch: total })) {
+  for (const b of iterateBatches(pool, { batchSize, shuffle: true, seed, epoch: 0, augment: aug, dropLast: true, endBatch: total })) {
     const mixed = mixTrainingBatch(b.x, b.y, { numClasses, mix: settings.mix ? PAPER_MIX : NO_MIX, labelSmoothing: settings.labelSmoothing, seed, index: batches.length });
     tf.dispose([b.x, b.y]);
     batches.push({ x: mixed.x, y: mixed.targets, indices: Array.from(b.indices, (i) => pool.indices[i]!) });

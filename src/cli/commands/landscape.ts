@@ -11,7 +11,7 @@ import { trainingTargetBatches } from '../../analysis/training-targets.ts';
 import {
   MODEL_OPTIONS, commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels,
   numberOpt, secondsSince, verifyModelsUnchanged, writeCsv, writeJsonAtomic,
-} from '../../analysis/run-support.ts';
+} from '../../experiments/analysis-support.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { tf } from '../../backend/tf.ts';
 import { lossLandscapeFigure, slug } from '../../plots/index.ts';

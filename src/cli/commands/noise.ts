@@ -10,7 +10,7 @@ import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
 import {
   MODEL_OPTIONS, commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels,
   numberOpt, secondsSince, verifyModelsUnchanged, writeCsv, writeJsonAtomic,
-} from '../../analysis/run-support.ts';
+} from '../../experiments/analysis-support.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { noiseRobustnessFigure } from '../../plots/index.ts';
 

@@ -9,7 +9,7 @@ import { protocolOptions, resolveProtocol } from '../../analysis/protocol.ts';
 import { VARIANCE_PROTOCOLS } from '../../analysis/variance-protocol.ts';
 import {
   MODEL_OPTIONS, exportAnalysisFigures, runBlockAnalysis, secondsSince, writeCsv, writeJsonAtomic,
-} from '../../analysis/run-support.ts';
+} from '../../experiments/analysis-support.ts';
 import { runDirFromOptions } from '../run-dir.ts';
 import { varianceDepthFigure } from '../../plots/index.ts';
 

@@ -1,13 +1,29 @@
-// What the four analysis commands (fourier, noise, variance, landscape) share: models from checkpoints
+// What the analysis experiments (hessian, fourier, noise, variance, landscape) share: models from checkpoints
 // or presets, the evaluation data, CSV/JSON outputs and figure export that never loses computed results.
+// (Moved from src/analysis/run-support.ts: it reads run settings and writes figures, so it sits above analysis and plots.)
 import * as path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { tf } from '../backend/tf.ts';
-import type { Model } from '../models/model.ts';
-import type { CommandContext, OptionSpec, OptionValues } from '../cli/command.ts';
+import { sliceBatches } from '../analysis/depth.ts';
+import { PAPER_AUGMENT } from '../data/augment.ts';
+import { iterateBatches, toTensor } from '../data/batches.ts';
+import { loadCifar } from '../data/load.ts';
+import { selectImages, subsetIndices } from '../data/subset.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { loadCheckpoint, resolveCheckpointDir } from '../models/checkpoint.ts';
+import { createModel } from '../models/create.ts';
+import type { Model } from '../models/model.ts';
+import { exportFigures } from '../plots/export.ts';
 import type { Figure } from '../plots/figure.ts';
-import { sliceBatches } from './depth.ts';
+import type { OptionSpec, OptionValues } from '../util/settings.ts';
+import type { ProgressFactory } from '../util/progress.ts';
+
+/** Where an analysis reports (the CLI's command context has this shape; a notebook passes its own). */
+export interface AnalysisContext {
+  log(message: string): void;
+  signal: AbortSignal;
+  progress?: ProgressFactory;
+}
 
 export interface AnalysedModel {
   label: string;
@@ -68,14 +84,8 @@ function listOpt(opts: OptionValues, name: string): string[] {
   return v.filter((s) => s !== '');
 }
 
-interface ModelsCheckpointApi {
-  loadCheckpoint?: (dir: string) => Promise<{ model: Model } | Model>;
-  resolveCheckpointDir?: (p: string) => string | Promise<string>;
-  createModel: (preset: string, o: { numClasses?: number; seed?: number }) => Model;
-}
-
 /** Loads every `--checkpoint` and creates every `--preset` (seeded by `--seed`), with unique labels. */
-export async function loadAnalysisModels(opts: OptionValues, ctx: CommandContext, numClasses: number): Promise<AnalysedModel[]> {
+export async function loadAnalysisModels(opts: OptionValues, ctx: AnalysisContext, numClasses: number): Promise<AnalysedModel[]> {
   const checkpoints = listOpt(opts, 'checkpoint');
   const presets = listOpt(opts, 'preset');
   const labels = listOpt(opts, 'label');
@@ -83,22 +93,18 @@ export async function loadAnalysisModels(opts: OptionValues, ctx: CommandContext
     throw new Error(`option '--checkpoint' (or '--preset') is missing: expected at least one checkpoint directory or model preset`);
   if (labels.length > 0 && labels.length !== checkpoints.length + presets.length)
     throw new Error(`option '--label' has ${labels.length} entries, expected one per model (${checkpoints.length + presets.length})`);
-  const api = (await import('../models/index.ts')) as unknown as ModelsCheckpointApi;
   const out: AnalysedModel[] = [];
   for (const ckpt of checkpoints) {
     if (!existsSync(ckpt) || !statSync(ckpt).isDirectory())
       throw new Error(`option '--checkpoint': '${ckpt}' is not a directory (expected a checkpoint directory or a run directory)`);
-    if (typeof api.loadCheckpoint !== 'function')
-      throw new Error(`option '--checkpoint': src/models/index.ts does not export loadCheckpoint yet; use --preset for freshly initialised models`);
-    const dir = typeof api.resolveCheckpointDir === 'function' ? await api.resolveCheckpointDir(ckpt) : ckpt;
+    const dir = resolveCheckpointDir(ckpt);
     ctx.log(`[vitscope] loading checkpoint ${dir}`);
-    const loaded = await api.loadCheckpoint(dir);
-    const model = 'model' in loaded && typeof (loaded as { model: Model }).model?.forward === 'function' ? (loaded as { model: Model }).model : (loaded as Model);
+    const { model } = await loadCheckpoint(dir);
     out.push({ label: `${model.config.preset} (${path.basename(dir)})`, model, source: path.resolve(dir) });
   }
   const seed = typeof opts.seed === 'number' ? opts.seed : 0;
   for (const preset of presets) {
-    out.push({ label: `${preset} (init)`, model: api.createModel(preset, { numClasses, seed }), source: `preset:${preset}` });
+    out.push({ label: `${preset} (init)`, model: createModel(preset, { numClasses, seed }), source: `preset:${preset}` });
   }
   out.forEach((m, i) => {
     if (labels[i]) m.label = labels[i]!;
@@ -116,33 +122,32 @@ export async function loadAnalysisModels(opts: OptionValues, ctx: CommandContext
 /** The images the analyses run on: a seeded, class-balanced subset of a split, as normalised tensors. */
 export async function loadAnalysisImages(
   opts: OptionValues,
-  ctx: CommandContext,
+  ctx: AnalysisContext,
   split: 'train' | 'test',
   size: number,
   imageSize: number,
   /** true or 'crop-flip': crop + flip; 'paper': crop + flip + RandAugment (data PAPER_AUGMENT). */
   augment: boolean | 'none' | 'crop-flip' | 'paper' = false,
 ): Promise<{ x: tf.Tensor4D; y: Int32Array; numClasses: number; source: string; count: number; dir: string }> {
-  const data = await import('../data/index.ts');
-  const cifar = await data.loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
+  const cifar = await loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
   const set = cifar[split];
   if (set.height !== imageSize || set.width !== imageSize)
     throw new Error(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
   const n = Math.min(size, set.count);
   const seed = typeof opts.seed === 'number' ? opts.seed : 0;
-  const indices = n === set.count ? undefined : data.subsetIndices(set, { size: n, seed });
+  const indices = n === set.count ? undefined : subsetIndices(set, { size: n, seed });
   let x: tf.Tensor4D;
   let labels: Int32Array;
   if (augment === false || augment === 'none') {
-    const t = data.toTensor(set, indices);
+    const t = toTensor(set, indices);
     x = t.x;
     labels = Int32Array.from(t.y.dataSync());
     t.y.dispose();
   } else {
     // One augmented copy (seeded) of the subset, in subset order.
-    const chosen = indices ? data.selectImages(set, indices) : set;
-    const aug = augment === 'paper' ? data.PAPER_AUGMENT : true;
-    const batches = [...data.iterateBatches(chosen, { batchSize: 256, shuffle: false, seed, epoch: 0, augment: aug })];
+    const chosen = indices ? selectImages(set, indices) : set;
+    const aug = augment === 'paper' ? PAPER_AUGMENT : true;
+    const batches = [...iterateBatches(chosen, { batchSize: 256, shuffle: false, seed, epoch: 0, augment: aug })];
     x = tf.concat(batches.map((b) => b.x)) as tf.Tensor4D;
     labels = Int32Array.from(batches.flatMap((b) => Array.from(b.y.dataSync())));
     for (const b of batches) tf.dispose([b.x, b.y]);
@@ -170,11 +175,10 @@ export async function writeCsv(file: string, header: readonly string[], rows: re
 export { writeJsonAtomic };
 
 /** Builds and exports figures; a failure is logged, never fatal (the numbers are already written). */
-export async function exportAnalysisFigures(build: () => Figure[], runDir: string, opts: OptionValues, ctx: CommandContext): Promise<string[]> {
+export async function exportAnalysisFigures(build: () => Figure[], runDir: string, opts: OptionValues, ctx: AnalysisContext): Promise<string[]> {
   try {
-    const plots = await import('../plots/index.ts');
     const formats = listOpt(opts, 'formats') as ('html' | 'svg' | 'png')[];
-    const written = await plots.exportFigures(build(), runDir, { formats: formats.length ? formats : undefined, warn: (m: string) => ctx.log(m) });
+    const written = await exportFigures(build(), runDir, { formats: formats.length ? formats : undefined, warn: (m: string) => ctx.log(m) });
     for (const f of written) ctx.log(`[vitscope] wrote ${f}`);
     return written;
   } catch (err) {
@@ -226,7 +230,7 @@ export interface BlockAnalysisResult<B> {
 export async function runBlockAnalysis<B>(
   name: string,
   opts: OptionValues,
-  ctx: CommandContext,
+  ctx: AnalysisContext,
   sample: { images: number; batchSize: number; split: 'test' | 'train' },
   analyse: (model: Model, batches: Iterable<tf.Tensor4D>, signal: AbortSignal) => Promise<B[]>,
   summarise: (blocks: readonly B[]) => string,
