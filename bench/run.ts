@@ -80,6 +80,12 @@ async function main(): Promise<number> {
         emit({ bench: 'train_step', model, backend: name, batch: batches[0]!, skipped: 'convolution gradients take minutes per step; pass --models to measure' });
         continue;
       }
+      // one transformer shows the slow backends' gap; a second (swin-cpu) would add minutes to every default run
+      if (slow && !modelsNamed && model !== args.models.find((m) => !CONV_MODELS.test(m))) {
+        note(`${name} ${model}: skipped (one transformer per slow backend by default; pass --backends ${name} --models ${model} to measure it)`);
+        emit({ bench: 'train_step', model, backend: name, batch: batches[0]!, skipped: 'one transformer per slow backend by default; pass --models to measure' });
+        continue;
+      }
       for (const batch of batches) {
         try {
           const params = parameterCount(model);
