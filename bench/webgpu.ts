@@ -1,7 +1,8 @@
 // `npm run bench -- --backends webgpu`: training-step throughput and the cost of an exact Hessian-vector product
 // (in training steps) on the WebGPU backend, with the adapter's name. On a hardware adapter: the CPU presets and the
-// paper presets at the paper's batch 96. On a fallback adapter (SwiftShader, a CPU emulation) only two CPU presets
-// at batch 8 unless --models/--batches say otherwise: paper presets take hours there and mean nothing.
+// paper presets at the paper's batch 96. On a fallback adapter (SwiftShader, a CPU emulation) only two tiny test
+// presets at batch 8 unless --models/--batches say otherwise: one vit-cpu training step at batch 2 already took
+// about two minutes there (2-core machine), and the figures say nothing about a GPU.
 import { tf } from '../src/backend/tf.ts';
 import { initBackend } from '../src/backend/select.ts';
 import { webgpuAdapter } from '../src/backend/webgpu/index.ts';
@@ -11,7 +12,7 @@ import { timeHvp } from './hvp.ts';
 import { emit, note, round } from './timing.ts';
 
 export const WEBGPU_PRESETS = ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20', 'vit-ti', 'resnet-50', 'swin-ti'];
-const FALLBACK_PRESETS = ['vit-cpu', 'resnet-20'];
+const FALLBACK_PRESETS = ['vit-tiny-test', 'resnet-a-tiny-test'];
 const PAPER_BATCH = 96;
 const FALLBACK_BATCH = 8;
 
