@@ -1,6 +1,6 @@
 // Where a command writes: <results>/<run>/ with config.json, metrics, figures/ and checkpoints/<tag>/.
 // The naming rules (new runs never reuse an existing folder, locks) live in src/io/run-dir.ts.
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { checkRunName, chooseRunDir } from '../io/run-dir.ts';
@@ -29,21 +29,7 @@ export async function runDirFromOptions(opts: OptionValues, fallbackName: string
   return chosen.dir;
 }
 
-export function checkpointsDir(runDir: string): string {
-  return path.join(runDir, 'checkpoints');
-}
-
-export function checkpointDir(runDir: string, tag: string): string {
-  return path.join(checkpointsDir(runDir), tag);
-}
-
-/** Tags of the checkpoints in a run (directory names under checkpoints/), sorted. */
-export async function listCheckpointTags(runDir: string): Promise<string[]> {
-  const dir = checkpointsDir(runDir);
-  if (!existsSync(dir)) return [];
-  const entries = await fs.readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
-}
+export { checkpointDir, checkpointsDir, listCheckpointTags } from '../io/checkpoint-tags.ts';
 
 /** Writes the resolved options/config of a command to <runDir>/<file> (atomic). */
 export async function writeRunConfig(runDir: string, config: unknown, file = 'config.json'): Promise<string> {
