@@ -4,7 +4,8 @@ import { ImportError } from './import-error.ts';
 
 export type SourceDtype = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
-const ELEMENT_BYTES: Record<SourceDtype, number> = {
+/** Bytes per element of each type. */
+export const ELEMENT_BYTES: Readonly<Record<SourceDtype, number>> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };
 

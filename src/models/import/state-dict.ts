@@ -37,9 +37,7 @@ export function findStateDict(root: PickleValue, file: string): { dict: Map<Pick
   if (root instanceof Map) {
     for (const key of WRAPPER_KEYS) {
       if (!root.has(key)) continue;
-      const v = root.get(key)!;
-      if (isStateDict(v)) return { dict: v, wrapper: key };
-      const g = globalOf(v);
+      const g = globalOf(root.get(key));
       if (g)
         throw new ImportError(`${file}: entry '${key}' is a pickled object of ${g} (a whole module?), expected a state dict; save model.state_dict() instead`);
     }

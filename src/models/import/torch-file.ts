@@ -9,7 +9,7 @@
 import { ImportError } from './import-error.ts';
 import { openZip, looksLikeZip, type ZipArchive } from './zip.ts';
 import { unpickle, unpickleAt, describe, globalOf, type PickleValue } from './pickle.ts';
-import { SourceTensor, type SourceDtype } from './source-tensor.ts';
+import { ELEMENT_BYTES, SourceTensor, type SourceDtype } from './source-tensor.ts';
 
 /** torch storage classes and the element type of their bytes. */
 const STORAGE_DTYPES: Record<string, SourceDtype> = {
@@ -38,13 +38,13 @@ function intList(v: PickleValue, what: string, fail: (m: string) => never): numb
 }
 
 /**
- * Unpickles a torch.save zip archive; tensors become SourceTensors, OrderedDicts Maps, and objects of
+ * Unpickles a torch.save file (zip or legacy format); tensors become SourceTensors, OrderedDicts Maps, and objects of
  * classes other than tensors and containers inert PickleObjects (see pickle.ts).
  */
 export function readTorchFile(bytes: Uint8Array, source: string): PickleValue {
   if (!looksLikeZip(bytes)) {
     if (bytes.length >= 2 && bytes[0] === 0x80) return readLegacyTorchFile(bytes, source);
-    throw new ImportError(`${source}: not a torch.save zip archive (found bytes ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}, expected 50 4b 03 04)`);
+    throw new ImportError(`${source}: not a torch.save file (found bytes ${[...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ')}, expected a zip archive, 50 4b 03 04, or a legacy pickle, 80 ..)`);
   }
   const zip = openZip(bytes, source);
   const pkls = [...zip.entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
@@ -67,9 +67,6 @@ function unpickleTorch(zip: ZipArchive, prefix: string, source: string): PickleV
   return unpickle(zip.read(`${prefix}data.pkl`), { globals, persistentLoad, source: `${source} (${prefix}data.pkl)` });
 }
 
-const ELEMENT_SIZE: Record<SourceDtype, number> = {
-  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
-};
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 function readLegacyTorchFile(bytes: Uint8Array, source: string): PickleValue {
@@ -95,7 +92,7 @@ function readLegacyTorchFile(bytes: Uint8Array, source: string): PickleValue {
     const key = String(k);
     if (at + 8 > bytes.length) throw new ImportError(`${source}: storage '${key}' is cut off at byte ${at} (truncated file)`);
     const numel = Number(new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigInt64(0, true));
-    const size = numel * ELEMENT_SIZE[dtypes.get(key) ?? 'uint8'];
+    const size = numel * ELEMENT_BYTES[dtypes.get(key) ?? 'uint8'];
     if (at + 8 + size > bytes.length)
       throw new ImportError(`${source}: storage '${key}' needs ${size} bytes at byte ${at + 8}, the file ends at ${bytes.length} (truncated file)`);
     data.set(key, bytes.subarray(at + 8, at + 8 + size));
