@@ -349,6 +349,7 @@ def main():
     torch.save({'model': {('module.' + k): v for k, v in vit.state_dict().items()}}, f'{out}/vit-dataparallel.pth')
     write_safetensors(f'{out}/vit.safetensors', vit.state_dict())
     torch.save(vit.state_dict(), f'{out}/vit-legacy.pt', _use_new_zipfile_serialization=False)
+    torch.save(vit, f'{out}/vit-module.pt')  # the whole module pickled, not its state dict
     bad = dict(vit.state_dict())
     bad['blocks.1.attn.proj.weight'] = Unsupported()
     torch.save(bad, f'{out}/vit-unsupported-global.pt')

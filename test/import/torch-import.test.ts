@@ -216,6 +216,9 @@ test('bad checkpoints: truncated zip, unsupported global in the state dict, wron
   await rejectsWithoutOutput(f.file('timm-resnet-basic.pth'), 'resnet-tiny-test', [/timm's \(torchvision's\) ResNet.*has the ImageNet stem .* and preset 'resnet-tiny-test' the CIFAR one/]);
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'swin-tiny-test', [/cannot import into preset 'swin-tiny-test' \(family swin\)/]);
   await rejectsWithoutOutput(f.file('resnet-basic.pth.tar'), 'alternet-tiny-test', [/cannot import into preset 'alternet-tiny-test' \(family alternet\): .*not mapped/]);
+  await rejectsWithoutOutput(f.file('vit-module.pt'), f.cases['vit-cls']!.config!, [
+    /the file holds a pickled object of __main__\.VisionTransformer, expected a state dict .*; save model\.state_dict\(\) instead/,
+  ]);
   const unknown = path.join(scratch, 'unknown.safetensors');
   writeFileSync(unknown, encodeSafetensors(new Map([['encoder.layers.0.weight', { dtype: 'F32' as const, shape: [2], data: new Float32Array(2) }]])));
   await rejectsWithoutOutput(unknown, 'vit-tiny-test', [/the state-dict keys \('encoder\.layers\.0\.weight'\) are not those of a known source architecture/]);
