@@ -7,10 +7,17 @@
 #   <out>/webgpu-test.txt  the correctness tests (spec reporter)
 #   <out>/bench.jsonl      one JSON line per measurement (adapter, train_step img/s, hvp ratio)
 #   <out>/summary.txt      the bench figures, one line each
-# Usage: bash scripts/gpu-check.sh [out-dir]   (default results/gpu-check-<UTC time>); budget: under 8 minutes.
-# It uses the system's Vulkan driver (no SwiftShader). Exit status: 0 when the tests passed and the bench ran.
+# Usage: bash scripts/gpu-check.sh [--swiftshader] [out-dir]   (default results/gpu-check-<UTC time>); budget: under
+# 8 minutes. It uses the system's Vulkan driver; --swiftshader is a dry run of the script on chromium's SwiftShader
+# (CPU emulation: correctness only, and the bench shrinks to two small presets). Exit status: 0 when the tests
+# passed and the bench ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+SWIFTSHADER=0
+if [ "${1:-}" = "--swiftshader" ]; then SWIFTSHADER=1; shift; fi
+# seconds for the tests and the bench: a GPU needs far less; the emulation on a busy 2-core machine, far more
+TEST_LIMIT=$([ $SWIFTSHADER = 1 ] && echo 900 || echo 240)
+BENCH_LIMIT=$([ $SWIFTSHADER = 1 ] && echo 900 || echo 300)
 OUT="${1:-results/gpu-check-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
@@ -41,14 +48,22 @@ if [ "$major" -lt 20 ]; then
   exit 2
 fi
 
+if [ $SWIFTSHADER = 1 ]; then
+  [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || { step "--swiftshader: chromium's SwiftShader is not installed"; exit 2; }
+  export VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
+  # chromium's own Vulkan loader when the system has none
+  ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 ' || export LD_LIBRARY_PATH="/usr/lib/chromium${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  step "dry run on SwiftShader (VK_ICD_FILENAMES=$VK_ICD_FILENAMES)"
+fi
+
 # The Vulkan loader: NVIDIA's driver brings the driver, not always the loader.
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
+if [ $SWIFTSHADER = 0 ] && ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '; then
   step "libvulkan.so.1 missing: apt-get install libvulkan1"
   as_root apt-get update -qq && as_root apt-get install -y -qq libvulkan1 || step "could not install libvulkan1 (no root/apt?)"
 fi
 
 # NVIDIA's Vulkan driver manifest: containers often get the driver libraries without nvidia_icd.json.
-if [ -z "${VK_ICD_FILENAMES:-}" ] && ! ls /etc/vulkan/icd.d/nvidia*.json /usr/share/vulkan/icd.d/nvidia*.json >/dev/null 2>&1; then
+if [ $SWIFTSHADER = 0 ] && [ -z "${VK_ICD_FILENAMES:-}" ] && ! ls /etc/vulkan/icd.d/nvidia*.json /usr/share/vulkan/icd.d/nvidia*.json >/dev/null 2>&1; then
   glx=$(ldconfig -p 2>/dev/null | grep -m1 'libGLX_nvidia.so.0 ' | sed 's/.*=> //')
   if [ -n "$glx" ]; then
     printf '{"file_format_version": "1.0.0", "ICD": {"library_path": "%s", "api_version": "1.3.0"}}\n' "$glx" > "$OUT/nvidia_icd.json"
@@ -77,25 +92,25 @@ fi
 
 # --- which adapter -------------------------------------------------------------------------------------------
 step "adapter"
-timeout 60 node --import tsx --input-type=module -e "
+GPU_CHECK_BACKEND=$([ $SWIFTSHADER = 1 ] && echo webgpu || echo auto) timeout 60 node --import tsx --input-type=module -e "
   import { initBackend } from './src/backend/select.ts';
-  const info = await initBackend({ backend: 'auto' });
+  const info = await initBackend({ backend: process.env.GPU_CHECK_BACKEND });
   console.log(JSON.stringify({ backend: info.name, adapter: info.adapter ?? null, skipped: info.skipped }));
 " | tee "$OUT/adapter.json"
 
 # --- correctness ---------------------------------------------------------------------------------------------
-step "webgpu correctness tests (system Vulkan driver)"
-VITSCOPE_WEBGPU_SYSTEM=1 timeout 240 node --import tsx --test --test-reporter=spec test/backend/webgpu.test.ts > "$OUT/webgpu-test.txt" 2>&1
+step "webgpu correctness tests"
+VITSCOPE_WEBGPU_SYSTEM=$((1 - SWIFTSHADER)) timeout $TEST_LIMIT node --import tsx --test --test-reporter=spec test/backend/webgpu.test.ts > "$OUT/webgpu-test.txt" 2>&1
 rc=$?
 grep -E '✔|✖|ℹ (pass|fail|skipped)|\[webgpu-test\]' "$OUT/webgpu-test.txt" | head -80
 [ $rc -eq 0 ] || { step "webgpu tests FAILED (exit $rc), see webgpu-test.txt"; status=1; }
 
 # --- speed ---------------------------------------------------------------------------------------------------
 step "bench: webgpu, CPU and paper presets at batch 96"
-timeout 300 npm run --silent bench -- --backends webgpu --no-torch --no-micro > "$OUT/bench.jsonl" 2> "$OUT/bench-stderr.txt"
+timeout $BENCH_LIMIT npm run --silent bench -- --backends webgpu --no-torch --no-micro > "$OUT/bench.jsonl" 2> "$OUT/bench-stderr.txt"
 rc=$?
 cat "$OUT/bench-stderr.txt"
-[ $rc -eq 0 ] || { step "bench exit $rc (124: ran out of its 300 s)"; status=1; }
+[ $rc -eq 0 ] || { step "bench exit $rc (124: ran out of its $BENCH_LIMIT s)"; status=1; }
 node -e '
   const lines = require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
   for (const r of lines) {
