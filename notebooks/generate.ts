@@ -117,24 +117,17 @@ console.table(recipes.map((r) => ({ model: r.model, epochs: r.epochs, 'train ima
       },
       {
         code: `// 2. Train (progress below; Interrupt the kernel to stop: the run saves an 'interrupted' checkpoint).
-//    onStep records the per-step loss for the curve below.
-const runs: { label: string; result: experiments.TrainExperimentResult; steps: { step: number; loss: number }[] }[] = [];
+//    The result holds the per-epoch metrics and the loss of every step (also in the run's metrics.csv and steps.csv).
+const runs: { label: string; result: experiments.TrainExperimentResult }[] = [];
 for (const recipe of recipes) {
-  const steps: { step: number; loss: number }[] = [];
-  const result = await experiments.runTrainExperiment({ ...recipe, results: RESULTS, run: \`train-\${recipe.model}\` }, runOptions, { onStep: (s) => steps.push({ step: s.step, loss: s.loss }) });
-  runs.push({ label: recipe.model, result, steps });
+  const result = await experiments.runTrainExperiment({ ...recipe, results: RESULTS, run: \`train-\${recipe.model}\` }, runOptions);
+  runs.push({ label: recipe.model, result });
   result.model.dispose();
 }`,
       },
       {
-        code: `// 3. Curves: training loss at every step (a marker per point when there are few), and the per-epoch metrics.
-const few = Math.max(...runs.map((r) => r.steps.length)) <= 30;
-plots.show({
-  name: 'training-loss-per-step',
-  title: 'Training loss per step',
-  data: runs.map((r) => ({ type: 'scatter', mode: few ? 'lines+markers' : 'lines', name: r.label, x: r.steps.map((s) => s.step), y: r.steps.map((s) => s.loss), line: { color: plots.colorFor(r.label) } })),
-  layout: { xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'training loss' } }, width: 820, height: 420 },
-});
+        code: `// 3. Curves: training loss at every step (markers when there are few), and the per-epoch metrics.
+plots.show(plots.stepLossFigure(runs.map((r) => ({ label: r.label, step: r.result.steps.map((s) => s.step), loss: r.result.steps.map((s) => s.loss) }))));
 plots.show(plots.trainingCurvesFigure(runs.filter((r) => r.result.metrics.length > 0).map((r) => train.curvesFromMetrics(r.label, r.result.metrics))));`,
       },
       {

@@ -1,4 +1,5 @@
-// Training curves: loss (left) and accuracy (right) per epoch, train dashed and test solid, one colour per run.
+// Training curves: loss (left) and accuracy (right) per epoch, train dashed and test solid, one colour per run
+// (markers when a run has few epochs, so one or two points still show); and the training loss at every step.
 import type { Figure, PlotlyTrace } from './figure.ts';
 import { checkArrays, checkLabel, checkSeriesList } from './check.ts';
 import { axis, baseLayout, colorsFor, panelTitle } from './style.ts';
@@ -25,11 +26,12 @@ export function trainingCurvesFigure(runs: TrainingCurves[], opts: { name?: stri
     const pct = (a: number[]) => a.map((v) => (v === null ? null : 100 * v));
     const line = (dash: string) => ({ color, width: 2.2, dash });
     const group = `run-${i}`;
+    const mode = r.epoch.length <= 20 ? 'lines+markers' : 'lines';
     data.push(
-      { type: 'scatter', mode: 'lines', name: `${r.label} · train`, legendgroup: group, x: r.epoch, y: r.trainLoss, line: line('dash'), xaxis: 'x', yaxis: 'y' },
-      { type: 'scatter', mode: 'lines', name: `${r.label} · test`, legendgroup: group, x: r.epoch, y: r.testLoss, line: line('solid'), xaxis: 'x', yaxis: 'y' },
-      { type: 'scatter', mode: 'lines', name: `${r.label} · train`, legendgroup: group, showlegend: false, x: r.epoch, y: pct(r.trainAcc), line: line('dash'), xaxis: 'x2', yaxis: 'y2' },
-      { type: 'scatter', mode: 'lines', name: `${r.label} · test`, legendgroup: group, showlegend: false, x: r.epoch, y: pct(r.testAcc), line: line('solid'), xaxis: 'x2', yaxis: 'y2' },
+      { type: 'scatter', mode, name: `${r.label} · train`, legendgroup: group, x: r.epoch, y: r.trainLoss, line: line('dash'), xaxis: 'x', yaxis: 'y' },
+      { type: 'scatter', mode, name: `${r.label} · test`, legendgroup: group, x: r.epoch, y: r.testLoss, line: line('solid'), xaxis: 'x', yaxis: 'y' },
+      { type: 'scatter', mode, name: `${r.label} · train`, legendgroup: group, showlegend: false, x: r.epoch, y: pct(r.trainAcc), line: line('dash'), xaxis: 'x2', yaxis: 'y2' },
+      { type: 'scatter', mode, name: `${r.label} · test`, legendgroup: group, showlegend: false, x: r.epoch, y: pct(r.testAcc), line: line('solid'), xaxis: 'x2', yaxis: 'y2' },
     );
   });
   const title = opts.title ?? 'Training curves';
@@ -48,5 +50,30 @@ export function trainingCurvesFigure(runs: TrainingCurves[], opts: { name?: stri
       height: 540,
       annotations: [panelTitle('Loss', 0, 0.42), panelTitle('Accuracy', 0.56, 0.98)],
     }),
+  };
+}
+
+export interface StepLoss {
+  label: string;
+  step: number[];
+  /** Training loss of the batch at each step (on augmented, mixed targets: what the optimiser saw). */
+  loss: number[];
+}
+
+/** The training loss at every step, one line per run (markers when a run has few steps). */
+export function stepLossFigure(runs: StepLoss[], opts: { name?: string; title?: string } = {}): Figure {
+  const B = 'stepLossFigure';
+  checkSeriesList(B, runs);
+  const colors = colorsFor(runs.map((r, i) => checkLabel(B, i, r.label)));
+  const data: PlotlyTrace[] = runs.map((r, i) => {
+    checkArrays(B, r.label, { step: r.step, loss: r.loss });
+    return { type: 'scatter', mode: r.step.length <= 40 ? 'lines+markers' : 'lines', name: r.label, x: r.step, y: r.loss, line: { color: colors[i]!, width: 1.6 } };
+  });
+  const title = opts.title ?? 'Training loss per step';
+  return {
+    name: opts.name ?? 'training-loss-steps',
+    title,
+    data,
+    layout: baseLayout(title, { width: 820, height: 460, xaxis: axis('Step'), yaxis: axis('Training loss (nats)') }),
   };
 }

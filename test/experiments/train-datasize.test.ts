@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../src/backend/select.ts';
 import { checkDataSizeSettings, runDataSize } from '../../src/experiments/datasize.ts';
-import { runTrainExperiment } from '../../src/experiments/train.ts';
+import { readSteps, runTrainExperiment } from '../../src/experiments/train.ts';
 import type { ProgressOptions } from '../../src/util/progress.ts';
 import { tinyData } from '../train/helpers.ts';
 
@@ -32,6 +32,10 @@ test('runTrainExperiment trains, reports progress, summarises the last epoch and
     assert.ok(bars.some((b) => b.label.startsWith('epoch 1/1')), `progress labels: ${bars.map((b) => b.label).join(', ')}`);
     assert.ok(r.figures.some((f) => f.endsWith('training-curves.html')), `figures: ${r.figures.join(', ')}`);
     assert.ok(existsSync(path.join(root, 'one', 'figures', 'training-curves.json')));
+    assert.ok(existsSync(path.join(root, 'one', 'figures', 'training-loss-steps.json')), 'per-step loss figure');
+    assert.deepEqual(r.steps.map((s) => s.step), [1, 2], 'one loss per step (32 images, batch 16; steps counted after they are taken)');
+    assert.deepEqual(readSteps(path.join(root, 'one')).map((s) => s.loss), r.steps.map((s) => s.loss), 'steps.csv holds the same losses');
+    assert.ok(r.steps.every((s) => Number.isFinite(s.loss) && s.loss > 0));
   } finally {
     r.model.dispose();
   }

@@ -11,9 +11,8 @@ import { runDirFromOptions } from '../run-dir.ts';
 import { writeJsonAtomic } from '../../io/atomic.ts';
 import { TRAIN_OPTIONS } from '../../train/config.ts';
 import { FIGURE_FORMAT_OPTION, formatsOf, runOptionsOf, trainConfigOrExplain } from '../train-run.ts';
-import { runTrainExperiment, writeTrainingFigure } from '../../experiments/train.ts';
+import { runTrainExperiment, writeTrainingFigure, type TrainExperimentResult } from '../../experiments/train.ts';
 import { writeReport } from '../../plots/report.ts';
-import type { TrainResult } from '../../train/train.ts';
 import { resolveCheckpointDir } from '../../models/checkpoint.ts';
 
 export const ANALYSES = ['hessian', 'fourier', 'noise', 'variance', 'landscape'] as const;
@@ -51,7 +50,7 @@ export const command: Command = {
     const shared: OptionValues = { backend: opts.backend, data: opts.data, seed: opts.seed };
 
     // 1. Training.
-    const trained: { label: string; result?: TrainResult; dir: string }[] = [];
+    const trained: { label: string; result?: TrainExperimentResult; dir: string }[] = [];
     const accuracy: Record<string, unknown> = {};
     summary.training = accuracy;
     for (const model of models) {
@@ -84,7 +83,7 @@ export const command: Command = {
         return;
       }
     }
-    const withResults = trained.filter((t): t is { label: string; result: TrainResult; dir: string } => t.result !== undefined);
+    const withResults = trained.filter((t): t is { label: string; result: TrainExperimentResult; dir: string } => t.result !== undefined);
     if (withResults.length) await writeTrainingFigure(runDir, withResults.map((t) => ({ label: t.label, result: t.result })), formatsOf(opts), (m) => ctx.log(m));
 
     // 2. Analyses on the final checkpoints (the Hessian also on the end-of-warm-up ones, as the paper).
