@@ -7,6 +7,7 @@ import { checkFigure, type Figure } from './figure.ts';
 import { escapeHtml, figureDiv } from './html.ts';
 import { plotlyScriptTag } from './plotly-bundle.ts';
 import { FONT_FAMILY } from './style.ts';
+import { runSummary } from './summary.ts';
 
 const SKIP_DIRS = new Set(['figures', 'checkpoints', 'node_modules', 'data', 'cache']);
 const MAX_DEPTH = 4;
@@ -182,6 +183,12 @@ export async function writeReport(runDir: string, opts: { title?: string } = {})
   const sections: Section[] = [];
   for (const dir of await findRunDirs(root)) sections.push(await runSection(dir, root, counter));
   const nonEmpty = sections.filter((s) => s.html.length > 0);
+  // First what a reader wants: the key numbers next to the paper's; then the figures and raw tables per run.
+  const summary = await runSummary(root);
+  const summaryHtml = summary.length
+    ? `<section id="summary"><h2>Key numbers next to the paper's</h2>\n${htmlTable(['quantity', 'model', 'this run', 'paper (≈)'], summary.map((r) => [r.quantity, r.model, r.ours, r.paper]),
+        'Paper values: Park & Kim 2022 (CIFAR-100 unless marked), read off its figures; this run: its own models, data and settings.')}</section>`
+    : '';
   const title = opts.title ?? `vitscope report — ${path.basename(root)}`;
   const nav = nonEmpty.length > 1 ? `<nav><ul>${nonEmpty.map((s) => `<li><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a></li>`).join('')}</ul></nav>` : '';
   const body = nonEmpty.length === 0
@@ -198,6 +205,7 @@ ${counter.n > 0 ? plotlyScriptTag() : ''}
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">${escapeHtml(root)} · generated ${new Date().toISOString()} · ${counter.n} figure(s)</p>
+${summaryHtml}
 ${nav}
 ${body}
 </body>
