@@ -67,7 +67,8 @@ export interface TrainConfig {
 
 /** The `train` command's options; `datasize` and `all` reuse them. */
 export const TRAIN_OPTIONS: readonly OptionSpec[] = [
-  { name: 'model', type: 'string', help: 'model preset', choices: listPresets({ includeTests: true }) },
+  // Not a `choices` list: the test presets (8x8 images) stay usable from tests without being offered here.
+  { name: 'model', type: 'string', help: `model preset: ${listPresets().join(', ')}` },
   { name: 'drop-path', type: 'number', help: "stochastic depth rate (default: the preset's)" },
   { name: 'labels', type: 'string', default: 'fine', choices: ['fine', 'coarse'], help: 'CIFAR-100 labels: 100 fine or 20 coarse classes' },
   { name: 'download', type: 'boolean', default: true, help: 'download CIFAR-100 when it is missing (--no-download: use the generated stand-in instead)' },
@@ -125,6 +126,7 @@ function fail(field: string, found: unknown, expected: string): never {
 /** Checks ranges and combinations that option types cannot express. */
 export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (!c.model) fail('model', c.model, 'a preset name (give --model or --config configs/<preset>.json)');
+  if (!listPresets({ includeTests: true }).includes(c.model)) fail('model', c.model, `one of ${listPresets().join(', ')}`);
   const posInt = (f: keyof TrainConfig): void => {
     const v = c[f];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(f, v, 'a positive integer');
