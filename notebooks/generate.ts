@@ -118,9 +118,10 @@ console.table(recipes.map((r) => ({ model: r.model, epochs: r.epochs, 'train ima
       {
         code: `// 2. Train (progress below; Interrupt the kernel to stop: the run saves an 'interrupted' checkpoint).
 //    The result holds the per-epoch metrics and the loss of every step (also in the run's metrics.csv and steps.csv).
+//    overwrite: true — running this cell again replaces this notebook's earlier runs (train-<preset>) on purpose.
 const runs: { label: string; result: experiments.TrainExperimentResult }[] = [];
 for (const recipe of recipes) {
-  const result = await experiments.runTrainExperiment({ ...recipe, results: RESULTS, run: \`train-\${recipe.model}\` }, runOptions);
+  const result = await experiments.runTrainExperiment({ ...recipe, results: RESULTS, run: \`train-\${recipe.model}\`, overwrite: true }, runOptions);
   runs.push({ label: recipe.model, result });
   result.model.dispose();
 }`,

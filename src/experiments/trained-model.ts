@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import type { Model } from '../models/model.ts';
 import type { TrainConfig } from '../train/config.ts';
+import type { TrainHooks } from '../train/train.ts';
 import { camelCase, kebabCase, nearestNames } from '../util/settings.ts';
 import { logOf, type RunOptions } from './run-options.ts';
 import { runTrainExperiment, TRAIN_SETTINGS } from './train.ts';
@@ -52,6 +53,7 @@ export async function trainedModel(
   recipe: Partial<TrainConfig> & { model: string },
   where: { results: string; run: string },
   opts: RunOptions = {},
+  hooks: Partial<TrainHooks> = {},
 ): Promise<TrainedModel> {
   const log = logOf(opts);
   const runDir = path.resolve(where.results, where.run);
@@ -62,7 +64,8 @@ export async function trainedModel(
     return { label: recipe.model, model: loaded.model, source: final, trainedNow: false };
   }
   log(`${recipe.model}: no checkpoint in ${runDir}; training a short run here (${recipe.epochs ?? 'default'} epoch(s)) and saving it there`);
-  const r = await runTrainExperiment({ ...recipe, results: where.results, run: where.run, resume: false }, opts);
+  // resume: an interrupted run there continues; an empty folder starts a new one
+  const r = await runTrainExperiment({ ...recipe, results: where.results, run: where.run, resume: true, overwrite: false }, opts, hooks);
   if (r.status !== 'completed') {
     r.model.dispose();
     throw new Error(`${recipe.model}: training was interrupted; no model to analyse`);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../src/backend/select.ts';
 import { checkDataSizeSettings, runDataSize } from '../../src/experiments/datasize.ts';
 import { readSteps, runTrainExperiment } from '../../src/experiments/train.ts';
+import { trainedModel } from '../../src/experiments/trained-model.ts';
 import type { ProgressOptions } from '../../src/util/progress.ts';
 import { tinyData } from '../train/helpers.ts';
 
@@ -58,4 +59,18 @@ test('datasize settings: an empty or out-of-range fraction and no model are refu
   assert.throws(() => checkDataSizeSettings({ models: ['vit-cpu'], fractions: [] }), /'fractions' is empty, expected fractions in \(0, 1\]/);
   assert.throws(() => checkDataSizeSettings({ models: ['vit-cpu'], fractions: [0.5, 1.5] }), /'fractions' has 1\.5, expected fractions in \(0, 1\]/);
   assert.throws(() => checkDataSizeSettings({ models: [], fractions: [1] }), /'models' is empty/);
+});
+
+test('trainedModel trains a short run when the folder has no final checkpoint, then reads that checkpoint', async () => {
+  const where = { results: root, run: 'analysed' };
+  const first = await trainedModel({ ...recipe, model: 'vit-tiny-test' }, where, { log: () => {} }, { data: tinyData(32, 16) });
+  const second = await trainedModel({ ...recipe, model: 'vit-tiny-test' }, where, { log: () => {} });
+  try {
+    assert.deepEqual([first.trainedNow, second.trainedNow], [true, false]);
+    assert.equal(second.source, path.join(root, 'analysed', 'checkpoints', 'final'));
+    for (const [name, p] of first.model.params) assert.deepEqual(second.model.params.get(name)!.dataSync(), p.dataSync(), `parameter ${name}`);
+  } finally {
+    first.model.dispose();
+    second.model.dispose();
+  }
 });
