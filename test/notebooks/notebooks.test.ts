@@ -1,7 +1,9 @@
 // Executes every notebook headless with the tslab kernel (jupyter nbconvert --execute) in its tiny CI settings
-// (VITSCOPE_NOTEBOOK_SMALL=1, results in a temp dir), each on a fresh results folder (any order, nothing trained
-// before), and checks: no error output, at least one interactive figure (plotly mime bundle + HTML fallback), the
-// plotly bundle inlined once. Also: a type error in a cell and a failing cell are reported with their message.
+// (VITSCOPE_NOTEBOOK_SMALL=1, results in a temp dir) and checks: no error output, every cell ran, at least one
+// interactive figure (plotly mime bundle + HTML fallback), the plotly bundle inlined once. To keep CI short the
+// notebooks share one results folder: 05 first, on the empty folder (a fresh clone: it trains its models itself),
+// then 01 (replacing those runs), 02…06 on 01's checkpoints, and 00 last (it shows the figures the others saved).
+// Also: a type error in a cell and a failing cell are reported with their message.
 // Skipped with a message only when jupyter-nbconvert or the tslab kernel is not installed (scripts/register-kernel.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const NOTEBOOK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'notebooks');
-const NOTEBOOKS = readdirSync(NOTEBOOK_DIR).filter((f) => f.endsWith('.ipynb') && !f.startsWith('.')).sort();
+const FRESH = '05-feature-map-variance.ipynb';
+const rank = (f: string) => (f === FRESH ? 0 : f.startsWith('00-') ? 2 : 1);
+const NOTEBOOKS = readdirSync(NOTEBOOK_DIR)
+  .filter((f) => f.endsWith('.ipynb') && !f.startsWith('.'))
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
 function why(): string | false {
@@ -63,10 +69,10 @@ test('there is one notebook per analysis and an overview, all on the tslab kerne
   }
 });
 
-for (const file of NOTEBOOKS) {
-  test(`notebook ${file} runs headless on a fresh results folder without errors and shows interactive figures`, { skip, timeout: 420_000 }, () => {
-    const { nb, seconds } = execute(file, path.join(out, `results-${file}`));
-    console.log(`# ${file}: ${seconds.toFixed(0)} s (CI settings)`);
+function checkRun(file: string, results: string, what: string): void {
+  test(`notebook ${file} runs headless ${what} without errors and shows interactive figures`, { skip, timeout: 420_000 }, () => {
+    const { nb, seconds } = execute(file, results);
+    console.log(`# ${file} ${what}: ${seconds.toFixed(0)} s (CI settings)`);
     const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
     const errors = outputs.filter((o) => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr'));
     assert.deepEqual(errors.map((o) => o.evalue ?? text(o).slice(0, 600)), [], `${file}: error outputs`);
@@ -83,6 +89,12 @@ for (const file of NOTEBOOKS) {
     assert.equal(bundles.length, 1, `${file}: the plotly bundle is inlined in exactly one figure`);
   });
 }
+
+const SHARED = path.join(os.tmpdir(), `vitscope-nb-shared-${process.pid}`);
+for (const file of NOTEBOOKS) checkRun(file, SHARED, file === FRESH ? 'first, on an empty results folder' : 'on the shared results folder');
+after(async () => {
+  await fs.rm(SHARED, { recursive: true, force: true });
+});
 
 test('a type error in a cell and a failing cell are reported with their message', { skip, timeout: 300_000 }, async () => {
   const cell = (source: string) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source });
