@@ -25,6 +25,8 @@ export interface HessianSettings {
   slqSteps: number;
   slqRuns: number;
   traceSamples: number;
+  /** Power iteration: PyHessian's hessian.eigenvalues step for step, or vitscope's (see power.ts). */
+  power: 'vitscope' | 'pyhessian';
 }
 
 export type HessianProtocol = 'paper' | 'quick';
@@ -46,14 +48,14 @@ export const HESSIAN_PROTOCOLS: AnalysisProtocols<HessianSettings, HessianProtoc
         'augmented data (crop, flip, RandAugment, mixup/CutMix soft targets, smoothing 0.1), BatchNorm in evaluation mode',
       settings: {
         fraction: 0.1, batches: 0, batchSize: 16, ...PAPER_LOSS, k: 5, tol: 1e-3, maxIter: 100, groups: 5,
-        subsets: 5, subsetBatches: 4, lanczosSteps: 30, slqSteps: 30, slqRuns: 2, traceSamples: 10,
+        subsets: 5, subsetBatches: 4, lanczosSteps: 30, slqSteps: 30, slqRuns: 2, traceSamples: 10, power: 'pyhessian',
       },
     },
     quick: {
       description: "the paper's loss and data on 8 batches of 16, top-2 per batch (20 products per eigenvalue at most)",
       settings: {
         fraction: 0, batches: 8, batchSize: 16, ...PAPER_LOSS, k: 2, tol: 1e-3, maxIter: 20, groups: 4,
-        subsets: 2, subsetBatches: 2, lanczosSteps: 16, slqSteps: 16, slqRuns: 1, traceSamples: 8,
+        subsets: 2, subsetBatches: 2, lanczosSteps: 16, slqSteps: 16, slqRuns: 1, traceSamples: 8, power: 'vitscope',
       },
     },
   },
@@ -75,5 +77,9 @@ export const HESSIAN_PROTOCOLS: AnalysisProtocols<HessianSettings, HessianProtoc
     slqSteps: { option: 'slq-steps', type: 'integer', help: 'Lanczos steps per SLQ run' },
     slqRuns: { option: 'slq-runs', type: 'integer', help: 'SLQ runs per subset' },
     traceSamples: { option: 'trace-samples', type: 'integer', help: 'Hutchinson probes per subset' },
+    power: {
+      option: 'power', type: 'string', choices: ['vitscope', 'pyhessian'],
+      help: "power iteration: 'pyhessian' follows PyHessian's hessian.eigenvalues exactly (the paper's); 'vitscope' re-orthogonalises twice and keeps the last quotient",
+    },
   },
 };

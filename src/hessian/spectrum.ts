@@ -59,6 +59,8 @@ export interface MaxEigenSpectrum {
   apeCI: MeanCI;
   maxCI: MeanCI;
   groups: number[][];
+  /** The power iteration that produced the eigenvalues. */
+  variant: 'vitscope' | 'pyhessian';
   products: number;
   ms: number;
 }
@@ -125,6 +127,7 @@ export async function maxEigenvalueSpectrum(model: Model, batches: readonly Hess
   return {
     eigenvalues,
     perBatch,
+    variant: opts.variant ?? 'vitscope',
     nep,
     ape,
     nepCI: meanCI(stats.map((s) => s.nep)),

@@ -45,6 +45,7 @@ test('hessian command: writes hessian.json (eigenvalues, SLQ, trace, settings, i
     assert.equal(m.preset, 'resnet-20');
     assert.deepEqual(m.paramNames, ['head.kernel', 'head.bias']);
     const me = m.maxEigenvalueSpectrum;
+    assert.equal(me.variant, 'vitscope', "the quick protocol runs vitscope's power iteration");
     assert.equal(me.eigenvalues.length, 2);
     assert.ok(me.nep >= 0 && me.nep <= 1);
     const maxIdx = me.perBatch.flatMap((p: { indices: number[] }) => p.indices);
@@ -81,10 +82,11 @@ test("hessian --protocol paper: the training pipeline's soft targets, every sett
     const json = JSON.parse(await readFile(path.join(dir, 'results', 'hp', 'hessian.json'), 'utf8'));
     const s = json.settings;
     assert.equal(s.protocol, 'paper');
-    assert.deepEqual([s.augment, s.mix, s.labelSmoothing, s.l2, s.tol, s.subsets], ['paper', true, 0.1, 0.05, 1e-3, 5]);
+    assert.deepEqual([s.augment, s.mix, s.labelSmoothing, s.l2, s.tol, s.subsets, s.power], ['paper', true, 0.1, 0.05, 1e-3, 5, 'pyhessian']);
     assert.deepEqual([...s.overridden].sort(), ['batchSize', 'batches', 'fraction', 'groups', 'k', 'maxIter']);
     assert.deepEqual(s.mixConfig, { mixupAlpha: 1, cutmixAlpha: 0.8, prob: 1, switchProb: 0.5 });
     const me = json.models[0].maxEigenvalueSpectrum;
+    assert.equal(me.variant, 'pyhessian', "the paper protocol runs PyHessian's power iteration");
     assert.equal(me.eigenvalues.length, 6);
     // the KDE of each sign holds that side's eigenvalues only, as the figure draws them
     const pos = me.eigenvalues.filter((v: number) => v >= 0).length;

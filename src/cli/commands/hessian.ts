@@ -140,7 +140,7 @@ export const command: Command = {
           if (analyses.has('maxeig')) {
             const res: MaxEigenSpectrum = await maxEigenvalueSpectrum(m.model, sample.batches.slice(0, nMax), {
               names, l2: settings.l2, labelSmoothing: 0, seed, k: settings.k, tol: settings.tol,
-              maxIter: settings.maxIter, groups: settings.groups, onProduct,
+              maxIter: settings.maxIter, groups: settings.groups, variant: settings.power, onProduct,
               onBatch: (b, n, v) => ctx.log(`[hessian] ${m.label} max-eig batch ${b}/${n}: ${v.map((x) => x.toPrecision(4)).join(', ')}`),
             });
             const perBatchMax = res.perBatch.map((p) => Math.max(...p.values));
