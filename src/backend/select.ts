@@ -1,6 +1,6 @@
 // Chooses and initialises the tensor backend once per process.
-// Order unless told otherwise: tensorflow (tfjs-node[-gpu], optional) > webgpu (a hardware GPU adapter only) > native
-// (our addon) > wasm > cpu.
+// Order unless told otherwise: tensorflow (tfjs-node[-gpu], optional) > webgpu (reported, chosen only when asked for,
+// see initBackend) > native (our addon) > wasm > cpu.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as os from 'node:os';
@@ -110,6 +110,10 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     else if (name === 'native') ({ reason, threads } = await tryNative());
     else if (name === 'wasm') reason = await tryWasm(requested === 'wasm');
     else if (name === 'webgpu') ({ reason, adapter } = await tryWebGPU(requested === 'webgpu'));
+    // Until the experiment commands read tensors asynchronously (Dawn cannot map buffers synchronously in Node),
+    // 'auto' reports a GPU it finds but does not choose it: a command would stop at its first synchronous read.
+    if (name === 'webgpu' && requested === 'auto' && reason === null)
+      reason = `found ${adapter?.description ?? 'an adapter'}, not chosen automatically yet: the experiment commands still read tensors synchronously; library code can ask for --backend webgpu`;
     if (reason === null) {
       const ok = await tf.setBackend(name);
       if (!ok) reason = `tf.setBackend('${name}') failed`;
