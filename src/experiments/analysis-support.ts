@@ -15,7 +15,8 @@ import { createModel } from '../models/create.ts';
 import type { Model } from '../models/model.ts';
 import { exportFigures } from '../plots/export.ts';
 import type { Figure } from '../plots/figure.ts';
-import type { OptionSpec, OptionValues } from '../util/settings.ts';
+import { OptionError, type OptionSpec, type OptionValues } from '../util/settings.ts';
+import { ExpectedError } from '../util/errors.ts';
 import type { ProgressFactory } from '../util/progress.ts';
 
 /** Where an analysis reports (the CLI's command context has this shape; a notebook passes its own). */
@@ -80,7 +81,7 @@ export const MODEL_OPTIONS: readonly OptionSpec[] = [
 function listOpt(opts: OptionValues, name: string): string[] {
   const v = opts[name];
   if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new Error(`option '--${name}' should be a list, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v)) throw new OptionError(`option '--${name}' should be a list, got ${JSON.stringify(v)}`);
   return v.filter((s) => s !== '');
 }
 
@@ -90,13 +91,13 @@ export async function loadAnalysisModels(opts: OptionValues, ctx: AnalysisContex
   const presets = listOpt(opts, 'preset');
   const labels = listOpt(opts, 'label');
   if (checkpoints.length + presets.length === 0)
-    throw new Error(`option '--checkpoint' (or '--preset') is missing: expected at least one checkpoint directory or model preset`);
+    throw new OptionError(`option '--checkpoint' (or '--preset') is missing: expected at least one checkpoint directory or model preset`);
   if (labels.length > 0 && labels.length !== checkpoints.length + presets.length)
-    throw new Error(`option '--label' has ${labels.length} entries, expected one per model (${checkpoints.length + presets.length})`);
+    throw new OptionError(`option '--label' has ${labels.length} entries, expected one per model (${checkpoints.length + presets.length})`);
   const out: AnalysedModel[] = [];
   for (const ckpt of checkpoints) {
     if (!existsSync(ckpt) || !statSync(ckpt).isDirectory())
-      throw new Error(`option '--checkpoint': '${ckpt}' is not a directory (expected a checkpoint directory or a run directory)`);
+      throw new OptionError(`option '--checkpoint': '${ckpt}' is not a directory (expected a checkpoint directory or a run directory)`);
     const dir = resolveCheckpointDir(ckpt);
     ctx.log(`[vitscope] loading checkpoint ${dir}`);
     const { model } = await loadCheckpoint(dir);
@@ -132,7 +133,7 @@ export async function loadAnalysisImages(
   const cifar = await loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
   const set = cifar[split];
   if (set.height !== imageSize || set.width !== imageSize)
-    throw new Error(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
+    throw new ExpectedError(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
   const n = Math.min(size, set.count);
   const seed = typeof opts.seed === 'number' ? opts.seed : 0;
   const indices = n === set.count ? undefined : subsetIndices(set, { size: n, seed });
@@ -158,7 +159,7 @@ export async function loadAnalysisImages(
 /** The image size all models share (an error when they differ). */
 export function commonImageSize(models: readonly AnalysedModel[]): number {
   const sizes = new Set(models.map((m) => m.model.config.imageSize));
-  if (sizes.size !== 1) throw new Error(`models expect different image sizes (${[...sizes].join(', ')}); analyse them in separate runs`);
+  if (sizes.size !== 1) throw new OptionError(`models expect different image sizes (${[...sizes].join(', ')}); analyse them in separate runs`);
   return [...sizes][0]!;
 }
 
@@ -195,7 +196,7 @@ export function secondsSince(start: number): number {
 export function numberOpt(opts: OptionValues, name: string, fallback: number): number {
   const v = opts[name];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`option '--${name}' should be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new OptionError(`option '--${name}' should be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -204,7 +205,7 @@ export function numberListOpt(opts: OptionValues, name: string, fallback: readon
   if (v.length === 0) return [...fallback];
   return v.map((s) => {
     const n = Number(s);
-    if (s.trim() === '' || !Number.isFinite(n)) throw new Error(`option '--${name}': '${s}' is not a number`);
+    if (s.trim() === '' || !Number.isFinite(n)) throw new OptionError(`option '--${name}': '${s}' is not a number`);
     return n;
   });
 }

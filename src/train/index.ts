@@ -1,5 +1,5 @@
 // The training package: train(config, hooks) and its parts.
-export { train, defaultRunName, TrainingDivergedError, type TrainHooks, type TrainResult, type TrainState, type StepInfo, type TrainStatus } from './train.ts';
+export { train, TrainingDivergedError, type TrainHooks, type TrainResult, type TrainState, type StepInfo, type TrainStatus } from './train.ts';
 export { TRAIN_OPTIONS, resolveTrainConfig, trainConfigFromOptions, validateTrainConfig, type TrainConfig } from './config.ts';
 export { AdamW, type AdamWOptions } from './adamw.ts';
 export { Sgd, type SgdOptions } from './sgd.ts';

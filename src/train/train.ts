@@ -129,10 +129,6 @@ interface Plan {
   checkpointEpochs: Set<number>;
 }
 
-export function defaultRunName(config: Pick<TrainConfig, 'model' | 'run'>): string {
-  return config.run && config.run !== '' ? config.run : `train-${config.model}`;
-}
-
 function makePlan(config: TrainConfig, data: Pick<CifarData, 'train' | 'test'> & Partial<CifarData>): Plan {
   let trainSet: ImageSet = data.train;
   if (config.trainSize !== undefined && config.trainSize > data.train.count)

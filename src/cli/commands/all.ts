@@ -14,6 +14,7 @@ import { FIGURE_FORMAT_OPTION, formatsOf, runOptionsOf, trainConfigOrExplain } f
 import { runTrainExperiment, writeTrainingFigure, type TrainExperimentResult } from '../../experiments/train.ts';
 import { writeReport } from '../../plots/report.ts';
 import { resolveCheckpointDir } from '../../models/checkpoint.ts';
+import { isExpectedError } from '../../util/errors.ts';
 
 export const ANALYSES = ['hessian', 'fourier', 'noise', 'variance', 'landscape'] as const;
 const CONFIG_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'configs');
@@ -120,7 +121,8 @@ export const command: Command = {
         await runCommand(name, given, ctx, reg);
         stages.push({ stage: name, status: ctx.signal.aborted ? 'interrupted' : 'ok', seconds: (Date.now() - s0) / 1000 });
       } catch (err) {
-        ctx.log(`[all] ${name} failed: ${(err as Error).stack ?? String(err)}`);
+        // an expected error (bad data, options, checkpoint) is its message; anything else is a bug and keeps its stack
+        ctx.log(`[all] ${name} failed: ${isExpectedError(err) && process.env.VITSCOPE_DEBUG !== '1' ? err.message : ((err as Error).stack ?? String(err))}`);
         stages.push({ stage: name, status: 'failed', seconds: (Date.now() - s0) / 1000, detail: (err as Error).message });
         failures.push(name);
       }
