@@ -37,7 +37,7 @@ export async function timeTrainStep(preset: string, batch: number, warmup: numbe
   let seed = 0;
   const step = async () => {
     const { value, grads } = tf.variableGrads(
-      () => crossEntropy(model.forward(x, { training: true, seed: seed++ }), labels),
+      () => crossEntropy(model.forward(x, { training: true, updateStats: true, seed: seed++ }), labels),
       vars,
     );
     const byName = new Map<string, tf.Tensor>();

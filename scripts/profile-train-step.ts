@@ -138,7 +138,7 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
     t++;
     const attrs = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: lr / (1 - 0.9 ** t), bc2Sqrt: Math.sqrt(1 - 0.999 ** t), decay: lr * 0.05 };
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(m.forward(x, { training: true, seed: seed++ }), labels), vars);
+      const { value, grads } = tf.variableGrads(() => crossEntropy(m.forward(x, { training: true, updateStats: true, seed: seed++ }), labels), vars);
       vars.forEach((p, i) => {
         const [pn, mn, vn] = update(p, grads[p.name], moments[i][0], moments[i][1], attrs);
         p.assign(pn);
