@@ -5,7 +5,6 @@
 import { ImportError } from './import-error.ts';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { tf } from '../../backend/tf.ts';
 import { createModel, resolveConfig } from '../create.ts';
@@ -13,7 +12,7 @@ import { saveCheckpoint } from '../checkpoint.ts';
 import type { Model, ModelConfig } from '../model.ts';
 import { detectSource, familyRefusal, sourceById, type Rule, type SourceArchitecture } from './architectures/index.ts';
 import { sourceShape, toTargetLayout } from './convert.ts';
-import { parseStateDict, type StateDict } from './state-dict.ts';
+import { parseStateDict, readCheckpointBytes, type StateDict } from './state-dict.ts';
 import type { SourceTensor } from './source-tensor.ts';
 
 export interface ImportOptions {
@@ -150,13 +149,7 @@ export async function importCheckpoint(opts: ImportOptions): Promise<ImportResul
   const file = opts.from;
   const out = opts.out !== undefined ? path.resolve(opts.out) : null;
   if (out && existsSync(out)) throw new ImportError(`${out}: already exists; import never replaces a directory, choose a new --out`);
-  let bytes: Uint8Array;
-  try {
-    const buf = await readFile(file);
-    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (err) {
-    throw new ImportError(`${file}: cannot read the checkpoint (${(err as Error).message})`);
-  }
+  const bytes = await readCheckpointBytes(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const sd = parseStateDict(bytes, file);
   const built = modelFromStateDict(sd, opts.arch, file, opts.source);

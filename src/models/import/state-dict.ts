@@ -112,13 +112,16 @@ export function parseStateDict(bytes: Uint8Array, file: string): StateDict {
   return { tensors: stripped ?? tensors, format, wrapper, strippedPrefix: stripped ? 'module.' : null };
 }
 
-export async function readStateDict(file: string): Promise<StateDict> {
-  let bytes: Uint8Array;
+/** The bytes of a checkpoint file; an unreadable one is an ImportError naming it. */
+export async function readCheckpointBytes(file: string): Promise<Uint8Array> {
   try {
     const buf = await readFile(file);
-    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
     throw new ImportError(`${file}: cannot read the checkpoint (${(err as Error).message})`);
   }
-  return parseStateDict(bytes, file);
+}
+
+export async function readStateDict(file: string): Promise<StateDict> {
+  return parseStateDict(await readCheckpointBytes(file), file);
 }
