@@ -14,6 +14,26 @@ const float* zerosFor(int64_t n) {
 }
 
 constexpr int W = Vec::W;
+
+/**
+ * Where the receptive fields of output pixels r0, r0 + 1, ... start: the image's offset and the top-left tap
+ * (negative inside the padding). Entries from `rows` up to `n` repeat the last pixel, so a fixed-size register
+ * block can run over a short final block harmlessly.
+ */
+inline void pixelOrigins(const ConvGeom& g, int64_t r0, int64_t rows, int64_t n, int64_t* base, int64_t* iy0, int64_t* ix0) {
+  PixelIter p(g, r0);
+  for (int64_t i = 0; i < n; ++i) {
+    if (i < rows) {
+      base[i] = p.n * g.H * g.W * g.C;
+      iy0[i] = p.oy * g.sH - g.padT;
+      ix0[i] = p.ox * g.sW - g.padL;
+      p.next();
+    } else {
+      base[i] = base[i - 1], iy0[i] = iy0[i - 1], ix0[i] = ix0[i - 1];
+    }
+  }
+}
+
 using VT = Vec::T;
 
 /** VITSCOPE_CONV_PAIR=0 turns off the channel-pair kernel for C_out = 16 (to compare it with the plain one). */
@@ -28,17 +48,7 @@ bool pairKernelEnabled() {
 template <int MR, int NV>
 void fwdBlock(const ConvGeom& g, const float* x, const float* w, const float* zeros, int64_t r0, int rows, float* out) {
   int64_t base[MR], iy0[MR], ix0[MR];
-  PixelIter p(g, r0);
-  for (int i = 0; i < MR; ++i) {
-    if (i < rows) {
-      base[i] = p.n * g.H * g.W * g.C;
-      iy0[i] = p.oy * g.sH - g.padT;
-      ix0[i] = p.ox * g.sW - g.padL;
-      p.next();
-    } else {
-      base[i] = base[i - 1], iy0[i] = iy0[i - 1], ix0[i] = ix0[i - 1];
-    }
-  }
+  pixelOrigins(g, r0, rows, MR, base, iy0, ix0);
   const int64_t Co = g.Cout, C = g.C;
   for (int64_t co0 = 0; co0 < Co; co0 += W * NV) {
     VT acc[MR][NV];
@@ -116,17 +126,7 @@ template <int MR>
 void fwdBlockPair16(const ConvGeom& g, const float* x, const float* wp, const float* zeros, int64_t r0, int rows,
                     float* out) {
   int64_t base[MR], iy0[MR], ix0[MR];
-  PixelIter p(g, r0);
-  for (int i = 0; i < MR; ++i) {
-    if (i < rows) {
-      base[i] = p.n * g.H * g.W * g.C;
-      iy0[i] = p.oy * g.sH - g.padT;
-      ix0[i] = p.ox * g.sW - g.padL;
-      p.next();
-    } else {
-      base[i] = base[i - 1], iy0[i] = iy0[i - 1], ix0[i] = ix0[i - 1];
-    }
-  }
+  pixelOrigins(g, r0, rows, MR, base, iy0, ix0);
   const int64_t C = g.C;
   __m512 acc[MR][2];
 #pragma GCC unroll 32
@@ -304,12 +304,7 @@ bool convFilterDirect(const ConvGeom& g, const float* x, const float* dy, float*
     int64_t off[chunk], iy0[chunk], ix0[chunk], base[chunk];
     for (int64_t r0 = rb; r0 < re; r0 += chunk) {
       const int64_t rows = std::min(re, r0 + chunk) - r0;
-      PixelIter p(g, r0);
-      for (int64_t r = 0; r < rows; ++r, p.next()) {
-        base[r] = p.n * g.H * g.W * C;
-        iy0[r] = p.oy * g.sH - g.padT;
-        ix0[r] = p.ox * g.sW - g.padL;
-      }
+      pixelOrigins(g, r0, rows, rows, base, iy0, ix0);
       const float* dyRows = dy + r0 * Co;
       for (int64_t ky = 0; ky < g.fh; ++ky)
         for (int64_t kx = 0; kx < g.fw; ++kx) {
