@@ -10,8 +10,17 @@ export interface MicroOptions {
   slow: boolean; // a JS/WASM backend: fewer repetitions
 }
 
+/** Backends whose kernels have finished when the op returns (CPU, JS, WASM): no read needed to wait for them. */
+const SYNCHRONOUS = new Set(['native', 'cpu', 'wasm']);
+
+/**
+ * Waits for `t` and frees it. On a synchronous backend it is only disposed: reading it (t.data()) hands its buffer
+ * to user code, so the backend's buffer pool may not recycle it and every repetition would allocate, page-fault and
+ * zero a fresh output (at 1024³ or the ViT's qkv shape, 4 MB: a third of the measured time went to that, where a
+ * training step reuses its buffers).
+ */
 const sync = async (t: tf.Tensor) => {
-  await t.data();
+  if (!SYNCHRONOUS.has(tf.getBackend())) await t.data();
   t.dispose();
 };
 
