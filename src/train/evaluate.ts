@@ -27,9 +27,11 @@ export async function evaluate(model: Model, set: ImageSet, opts: EvaluateOption
       break;
     }
     const logits = model.forward(batch.x, { training: false });
-    const data = logits.dataSync() as Float32Array;
-    acc.add(data, batch.y.dataSync() as Int32Array, k);
+    // the labels came from the CPU: reading them does not wait for the device; the logits are the one read
+    const labels = Int32Array.from(await batch.y.data());
+    const data = (await logits.data()) as Float32Array;
     tf.dispose([logits, batch.x, batch.y]);
+    acc.add(data, labels, k);
     opts.onBatch?.(acc.n, set.count);
   }
   return { ...acc.result(), aborted, seconds: (performance.now() - t0) / 1000 };

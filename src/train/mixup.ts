@@ -57,14 +57,17 @@ export interface MixedBatch {
   primary: Int32Array;
 }
 
-/** Applies a drawn mix to images x [B,H,W,C] and integer labels; returns new tensors (the caller disposes them). */
-export function applyMix(x: tf.Tensor4D, labels: tf.Tensor1D, draw: MixDraw, numClasses: number, smoothing: number): MixedBatch {
-  const y = labels.dataSync() as Int32Array;
-  const b = y.length;
+/**
+ * Applies a drawn mix to images x [B,H,W,C] and their integer labels (values on the CPU: no read from the device);
+ * returns new tensors (the caller disposes them).
+ */
+export function applyMix(x: tf.Tensor4D, labels: Int32Array, draw: MixDraw, numClasses: number, smoothing: number): MixedBatch {
+  const b = labels.length;
+  if (b !== x.shape[0]) throw new Error(`applyMix: ${x.shape[0]} images but ${b} labels`);
   const primary = new Int32Array(b);
-  for (let i = 0; i < b; i++) primary[i] = draw.mode === 'none' || draw.lam >= 0.5 ? y[i]! : y[b - 1 - i]!;
+  for (let i = 0; i < b; i++) primary[i] = draw.mode === 'none' || draw.lam >= 0.5 ? labels[i]! : labels[b - 1 - i]!;
   return tf.tidy(() => {
-    const own = smoothedOneHot(labels, numClasses, smoothing);
+    const own = smoothedOneHot(tf.tensor1d(labels, 'int32'), numClasses, smoothing);
     if (draw.mode === 'none') return { x: tf.clone(x), targets: own, primary };
     const flippedX = tf.reverse(x, 0);
     const targets = tf.add(tf.mul(own, draw.lam), tf.mul(tf.reverse(own, 0), 1 - draw.lam)) as tf.Tensor2D;

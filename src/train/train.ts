@@ -11,27 +11,26 @@ import { loadCifar } from '../data/load.ts';
 import { mixSeeds } from '../data/seed-mix.ts';
 import { subset } from '../data/subset.ts';
 import type { AugmentOptions, CifarData, ImageSet } from '../data/types.ts';
-import { getPreset } from '../models/configs.ts';
+import { getPreset } from '../models/index.ts';
 import { createModel } from '../models/create.ts';
 import type { Model, ModelConfig } from '../models/model.ts';
 import { Rng } from '../util/random.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import type { Progress, ProgressOptions } from '../util/progress.ts';
 import { AdamW } from './adamw.ts';
-import { clipByGlobalNorm } from './clip.ts';
 import { defaultCheckpointIO, pruneEpochCheckpoints, resumeCheckpoint, writeLatest, type CheckpointIO } from './checkpoint.ts';
 import { fitWarmupToRun, optionName, resolveTrainConfig, type TrainConfig } from './config.ts';
 import { faultPoint } from '../io/fault-points.ts';
 import { openRunDir } from '../io/run-dir.ts';
 import { CheckpointError, ConfigError, ExpectedError } from '../util/errors.ts';
 import { evaluate } from './evaluate.ts';
-import { softCrossEntropy } from './losses.ts';
 import { MetricAccumulator, type AccumulatorState } from './metrics.ts';
 import { writeMetrics, type EpochMetrics } from './metrics-log.ts';
 import { applyMix, drawMix, type MixConfig } from './mixup.ts';
 import type { Optimizer } from './optimizer.ts';
 import { checkSchedule, learningRateAt, type ScheduleConfig } from './schedule.ts';
 import { Sgd } from './sgd.ts';
+import { makeTrainStep, type StepResult } from './step.ts';
 import { decayedParams } from './weight-decay.ts';
 
 /** Seed streams of the training loop (distinct from src/data's 1..3). */
@@ -296,9 +295,7 @@ async function trainInRunDir(config: TrainConfig, runDir: string, hooks: TrainHo
   let step = state?.step ?? 0;
   const startEpoch = state?.epoch ?? 0;
   let startBatch = state?.batch ?? 0;
-  const varList = [...model.params.values()];
-  const keyOfVar = new Map<string, string>();
-  for (const [key, v] of model.params) keyOfVar.set(v.name, key);
+  const trainStep = makeTrainStep(model, optimizer);
   const K = plan.numClasses;
   const size = plan.trainSet.height;
   const protect = new Set<string>([...plan.checkpointEpochs].map((e) => `epoch-${e}`));
@@ -354,21 +351,17 @@ async function trainInRunDir(config: TrainConfig, runDir: string, hooks: TrainHo
         }
         lr = learningRateAt(plan.schedule, step);
         const draw = drawMix(plan.mix, new Rng(mixSeeds(config.seed, step, STREAM.mix)), size, plan.trainSet.width);
-        const mixed = applyMix(batch.x, batch.y, draw, K, config.labelSmoothing);
+        const mixed = applyMix(batch.x, Int32Array.from(await batch.y.data()), draw, K, config.labelSmoothing);
         tf.dispose([batch.x, batch.y]);
-        let logits: tf.Tensor2D | null = null;
-        const dropSeed = mixSeeds(config.seed, step, STREAM.dropPath);
-        const { value, grads } = tf.variableGrads(() => {
-          const out = model.forward(mixed.x, { training: true, updateStats: true, seed: dropSeed });
-          logits = tf.keep(out);
-          return softCrossEntropy(out, mixed.targets);
-        }, varList);
-        const loss = value.dataSync()[0]!;
-        const named = new Map<string, tf.Tensor>();
-        for (const [vname, g] of Object.entries(grads)) named.set(keyOfVar.get(vname) ?? vname, g);
         const n = mixed.primary.length;
+        let r: StepResult;
+        try {
+          r = await trainStep({ x: mixed.x, y: mixed.targets }, { lr, seed: mixSeeds(config.seed, step, STREAM.dropPath), clipNorm: config.clipNorm, logits: true });
+        } finally {
+          tf.dispose([mixed.x, mixed.targets]);
+        }
+        const loss = r.loss;
         if (!Number.isFinite(loss)) {
-          tf.dispose([value, mixed.x, mixed.targets, logits!, ...named.values()]);
           throw new TrainingDivergedError(
             `[train] loss is ${loss} at step ${step} (epoch ${epoch + 1}, batch ${b}, lr ${lr.toExponential(3)}); stopping. ` +
               `Last good checkpoint: ${lastCheckpoint ?? 'none (no checkpoint was written yet)'}`,
@@ -376,29 +369,24 @@ async function trainInRunDir(config: TrainConfig, runDir: string, hooks: TrainHo
             lastCheckpoint,
           );
         }
-        const clipped = clipByGlobalNorm(named, config.clipNorm);
-        if (!Number.isFinite(clipped.norm)) {
-          tf.dispose([value, mixed.x, mixed.targets, logits!, ...named.values()]);
+        if (!r.updated) {
           throw new TrainingDivergedError(
-            `[train] gradient norm is ${clipped.norm} at step ${step} (epoch ${epoch + 1}, batch ${b}); stopping. Last good checkpoint: ${lastCheckpoint ?? 'none'}`,
+            `[train] gradient norm is ${r.gradNorm} at step ${step} (epoch ${epoch + 1}, batch ${b}); stopping. Last good checkpoint: ${lastCheckpoint ?? 'none'}`,
             step,
             lastCheckpoint,
           );
         }
-        optimizer.apply(model.params, clipped.grads, lr);
-        acc.add((logits! as tf.Tensor2D).dataSync() as Float32Array, mixed.primary, K, loss * n);
-        tf.dispose([value, mixed.x, mixed.targets, logits!, ...named.values()]);
-        if (clipped.clipped) tf.dispose([...clipped.grads.values()]);
+        acc.add(r.logits!, mixed.primary, K, loss * n);
         step++;
         b++;
         images += n;
-        gradSum += clipped.norm;
+        gradSum += r.gradNorm;
         const now = performance.now();
         trainSeconds += (now - tick) / 1000;
         tick = now;
         const ips = images / Math.max(trainSeconds, 1e-9);
         bar?.update(b, { loss, acc: acc.correct1 / acc.n, rate: ips, lr });
-        hooks.onStep?.({ step, epoch, batch: b - 1, stepsPerEpoch: plan.stepsPerEpoch, totalSteps: plan.totalSteps, loss, lr, gradNorm: clipped.norm, acc: acc.correct1 / acc.n, imagesPerSec: ips });
+        hooks.onStep?.({ step, epoch, batch: b - 1, stepsPerEpoch: plan.stepsPerEpoch, totalSteps: plan.totalSteps, loss, lr, gradNorm: r.gradNorm, acc: acc.correct1 / acc.n, imagesPerSec: ips });
         await faultPoint('train-step');
         const tag = plan.checkpointSteps.get(step);
         if (tag) {
