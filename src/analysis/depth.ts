@@ -4,8 +4,8 @@
 // both quantities are means over the batch, so the result equals one pass over all images.
 import { tf } from '../backend/tf.ts';
 import type { BlockKind, FeatureMap, Model } from '../models/model.ts';
-import { fourierLogAmplitude, plotFrequencies, relativeFromLogAmplitude, relativeFrequencies, type FourierDiagonal } from './fourier.ts';
-import { featureMapVariance } from './variance.ts';
+import { centredLogAmplitude, meanLogAmplitudeTensor, plotFrequencies, relativeFromLogAmplitude, relativeFrequencies, type FourierDiagonal } from './fourier.ts';
+import { featureMapVarianceTensor } from './variance.ts';
 
 export interface BlockInfo {
   name: string;
@@ -86,13 +86,31 @@ async function accumulate(
       } else if (maps.length !== acc.info.length || maps.some((m, i) => m.name !== acc.info[i]!.name)) {
         throw new Error(`model ${model.config.preset}: features() returned different blocks for different batches`);
       }
+      // Every block's result in one tensor, read once per batch (one device synchronisation, not one per block).
+      const parts = tf.tidy(() => {
+        const flat: tf.Tensor[] = [];
+        for (const m of maps) {
+          if (what.fourier) flat.push(tf.reshape(meanLogAmplitudeTensor(m.tensor), [-1]));
+          if (what.variance) flat.push(tf.reshape(featureMapVarianceTensor(m.tensor)!, [1]));
+        }
+        return flat.length > 0 ? tf.concat(flat) : tf.zeros([0]);
+      });
+      let values: Float32Array;
+      try {
+        values = (await parts.data()) as Float32Array;
+      } finally {
+        parts.dispose();
+      }
+      let off = 0;
       maps.forEach((m, i) => {
+        const [, h, w] = m.tensor.shape;
         if (what.fourier) {
-          const a = fourierLogAmplitude(m.tensor);
+          const a = centredLogAmplitude(values.subarray(off, off + h * w), h, w);
+          off += h * w;
           const s = acc.sums[i]!;
           for (let r = 0; r < a.length; r++) for (let c = 0; c < a[r]!.length; c++) s[r]![c]! += b * a[r]![c]!;
         }
-        if (what.variance) acc.variances[i]! += b * featureMapVariance(m.tensor);
+        if (what.variance) acc.variances[i]! += b * values[off++]!;
       });
       acc.images += b;
     } finally {

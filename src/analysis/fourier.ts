@@ -16,13 +16,13 @@ function checkFeatureMap(fn: string, x: tf.Tensor): asserts x is tf.Tensor4D {
 }
 
 /**
- * [B, H, W, C] -> H x W array of log(|F(x)| + 1e-6), averaged over batch and channels, rolled by
- * (floor(H/2), floor(W/2)) so that frequency 0 sits at [floor(H/2)][floor(W/2)].
+ * [B, H, W, C] -> [H, W] tensor of log(|F(x)| + 1e-6), averaged over batch and channels, frequency 0 at [0, 0]
+ * (not centred; centredLogAmplitude does that on the values read). The caller disposes it.
  */
-export function fourierLogAmplitude(featureMap: tf.Tensor4D): number[][] {
+export function meanLogAmplitudeTensor(featureMap: tf.Tensor4D): tf.Tensor2D {
   checkFeatureMap('fourierLogAmplitude', featureMap);
   const [, h, w] = featureMap.shape;
-  const sum = tf.tidy(() => {
+  return tf.tidy(() => {
     const maps = nhwcToMaps(featureMap);
     const n = maps.shape[0];
     const chunk = Math.max(1, Math.floor(MAX_CHUNK_ELEMENTS / (h * w)));
@@ -40,10 +40,12 @@ export function fourierLogAmplitude(featureMap: tf.Tensor4D): number[][] {
       part.dispose();
       acc = next;
     }
-    return tf.div(acc, n);
+    return tf.div(acc, n) as tf.Tensor2D;
   });
-  const flat = sum.dataSync();
-  sum.dispose();
+}
+
+/** Row-major H x W values with frequency 0 at [0, 0] -> rows rolled by (floor(H/2), floor(W/2)), frequency 0 in the centre. */
+export function centredLogAmplitude(flat: ArrayLike<number>, h: number, w: number): number[][] {
   const ch = Math.floor(h / 2);
   const cw = Math.floor(w / 2);
   const out: number[][] = [];
@@ -55,6 +57,19 @@ export function fourierLogAmplitude(featureMap: tf.Tensor4D): number[][] {
     out.push(row);
   }
   return out;
+}
+
+/**
+ * [B, H, W, C] -> H x W array of log(|F(x)| + 1e-6), averaged over batch and channels, rolled by
+ * (floor(H/2), floor(W/2)) so that frequency 0 sits at [floor(H/2)][floor(W/2)]. One asynchronous read.
+ */
+export async function fourierLogAmplitude(featureMap: tf.Tensor4D): Promise<number[][]> {
+  const sum = meanLogAmplitudeTensor(featureMap);
+  try {
+    return centredLogAmplitude(await sum.data(), featureMap.shape[1], featureMap.shape[2]);
+  } finally {
+    sum.dispose();
+  }
 }
 
 /**
@@ -88,9 +103,9 @@ export function relativeFromLogAmplitude(amplitude: number[][], diagonal: Fourie
  * minus its value at 0; entry k at frequency 2k/H (units of pi). 'nyquist' (default here): floor(H/2)+1
  * entries, the last at pi for even H. 'authors': indices H/2 ... H-1, up to (1 - 2/H) pi.
  */
-export function relativeLogAmplitude(featureMap: tf.Tensor4D, diagonal: FourierDiagonal = 'nyquist'): number[] {
+export async function relativeLogAmplitude(featureMap: tf.Tensor4D, diagonal: FourierDiagonal = 'nyquist'): Promise<number[]> {
   checkFeatureMap('relativeLogAmplitude', featureMap);
-  return relativeFromLogAmplitude(fourierLogAmplitude(featureMap), diagonal);
+  return relativeFromLogAmplitude(await fourierLogAmplitude(featureMap), diagonal);
 }
 
 /** Frequencies (units of pi) of the entries of `relativeLogAmplitude` for an H x H map: 2k/H. */

@@ -129,35 +129,43 @@ function linspace(a: number, b: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
 }
 
-/** Mean NLL, accuracy (percent) and the l2 term at one point of parameter space. */
-export function evaluateAt(
+/** Mean NLL, accuracy (percent) and the l2 term at one point of parameter space; one asynchronous read per batch. */
+export async function evaluateAt(
   model: Model,
   batches: readonly LandscapeBatch[],
   params: ReadonlyMap<string, tf.Tensor>,
   opts: { l2?: number; labelSmoothing?: number } = {},
-): { loss: number; nll: number; accuracy: number } {
+): Promise<{ loss: number; nll: number; accuracy: number }> {
   let nllSum = 0;
   let correct = 0;
   let count = 0;
   for (const b of batches) {
-    const [nll, pred] = tf.tidy(() => {
+    // the NLL and the predicted classes in one tensor, one read (class indices are exact in float32)
+    const out = tf.tidy(() => {
       const logits = model.forward(b.x, { training: false, params });
       const nll = b.targets ? softCrossEntropy(logits, b.targets) : crossEntropy(logits, tf.tensor1d(b.y, 'int32'), { labelSmoothing: opts.labelSmoothing ?? 0 });
-      return [nll, tf.argMax(logits, -1)];
+      return tf.concat([tf.reshape(nll, [1]), tf.cast(tf.argMax(logits, -1), 'float32')]);
     });
     const n = b.y.length;
-    nllSum += nll.dataSync()[0]! * n;
-    const p = pred.dataSync();
-    for (let i = 0; i < n; i++) if (p[i] === b.y[i]) correct++;
+    let values: Float32Array;
+    try {
+      values = (await out.data()) as Float32Array;
+    } finally {
+      out.dispose();
+    }
+    nllSum += values[0]! * n;
+    for (let i = 0; i < n; i++) if (values[i + 1] === b.y[i]) correct++;
     count += n;
-    tf.dispose([nll, pred]);
   }
   if (count === 0) throw new Error('lossLandscape: no images to evaluate');
   let penalty = 0;
   if (opts.l2) {
     const t = tf.tidy(() => tf.addN([...params.values()].map((p) => tf.norm(p))));
-    penalty = opts.l2 * t.dataSync()[0]!;
-    t.dispose();
+    try {
+      penalty = opts.l2 * (await t.data())[0]!;
+    } finally {
+      t.dispose();
+    }
   }
   const nll = nllSum / count;
   return { loss: nll + penalty, nll, accuracy: (100 * correct) / count };
@@ -192,7 +200,7 @@ export async function lossLandscape(model: Model, batches: readonly LandscapeBat
           params.set(info.name, tf.tidy(() => tf.add(w, tf.add(tf.mul(d1.get(info.name)!, a), tf.mul(d2.get(info.name)!, b)))));
         }
         try {
-          const r = evaluateAt(model, batches, params, opts);
+          const r = await evaluateAt(model, batches, params, opts);
           loss[j]![i] = r.loss;
           nll[j]![i] = r.nll;
           accuracy[j]![i] = r.accuracy;
@@ -208,7 +216,7 @@ export async function lossLandscape(model: Model, batches: readonly LandscapeBat
   } finally {
     if (ownDirections) for (const t of [...d1.values(), ...d2.values()]) t.dispose();
   }
-  centre ??= evaluateAt(model, batches, model.params as ReadonlyMap<string, tf.Tensor>, opts);
+  centre ??= await evaluateAt(model, batches, model.params as ReadonlyMap<string, tf.Tensor>, opts);
   const images = batches.reduce((s, bt) => s + bt.y.length, 0);
   return { x: xs, y: ys, loss, nll, accuracy, images, centre };
 }

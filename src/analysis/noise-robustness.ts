@@ -52,8 +52,8 @@ export interface NoiseRobustnessResult {
   groupDrops: number[][];
 }
 
-/** Which images were classified correctly (1) or not (0), in batches. */
-export function correctFlags(model: Model, x: tf.Tensor4D, y: Int32Array, batchSize: number, noise?: tf.Tensor4D): Uint8Array {
+/** Which images were classified correctly (1) or not (0), in batches (one asynchronous read per batch). */
+export async function correctFlags(model: Model, x: tf.Tensor4D, y: Int32Array, batchSize: number, noise?: tf.Tensor4D): Promise<Uint8Array> {
   const n = x.shape[0];
   const out = new Uint8Array(n);
   for (let start = 0; start < n; start += batchSize) {
@@ -63,8 +63,12 @@ export function correctFlags(model: Model, x: tf.Tensor4D, y: Int32Array, batchS
       if (noise) xb = tf.add(xb, tf.slice(noise, [start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor4D;
       return tf.argMax(model.forward(xb, { training: false }), -1);
     });
-    const p = pred.dataSync();
-    pred.dispose();
+    let p: Int32Array;
+    try {
+      p = (await pred.data()) as Int32Array;
+    } finally {
+      pred.dispose();
+    }
     for (let i = 0; i < size; i++) out[start + i] = p[i] === y[start + i] ? 1 : 0;
   }
   return out;
@@ -102,10 +106,11 @@ export async function noiseRobustness(
   if (data.y.length !== n) throw new Error(`noiseRobustness: ${n} images but ${data.y.length} labels`);
   if (!(groups >= 1)) throw new Error(`noiseRobustness: option 'groups' must be >= 1, got ${opts.groups}`);
 
-  const clean = models.map(({ label, model }) => {
+  const clean: Uint8Array[] = [];
+  for (const { label, model } of models) {
     opts.onStep?.(`${label}: clean accuracy`);
-    return correctFlags(model, data.x, data.y, batchSize);
-  });
+    clean.push(await correctFlags(model, data.x, data.y, batchSize));
+  }
   const results: NoiseRobustnessResult[] = models.map(({ label }, m) => ({
     label,
     frequency: frequencies,
@@ -121,11 +126,11 @@ export async function noiseRobustness(
     opts.signal?.throwIfAborted();
     const f = frequencies[fi]!;
     // One seed per band, shared by all models: models are compared on identical perturbations.
-    const noise = frequencyNoise([n, h, w, c], { frequency: f, bandwidth, scale, noise: kind, mask, seed: seed * 7919 + fi + 1 });
+    const noise = await frequencyNoise([n, h, w, c], { frequency: f, bandwidth, scale, noise: kind, mask, seed: seed * 7919 + fi + 1 });
     try {
-      models.forEach(({ label, model }, m) => {
+      for (const [m, { label, model }] of models.entries()) {
         opts.onStep?.(`${label}: noise at ${f.toFixed(2)}π`);
-        const noisy = correctFlags(model, data.x, data.y, batchSize, noise);
+        const noisy = await correctFlags(model, data.x, data.y, batchSize, noise);
         const cleanG = groupAccuracies(clean[m]!, groups);
         const noisyG = groupAccuracies(noisy, groups);
         const drops = noisyG.map((v, g) => v - cleanG[g]!);
@@ -136,7 +141,7 @@ export async function noiseRobustness(
         r.changeLower.push(groups > 1 ? ci.lower : ci.mean);
         r.changeUpper.push(groups > 1 ? ci.upper : ci.mean);
         r.groupDrops.push(drops);
-      });
+      }
     } finally {
       noise.dispose();
     }

@@ -93,8 +93,11 @@ function check(field: string, value: unknown, ok: boolean, expected: string): vo
   if (!ok) throw new Error(`frequencyNoise: option '${field}' is ${JSON.stringify(value)}, expected ${expected}`);
 }
 
-/** Noise of NHWC shape [B, H, W, C] whose 2D spectrum (per image and channel) lies in the band. */
-export function frequencyNoise(shape: [number, number, number, number], opts: FrequencyNoiseOptions): tf.Tensor4D {
+/**
+ * Noise of NHWC shape [B, H, W, C] whose 2D spectrum (per image and channel) lies in the band. 'rms' reads the
+ * band-limited noise's standard deviation once (asynchronously: any backend).
+ */
+export async function frequencyNoise(shape: [number, number, number, number], opts: FrequencyNoiseOptions): Promise<tf.Tensor4D> {
   check('shape', shape, Array.isArray(shape) && shape.length === 4 && shape.every((d) => Number.isInteger(d) && d > 0), 'four positive integers [B, H, W, C]');
   const { frequency, bandwidth, scale, seed } = opts;
   const kind = opts.noise ?? 'rms';
@@ -119,19 +122,21 @@ export function frequencyNoise(shape: [number, number, number, number], opts: Fr
   if (kind === 'rms') for (let i = 0; i < base.length; i++) base[i] = rng.normal();
   else for (let i = 0; i < base.length; i++) base[i] = scale * Math.sign(rng.normal());
 
-  return tf.tidy(() => {
+  const noise = tf.tidy(() => {
     const maps = tf.tensor3d(base, [n, h, w]);
     const spectrum = dft2d(maps);
     const mask = tf.tensor2d(maskValues, [h, w]);
     // |F| * M * exp(i angle F) = M * F for a 0/1 mask: masking the amplitude and keeping the phase
     // is masking the complex spectrum. The real part is kept, as the authors do (their mask is asymmetric).
-    const back = dft2d(tf.mul(spectrum.re, mask) as tf.Tensor3D, tf.mul(spectrum.im, mask) as tf.Tensor3D, true);
-    let noise: tf.Tensor3D = back.re;
-    if (kind === 'rms') {
-      const { variance } = tf.moments(noise);
-      const std = Math.sqrt(variance.dataSync()[0]!);
-      noise = std > 0 ? (tf.mul(noise, scale / std) as tf.Tensor3D) : (tf.zerosLike(noise) as tf.Tensor3D);
-    }
-    return mapsToNhwc(noise, b, c);
+    return dft2d(tf.mul(spectrum.re, mask) as tf.Tensor3D, tf.mul(spectrum.im, mask) as tf.Tensor3D, true).re;
   });
+  try {
+    if (kind !== 'rms') return mapsToNhwc(noise, b, c);
+    const variance = tf.tidy(() => tf.moments(noise).variance);
+    const std = Math.sqrt((await variance.data())[0]!);
+    variance.dispose();
+    return tf.tidy(() => mapsToNhwc(std > 0 ? (tf.mul(noise, scale / std) as tf.Tensor3D) : (tf.zerosLike(noise) as tf.Tensor3D), b, c));
+  } finally {
+    noise.dispose();
+  }
 }

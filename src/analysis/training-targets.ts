@@ -15,17 +15,20 @@ export const NO_MIX: MixConfig = { mixupAlpha: 0, cutmixAlpha: 0, prob: 0, switc
 /** Seed stream of analysis mixes (distinct from the training loop's streams). */
 const MIX_STREAM = 101;
 
-/**
- * Mixes batch `index` of an analysis with the seeded draw for (seed, index): new images, soft targets
- * [B, K] (rows sum to 1) and the larger-weight labels. The caller disposes the returned tensors.
- */
-export function mixTrainingBatch(
-  x: tf.Tensor4D,
-  labels: tf.Tensor1D,
-  opts: { numClasses: number; mix: MixConfig; labelSmoothing: number; seed: number; index: number },
-): MixedBatch {
+type MixOptions = { numClasses: number; mix: MixConfig; labelSmoothing: number; seed: number; index: number };
+
+function mixWithSeededDraw(x: tf.Tensor4D, labels: Int32Array, opts: MixOptions): MixedBatch {
   const draw = drawMix(opts.mix, new Rng(mixSeeds(opts.seed, opts.index, MIX_STREAM)), x.shape[1], x.shape[2]);
   return applyMix(x, labels, draw, opts.numClasses, opts.labelSmoothing);
+}
+
+/**
+ * Mixes batch `index` of an analysis with the seeded draw for (seed, index): new images, soft targets
+ * [B, K] (rows sum to 1) and the larger-weight labels. The labels are read asynchronously (any backend).
+ * The caller disposes the returned tensors.
+ */
+export async function mixTrainingBatch(x: tf.Tensor4D, labels: tf.Tensor1D, opts: MixOptions): Promise<MixedBatch> {
+  return mixWithSeededDraw(x, Int32Array.from(await labels.data()), opts);
 }
 
 export interface TargetBatch {
@@ -53,13 +56,11 @@ export function trainingTargetBatches(
   for (let s = 0, index = 0; s < n; s += opts.batchSize, index++) {
     const size = Math.min(opts.batchSize, n - s);
     const xb = tfSlice(x, s, size);
-    const yb = tensorOfLabels(labels.subarray(s, s + size));
     try {
-      const m = mixTrainingBatch(xb, yb, { numClasses: opts.numClasses, mix: opts.mix ? PAPER_MIX : NO_MIX, labelSmoothing: opts.labelSmoothing, seed: opts.seed, index });
+      const m = mixWithSeededDraw(xb, labels.subarray(s, s + size), { numClasses: opts.numClasses, mix: opts.mix ? PAPER_MIX : NO_MIX, labelSmoothing: opts.labelSmoothing, seed: opts.seed, index });
       out.push({ x: m.x, y: m.primary, targets: m.targets });
     } finally {
       xb.dispose();
-      yb.dispose();
     }
   }
   return out;
@@ -67,8 +68,4 @@ export function trainingTargetBatches(
 
 function tfSlice(x: tf.Tensor4D, start: number, size: number): tf.Tensor4D {
   return tf.slice(x, [start, 0, 0, 0], [size, -1, -1, -1]) as tf.Tensor4D;
-}
-
-function tensorOfLabels(labels: Int32Array): tf.Tensor1D {
-  return tf.tensor1d(labels, 'int32');
 }

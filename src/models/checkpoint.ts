@@ -41,8 +41,8 @@ export interface LoadedCheckpoint {
   dir: string;
 }
 
-function toSafe(t: tf.Tensor, name: string): SafeTensor {
-  const data = t.dataSync();
+async function toSafe(t: tf.Tensor, name: string): Promise<SafeTensor> {
+  const data = await t.data();
   let dtype: SafeDtype;
   if (t.dtype === 'float32') dtype = 'F32';
   else if (t.dtype === 'int32') dtype = 'I32';
@@ -88,13 +88,13 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
       created: new Date().toISOString(),
     };
     const weights = new Map<string, SafeTensor>();
-    for (const p of model.paramInfo) weights.set(p.name, toSafe(model.params.get(p.name)!, p.name));
-    for (const [name, v] of model.buffers) weights.set(name, toSafe(v, name));
+    for (const p of model.paramInfo) weights.set(p.name, await toSafe(model.params.get(p.name)!, p.name));
+    for (const [name, v] of model.buffers) weights.set(name, await toSafe(v, name));
     await writeSynced(path.join(tmp, 'weights.safetensors'), encodeSafetensors(weights, { format: 'pt', preset: model.config.preset }));
     await faultPoint('checkpoint-write');
     if (optimizer) {
       const slots = new Map<string, SafeTensor>();
-      for (const [name, t] of optimizer.slots) slots.set(name, toSafe(t, name));
+      for (const [name, t] of optimizer.slots) slots.set(name, await toSafe(t, name));
       await writeSynced(path.join(tmp, 'optimizer.safetensors'), encodeSafetensors(slots, { name: optimizer.name, step: String(optimizer.step) }));
     }
     if (state !== undefined) await writeSynced(path.join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');

@@ -40,13 +40,13 @@ export function flatSize(model: Model, names?: readonly string[]): number {
   return resolveNames(model, names).reduce((s, n) => s + sizeOf(shapeOf(model, n)), 0);
 }
 
-/** The listed parameters' current values, concatenated in list order. */
-export function getFlatParams(model: Model, names?: readonly string[]): Float64Array {
+/** The listed parameters' current values, concatenated in list order (read asynchronously: any backend). */
+export async function getFlatParams(model: Model, names?: readonly string[]): Promise<Float64Array> {
   const list = resolveNames(model, names);
   const out = new Float64Array(flatSize(model, list));
+  const values = await Promise.all(list.map((n) => model.params.get(n)!.data()));
   let off = 0;
-  for (const n of list) {
-    const d = model.params.get(n)!.dataSync();
+  for (const d of values) {
     out.set(d, off);
     off += d.length;
   }

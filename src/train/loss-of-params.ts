@@ -30,14 +30,9 @@ export function lossOfParams(
   const list = [...resolveNames(model, opts.names)];
   const l2 = opts.l2 ?? 0;
   const listed = new Set(list);
-  let fixedSq = 0;
-  if (l2 !== 0) {
-    for (const [n, v] of model.params) {
-      if (listed.has(n)) continue;
-      const d = v.dataSync();
-      for (let i = 0; i < d.length; i++) fixedSq += d[i]! * d[i]!;
-    }
-  }
+  // The unlisted parameters' share of the L2 term is computed on the device at each call (no read): they are not
+  // among the tensors differentiated, so they enter as constants.
+  const fixed = l2 !== 0 ? [...model.params].filter(([n]) => !listed.has(n)).map(([, v]) => v as tf.Tensor) : [];
   const labelSmoothing = opts.labelSmoothing ?? 0;
   return (paramTensors: tf.Tensor[]) => {
     if (paramTensors.length !== list.length)
@@ -48,8 +43,7 @@ export function lossOfParams(
       // train/losses.ts: built on a log-softmax whose second derivative is right
       let loss = labelOrSoftCrossEntropy(logits, y, { labelSmoothing });
       if (l2 !== 0) {
-        // the shared l2Penalty over the listed tensors, plus the unlisted parameters' constant share
-        loss = tf.add(tf.add(loss, l2Penalty(paramTensors, l2)), (l2 / 2) * fixedSq) as tf.Scalar;
+        loss = tf.add(loss, l2Penalty([...paramTensors, ...fixed], l2)) as tf.Scalar;
       }
       return loss;
     });

@@ -1,4 +1,5 @@
 import { test, before } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
@@ -29,7 +30,7 @@ test('Fourier by depth: a blur block is low-pass, a Laplacian block high-pass; h
   assert.deepEqual(blur!.plotFrequency, Array.from({ length: 8 }, (_, k) => k / 7));
   // Batched accumulation equals a single pass over all images.
   const [, blurAll] = model.features(x);
-  const direct = relativeLogAmplitude(blurAll!.tensor, 'authors');
+  const direct = await relativeLogAmplitude(blurAll!.tensor, 'authors');
   blur!.relative.forEach((v, k) => assert.ok(Math.abs(v - direct[k]!) < 1e-4, `k=${k}: ${v} vs ${direct[k]}`));
   // 'nyquist' adds the point at π, drawn at its frequency; the others are the same.
   const withNyquist = await fourierByDepth(model, sliceBatches(x, 5), { diagonal: 'nyquist' });
@@ -47,10 +48,10 @@ test('variance by depth equals featureMapVariance of each block over all images'
   const blocks = await varianceByDepth(model, sliceBatches(x, 4));
   const maps = model.features(x);
   assert.equal(blocks.length, 3);
-  blocks.forEach((b, i) => {
-    const direct = featureMapVariance(maps[i]!.tensor);
+  for (const [i, b] of blocks.entries()) {
+    const direct = await featureMapVariance(maps[i]!.tensor);
     assert.ok(Math.abs(b.variance - direct) < 1e-4 * direct, `${b.name}: ${b.variance} vs ${direct}`);
-  });
+  }
   // A blur lowers spatial variance of white noise, a Laplacian raises it.
   assert.ok(blocks[1]!.variance < blocks[0]!.variance && blocks[2]!.variance > blocks[0]!.variance);
 });

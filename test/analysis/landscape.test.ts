@@ -1,4 +1,5 @@
 import { test, before } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
@@ -81,7 +82,7 @@ test('the landscape centre is the model loss; zero directions give a flat surfac
   const flat = await lossLandscape(model, batches, { resolution: 2, range: [-2, 3], directions: [zero, zero] });
   flat.loss.flat().forEach((v) => assert.ok(Math.abs(v - direct) < 1e-4));
 
-  const withL2 = evaluateAt(model, batches, model.params, { l2: 0.05 });
+  const withL2 = await evaluateAt(model, batches, model.params, { l2: 0.05 });
   let norms = 0;
   for (const p of model.params.values()) norms += Math.sqrt(Array.from(p.dataSync()).reduce((s, v) => s + v * v, 0));
   assert.ok(Math.abs(withL2.loss - withL2.nll - 0.05 * norms) < 1e-3, `l2 term ${withL2.loss - withL2.nll} vs ${0.05 * norms}`);

@@ -48,8 +48,8 @@ function std(x: tf.Tensor): number {
 
 for (const kind of ['rms', 'sign'] as const) {
   for (const [frequency, bandwidth] of [[0.1, 0.1], [0.5, 0.1], [0.9, 0.1], [0.3, 0.05]] as const) {
-    test(`${kind} noise at ${frequency}π ± ${bandwidth}π keeps >= 95% of its energy in the band`, () => {
-      const noise = frequencyNoise([2, 16, 16, 3], { frequency, bandwidth, scale: 0.5, seed: 5, noise: kind });
+    test(`${kind} noise at ${frequency}π ± ${bandwidth}π keeps >= 95% of its energy in the band`, async () => {
+      const noise = await frequencyNoise([2, 16, 16, 3], { frequency, bandwidth, scale: 0.5, seed: 5, noise: kind });
       assert.deepEqual(noise.shape, [2, 16, 16, 3]);
       const share = energyInBand(noise, frequency, bandwidth);
       assert.ok(share >= 0.95, `in-band share ${share}`);
@@ -59,39 +59,39 @@ for (const kind of ['rms', 'sign'] as const) {
   }
 }
 
-test('rms noise has the requested standard deviation in every band (equal energy)', () => {
+test('rms noise has the requested standard deviation in every band (equal energy)', async () => {
   for (const frequency of [0.2, 0.6, 1.0]) {
     for (const scale of [0.1, 2]) {
-      const noise = frequencyNoise([3, 32, 32, 3], { frequency, bandwidth: 0.1, scale, seed: 9 });
+      const noise = await frequencyNoise([3, 32, 32, 3], { frequency, bandwidth: 0.1, scale, seed: 9 });
       assert.ok(Math.abs(std(noise) / scale - 1) < 1e-3, `f=${frequency} scale=${scale}: std ${std(noise)}`);
       noise.dispose();
     }
   }
 });
 
-test('sign noise energy grows with the annulus area (the reason for rms noise)', () => {
-  const low = frequencyNoise([2, 32, 32, 3], { frequency: 0.2, bandwidth: 0.1, scale: 1, seed: 1, noise: 'sign' });
-  const high = frequencyNoise([2, 32, 32, 3], { frequency: 0.8, bandwidth: 0.1, scale: 1, seed: 1, noise: 'sign' });
+test('sign noise energy grows with the annulus area (the reason for rms noise)', async () => {
+  const low = await frequencyNoise([2, 32, 32, 3], { frequency: 0.2, bandwidth: 0.1, scale: 1, seed: 1, noise: 'sign' });
+  const high = await frequencyNoise([2, 32, 32, 3], { frequency: 0.8, bandwidth: 0.1, scale: 1, seed: 1, noise: 'sign' });
   assert.ok(std(high) > 2 * std(low), `std low ${std(low)} high ${std(high)}`);
   tf.dispose([low, high]);
 });
 
-test('the same seed gives the same noise, another seed other noise', () => {
+test('the same seed gives the same noise, another seed other noise', async () => {
   const opts = { frequency: 0.5, bandwidth: 0.1, scale: 1, seed: 3 };
-  const a = frequencyNoise([1, 8, 8, 2], opts).dataSync();
-  const b = frequencyNoise([1, 8, 8, 2], opts).dataSync();
-  const c = frequencyNoise([1, 8, 8, 2], { ...opts, seed: 4 }).dataSync();
+  const a = await (await frequencyNoise([1, 8, 8, 2], opts)).data();
+  const b = await (await frequencyNoise([1, 8, 8, 2], opts)).data();
+  const c = await (await frequencyNoise([1, 8, 8, 2], { ...opts, seed: 4 })).data();
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
 });
 
-test('bin frequencies are Chebyshev norms in units of pi, and empty bands or bad options are rejected', () => {
+test('bin frequencies are Chebyshev norms in units of pi, and empty bands or bad options are rejected', async () => {
   assert.equal(binFrequency(0, 0, 8, 8), 0);
   assert.equal(binFrequency(4, 1, 8, 8), 1);
   assert.equal(binFrequency(7, 2, 8, 8), 0.5);
-  assert.throws(() => frequencyNoise([1, 32, 32, 3], { frequency: 0.1, bandwidth: 0.01, scale: 1, seed: 0 }), /no DFT bin/);
-  assert.throws(() => frequencyNoise([1, 8, 8, 3], { frequency: 1.5, bandwidth: 0.1, scale: 1, seed: 0 }), /'frequency'/);
-  assert.throws(() => frequencyNoise([1, 8, 8] as unknown as [number, number, number, number], { frequency: 0.5, bandwidth: 0.1, scale: 1, seed: 0 }), /'shape'/);
+  await assert.rejects(frequencyNoise([1, 32, 32, 3], { frequency: 0.1, bandwidth: 0.01, scale: 1, seed: 0 }), /no DFT bin/);
+  await assert.rejects(frequencyNoise([1, 8, 8, 3], { frequency: 1.5, bandwidth: 0.1, scale: 1, seed: 0 }), /'frequency'/);
+  await assert.rejects(frequencyNoise([1, 8, 8] as unknown as [number, number, number, number], { frequency: 0.5, bandwidth: 0.1, scale: 1, seed: 0 }), /'shape'/);
 });
 
 /** Signed frequency of bin k of an n-point DFT in the rolled layout: rolled index r holds bin r - n/2. */
@@ -116,13 +116,13 @@ test("authors' mask on 32 x 32: the square annulus of FreqAttack, worked out by 
   assert.throws(() => authorsBandMask(7, 7, 0.5, s), /even size/);
 });
 
-test("authors' noise: Re(IFFT2(mask · FFT2(eps·sign(N(0,1))))) with the same draws (float64 reference)", () => {
+test("authors' noise: Re(IFFT2(mask · FFT2(eps·sign(N(0,1))))) with the same draws (float64 reference)", async () => {
   const [b, h, w, c] = [2, 8, 8, 3];
   const eps = 0.7;
   const s = 0.2 / Math.PI;
   const f = 0.5;
-  const noise = frequencyNoise([b, h, w, c], { frequency: f, bandwidth: s, scale: eps, seed: 11, noise: 'sign', mask: 'authors' });
-  const got = noise.dataSync();
+  const noise = await frequencyNoise([b, h, w, c], { frequency: f, bandwidth: s, scale: eps, seed: 11, noise: 'sign', mask: 'authors' });
+  const got = await noise.data();
   noise.dispose();
   // δ maps are drawn image by image, channel by channel, row-major: [B, C, H, W] as PyTorch lays them out.
   const rng = new Rng(11);

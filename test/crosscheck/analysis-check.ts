@@ -142,9 +142,10 @@ export function analysisChecks(c: AnalysisCheckContext): void {
     const inp = c.inputs();
     const shape = inp.noiseX.shape;
     const settings = { bandwidth: PAPER_NOISE.bandwidth, scale: PAPER_NOISE.scale, noise: PAPER_NOISE.noise, mask: PAPER_NOISE.mask };
-    const noisy = tf.tidy(() => tf.add(inp.noiseX, frequencyNoise(shape, { frequency: NOISE_BAND, seed: NOISE_SEED * 7919 + 1, ...settings })));
-    const ours = noisy.dataSync();
-    noisy.dispose();
+    const noise = await frequencyNoise(shape, { frequency: NOISE_BAND, seed: NOISE_SEED * 7919 + 1, ...settings });
+    const noisy = tf.add(inp.noiseX, noise);
+    const ours = await noisy.data();
+    tf.dispose([noise, noisy]);
     c.check(`noisy images at ${NOISE_BAND}π (same δ)`, ours, get(out, 'noisy_images').data, TOLERANCE.noisyImages);
     const [r] = await noiseRobustness([{ label: c.label, model: c.model() }], { x: inp.noiseX, y: inp.noiseLabels }, {
       frequencies: [NOISE_BAND], seed: NOISE_SEED, groups: 1, ...settings,

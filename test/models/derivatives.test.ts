@@ -2,6 +2,7 @@
 // model of every family agree with central finite differences; on cpu and, when it initialises,
 // on the native backend. Each model also trains one step.
 import { test } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { createModel, flatSize, getFlatParams, selectParams, setFlatParams, unflatten } from '../../src/models/index.ts';
@@ -31,7 +32,7 @@ async function checkModel(name: string): Promise<void> {
     if (model.buffers.size > 0) model.forward(randomImages(4, s, 99), { training: true, updateStats: true, seed: 1 }).dispose();
     const f = flatLoss(model, x, y, 0.05);
     const n = flatSize(model);
-    const theta0 = getFlatParams(model);
+    const theta0 = await getFlatParams(model);
     const theta = tf.tensor1d(Float32Array.from(theta0));
     const v = pseudoRandom(n, 5);
     const vn = Math.sqrt(v.reduce((a, b) => a + b * b, 0));
@@ -82,12 +83,12 @@ async function checkModel(name: string): Promise<void> {
     assert.ok(relDiff(hv, v.map((a) => 0.05 * a)) > 0.1, `${name}: Hv should include curvature beyond the L2 term`);
     assert.ok(hv.every(Number.isFinite));
     // lossOfParams leaves the model's parameters untouched
-    assert.deepEqual(getFlatParams(model), theta0);
+    assert.deepEqual(await getFlatParams(model), theta0);
 
     // one training step (training mode, SGD) lowers the loss on the batch
     const names = selectParams(model);
-    const lossNow = () => f(tf.tensor1d(Float32Array.from(getFlatParams(model)))).dataSync()[0]!;
-    const before = lossNow();
+    const lossNow = async () => f(tf.tensor1d(Float32Array.from(await getFlatParams(model)))).dataSync()[0]!;
+    const before = await lossNow();
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.forward(x, { training: true, seed: 3 });
       return tf.losses.softmaxCrossEntropy(tf.oneHot(y, 5), logits) as tf.Scalar;
@@ -98,10 +99,10 @@ async function checkModel(name: string): Promise<void> {
       assert.ok(gr, `${name}: no gradient for ${nm}`);
       assert.ok(gr.dataSync().every(Number.isFinite), `${name}: gradient of ${nm} not finite`);
     }
-    const step = tf.tensor1d(Float32Array.from(getFlatParams(model)));
+    const step = tf.tensor1d(Float32Array.from(await getFlatParams(model)));
     const gflat = tf.concat(names.map((nm) => tf.reshape(grads[model.params.get(nm)!.name]!, [-1])));
     setFlatParams(model, Float64Array.from(tf.sub(step, tf.mul(gflat, 0.05)).dataSync()));
-    const after = lossNow();
+    const after = await lossNow();
     assert.ok(after < before, `${name}: one SGD step should lower the loss (${before} -> ${after})`);
   } finally {
     model.dispose();
@@ -130,17 +131,17 @@ test('selectParams, getFlatParams, setFlatParams and unflatten agree with each o
   assert.deepEqual(selectParams(m, 'blocks.1.mlp'), m.paramInfo.map((p) => p.name).filter((n) => n.startsWith('blocks.1.mlp')));
   const order = m.paramInfo.map((p) => p.name);
   assert.deepEqual(attn, order.filter((n) => attn.includes(n)), 'model order');
-  const vec = getFlatParams(m, attn);
+  const vec = await getFlatParams(m, attn);
   assert.equal(vec.length, flatSize(m, attn));
   const doubled = vec.map((a) => 2 * a);
   setFlatParams(m, doubled, attn);
-  const back = getFlatParams(m, attn);
+  const back = await getFlatParams(m, attn);
   for (let i = 0; i < vec.length; i++) assert.equal(back[i], Math.fround(doubled[i]!));
   const map = unflatten(m, back, attn);
   assert.deepEqual([...map.keys()], attn);
   assert.deepEqual(Array.from(map.get(attn[0]!)!.dataSync()), Array.from(m.params.get(attn[0]!)!.dataSync()));
   assert.throws(() => setFlatParams(m, new Float64Array(3), attn), /vector has 3 entries, expected/);
-  assert.throws(() => getFlatParams(m, ['nope']), /no parameter 'nope'/);
+  await assert.rejects(getFlatParams(m, ['nope']), /no parameter 'nope'/);
   m.dispose();
 });
 
@@ -149,7 +150,7 @@ test('ForwardOptions.params overrides exactly the named parameters', async () =>
   const m = createModel('resnet-tiny-test', { seed: 4 });
   const x = randomImages(2, 8, 3);
   const base = m.forward(x, { training: false }).dataSync();
-  const same = m.forward(x, { training: false, params: unflatten(m, getFlatParams(m)) }).dataSync();
+  const same = m.forward(x, { training: false, params: unflatten(m, await getFlatParams(m)) }).dataSync();
   assert.deepEqual(Array.from(same), Array.from(base));
   const zeroHead = new Map([['head.kernel', tf.zerosLike(m.params.get('head.kernel')!)]]);
   const out = m.forward(x, { training: false, params: zeroHead }).arraySync();
@@ -164,7 +165,7 @@ test('lossOfParams: L2 over all parameters, soft targets, twice differentiable p
   const x = randomImages(2, 8, 4);
   const y = tf.tensor1d([1, 2], 'int32');
   const head = ['head.kernel', 'head.bias'];
-  const all = getFlatParams(m);
+  const all = await getFlatParams(m);
   const sq = all.reduce((a, b) => a + b * b, 0);
   const plain = lossOfParams(m, x, y, { names: head })(head.map((n) => m.params.get(n)!)).dataSync()[0]!;
   const withL2 = lossOfParams(m, x, y, { names: head, l2: 0.1 })(head.map((n) => m.params.get(n)!)).dataSync()[0]!;
