@@ -10,6 +10,7 @@ import type { BenchArgs } from './args.ts';
 import { timeTrainStep } from './train-step.ts';
 import { timeHvp } from './hvp.ts';
 import { emit, note, round } from './timing.ts';
+import '../test/support/presets.ts'; // FALLBACK_PRESETS are the tests' tiny presets
 
 export const WEBGPU_PRESETS = ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20', 'vit-ti', 'resnet-50', 'swin-ti'];
 const FALLBACK_PRESETS = ['vit-tiny-test', 'resnet-a-tiny-test'];

@@ -2,7 +2,7 @@
 // (progress bar, log, Ctrl-C signal) as an experiment's RunOptions. The work is in src/experiments/.
 import type { CommandContext, OptionValues } from './command.ts';
 import { OptionError } from './options.ts';
-import { listPresets } from '../models/configs.ts';
+import { listPresets } from '../models/index.ts';
 import { trainConfigFromOptions, type TrainConfig } from '../train/config.ts';
 import type { RunOptions } from '../experiments/run-options.ts';
 import type { ExportFormat } from '../plots/export.ts';

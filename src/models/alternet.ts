@@ -13,9 +13,13 @@
 // PyTorch's default U(+-1/sqrt(fan_in)), bias table normal(0.02) (the authors' randn * 0.02).
 // Feature maps: 'stem' ('embedding'), then each block: 'msa', 'pool' (a subsampling Conv block)
 // or 'conv'.
+// This file is the alternet family: configuration, checks, presets, cost and registration (src/models/registry.ts);
+// the stage layout is src/models/cnn-stages.ts.
 import { tf } from '../backend/tf.ts';
 import { BaseModel, kaimingFanOut, normal, uniform, type Collector } from './base.ts';
-import type { AlterNetConfig } from './configs.ts';
+import { checkCnnStages, cnnBlocks, expansionOf, type CnnBlock, type CnnStageConfig } from './cnn-stages.ts';
+import { fail, positiveInt, positiveIntList } from './config-checks.ts';
+import type { ModelConfig } from './model.ts';
 import {
   batchNorm,
   conv1x1,
@@ -30,18 +34,21 @@ import {
   windowReverse,
   type Ctx,
 } from './ops.ts';
+import { registerFamily, registerPreset, type Complexity } from './registry.ts';
 
-export interface AlterBlockSpec {
-  name: string;
+/** Pre-activation Conv blocks (BN-ReLU-conv), as the authors' AlterNet; `block` applies to the Conv blocks. */
+export interface AlterNetConfig extends ModelConfig, CnnStageConfig {
+  family: 'alternet';
+  /** 0-based indices, per stage, of the blocks that are MSA blocks instead of Conv blocks. */
+  msaBlocks: number[][];
+  heads: number[];
+  headDim: number;
+  windowSize: number;
+}
+
+interface AlterBlockSpec extends CnnBlock {
   kind: 'conv' | 'msa';
-  stage: number;
-  cin: number;
-  planes: number;
-  cout: number;
-  stride: number;
-  resolution: number; // input map size
   projection: boolean;
-  dropPath: number;
   // MSA blocks
   width: number;
   heads: number;
@@ -49,52 +56,27 @@ export interface AlterBlockSpec {
   window: number;
 }
 
-export function alternetBlockSpecs(
-  c: Pick<AlterNetConfig, 'imageSize' | 'block' | 'stemWidth' | 'widths' | 'stageBlocks' | 'msaBlocks' | 'heads' | 'headDim' | 'windowSize' | 'dropPathRate'>,
-): AlterBlockSpec[] {
-  const expansion = c.block === 'bottleneck' ? 4 : 1;
-  const total = c.stageBlocks.reduce((a, b) => a + b, 0);
-  const specs: AlterBlockSpec[] = [];
-  let cin = c.stemWidth;
-  let res = c.imageSize;
-  let idx = 0;
-  c.widths.forEach((planes, s) => {
-    for (let j = 0; j < c.stageBlocks[s]!; j++) {
-      const stride = j === 0 && s > 0 ? 2 : 1;
-      const cout = planes * expansion;
-      const msa = c.msaBlocks[s]!.includes(j);
-      specs.push({
-        name: `layers.${s}.blocks.${j}`,
-        kind: msa ? 'msa' : 'conv',
-        stage: s,
-        cin,
-        planes,
-        cout,
-        stride,
-        resolution: res,
-        projection: stride !== 1 || cin !== cout,
-        dropPath: total > 1 ? (c.dropPathRate * idx) / (total - 1) : c.dropPathRate,
-        width: Math.max(1, Math.floor(cin / expansion)),
-        heads: c.heads[s]!,
-        inner: c.heads[s]! * c.headDim,
-        window: Math.min(c.windowSize, res),
-      });
-      res /= stride;
-      cin = cout;
-      idx++;
-    }
-  });
-  return specs;
+function blockSpecs(c: AlterNetConfig): AlterBlockSpec[] {
+  const expansion = expansionOf(c.block);
+  return cnnBlocks(c, c.imageSize).map((b) => ({
+    ...b,
+    kind: c.msaBlocks[b.stage]!.includes(b.index) ? 'msa' : 'conv',
+    projection: b.stride !== 1 || b.cin !== b.cout,
+    width: Math.max(1, Math.floor(b.cin / expansion)),
+    heads: c.heads[b.stage]!,
+    inner: c.heads[b.stage]! * c.headDim,
+    window: Math.min(c.windowSize, b.inputSize),
+  }));
 }
 
 export class AlterNet extends BaseModel {
   declare readonly config: AlterNetConfig;
-  readonly specs: AlterBlockSpec[];
+  private readonly specs: AlterBlockSpec[];
 
   constructor(config: AlterNetConfig, seed: number) {
     super(config, seed);
     const c = config;
-    this.specs = alternetBlockSpecs(c);
+    this.specs = blockSpecs(c);
     this.param('stem.conv.kernel', [3, 3, 3, c.stemWidth], 'weight', kaimingFanOut(3, c.stemWidth));
     for (const s of this.specs) {
       const n = s.name;
@@ -180,3 +162,90 @@ function dense1x1(ctx: Ctx, prefix: string, t: tf.Tensor3D): tf.Tensor3D {
   const k = ctx.p(`${prefix}.kernel`);
   return tf.reshape(tf.matMul(tf.reshape(t, [-1, k.shape[2]!]), tf.reshape(k, [k.shape[2]!, k.shape[3]!])), [t.shape[0], t.shape[1], k.shape[3]!]);
 }
+
+function validate(config: ModelConfig): AlterNetConfig {
+  const c = checkCnnStages(config);
+  const stages = c.widths.length;
+  const msa = (config as Record<string, unknown>).msaBlocks;
+  if (!Array.isArray(msa) || msa.length !== stages) fail(config, 'msaBlocks', msa, `a list of ${stages} index lists`);
+  (msa as unknown[]).forEach((list, s) => {
+    const blocks = c.stageBlocks[s]!;
+    if (!Array.isArray(list) || list.some((i) => !Number.isInteger(i) || i < 0 || i >= blocks))
+      fail(config, `msaBlocks[${s}]`, list, `block indices in [0, ${blocks})`);
+    if ((list as number[]).includes(0) && s > 0) fail(config, `msaBlocks[${s}]`, list, 'no MSA at block 0 of a downsampling stage');
+  });
+  positiveIntList(config, 'heads', stages);
+  positiveInt(config, 'headDim');
+  const windowSize = positiveInt(config, 'windowSize');
+  for (let s = 0; s < stages; s++) {
+    const size = config.imageSize / 2 ** s;
+    if ((msa as number[][])[s]!.length > 0 && size % Math.min(windowSize, size) !== 0)
+      fail(config, 'windowSize', windowSize, `a divisor of the stage-${s + 1} map size ${size}`);
+  }
+  return config as AlterNetConfig;
+}
+
+/** Closed form per layer (independent of the class above, so tests can compare the two); see complexity.ts. */
+function complexity(c: AlterNetConfig): Complexity {
+  const bottleneck = c.block === 'bottleneck';
+  const e = expansionOf(c.block);
+  let params = 27 * c.stemWidth;
+  let macs = c.imageSize * c.imageSize * 27 * c.stemWidth;
+  for (const b of cnnBlocks(c, c.imageSize)) {
+    const { stage: s, cin, planes: p, cout, inputSize: ri, outputSize: r } = b;
+    if (c.msaBlocks[s]!.includes(b.index)) {
+      const width = Math.max(1, Math.floor(cin / e));
+      const inner = c.heads[s]! * c.headDim;
+      const w = Math.min(c.windowSize, r);
+      params += 2 * cin + cin * width + 2 * width + 3 * width * inner + (2 * w - 1) ** 2 + inner * cout + cout;
+      macs += r * r * (cin * width + 3 * width * inner + inner * cout) + 2 * r * r * w * w * inner;
+    } else if (bottleneck) {
+      params += 2 * cin + cin * p + 2 * p + 9 * p * p + 2 * p + p * cout;
+      macs += ri * ri * cin * p + r * r * (9 * p * p + p * cout);
+    } else {
+      params += 2 * cin + 9 * cin * p + 2 * p + 9 * p * cout;
+      macs += r * r * (9 * cin * p + 9 * p * cout);
+    }
+    if (b.stride !== 1 || cin !== cout) {
+      params += cin * cout;
+      macs += r * r * cin * cout;
+    }
+  }
+  const last = c.widths[c.widths.length - 1]! * e;
+  params += 2 * last + last * c.numClasses + c.numClasses;
+  macs += last * c.numClasses;
+  return { params, macs };
+}
+
+registerFamily<AlterNetConfig>({
+  name: 'alternet',
+  display: { name: 'AlterNet', color: '#2ca02c', matches: /alter-?(res)?net/ },
+  validate,
+  complexity,
+  build: (config, seed) => new AlterNet(config, seed),
+});
+
+/** The paper's Alter-ResNet-50; presets override some fields. */
+const ALTERNET_50: AlterNetConfig = {
+  family: 'alternet',
+  preset: 'alternet-50',
+  numClasses: 100,
+  imageSize: 32,
+  block: 'bottleneck',
+  stemWidth: 64,
+  widths: [64, 128, 256, 512],
+  stageBlocks: [3, 4, 6, 4],
+  msaBlocks: [[], [3], [5], [1, 3]],
+  heads: [3, 6, 12, 24],
+  headDim: 64,
+  windowSize: 4,
+  dropPathRate: 0.1,
+};
+
+const preset = (name: string, description: string, o: Partial<AlterNetConfig> = {}): void =>
+  registerPreset({ ...ALTERNET_50, ...o, preset: name }, description);
+
+preset('alternet-50', 'Alter-ResNet-50 (paper): pre-activation bottlenecks 3-4-6-4, MSA at ends of stages 2-3 and blocks 2, 4 of stage 4');
+preset('alternet-20', 'CPU AlterNet: pre-activation ResNet-20 whose last blocks of stages 2 and 3 are MSA blocks', {
+  block: 'basic', stemWidth: 16, widths: [16, 32, 64], stageBlocks: [3, 3, 3], msaBlocks: [[], [2], [2]], heads: [1, 2, 4], headDim: 16, windowSize: 4,
+});

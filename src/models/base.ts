@@ -2,8 +2,7 @@
 // parameter-override resolution of ForwardOptions, and forward()/features() on top of one run().
 import { tf } from '../backend/tf.ts';
 import { Rng } from '../util/random.ts';
-import type { AnyModelConfig } from './configs.ts';
-import type { BlockKind, FeatureMap, ForwardOptions, Model, ParamInfo, ParamRole } from './model.ts';
+import type { BlockKind, FeatureMap, ForwardOptions, Model, ModelConfig, ParamInfo, ParamRole } from './model.ts';
 import type { Ctx } from './ops.ts';
 
 export type Init =
@@ -58,7 +57,7 @@ export abstract class BaseModel implements Model {
   private disposed = false;
 
   constructor(
-    readonly config: AnyModelConfig,
+    readonly config: ModelConfig,
     seed: number,
   ) {
     this.initRng = new Rng(seed);

@@ -1,10 +1,7 @@
-// createModel: a preset name or a configuration in, an initialised Model out.
+// createModel: a preset name or a configuration in, an initialised Model out (built by its registered family).
 import type { Model, ModelConfig } from './model.ts';
-import { getPreset, validateConfig, type AnyModelConfig } from './configs.ts';
-import { VisionTransformer } from './vit.ts';
-import { ResNet } from './resnet.ts';
-import { SwinTransformer } from './swin.ts';
-import { AlterNet } from './alternet.ts';
+import './families.ts';
+import { getFamily, getPreset, validateConfig } from './registry.ts';
 
 export interface CreateOptions {
   /** Overrides the configuration's numClasses (default: the config's, 100 for presets). */
@@ -14,7 +11,7 @@ export interface CreateOptions {
 }
 
 /** The configuration createModel would build, validated (preset name or configuration). */
-export function resolveConfig(presetOrConfig: string | ModelConfig, opts: CreateOptions = {}): AnyModelConfig {
+export function resolveConfig(presetOrConfig: string | ModelConfig, opts: Pick<CreateOptions, 'numClasses'> = {}): ModelConfig {
   const base: ModelConfig =
     typeof presetOrConfig === 'string' ? getPreset(presetOrConfig) : (JSON.parse(JSON.stringify(presetOrConfig)) as ModelConfig);
   if (opts.numClasses !== undefined) base.numClasses = opts.numClasses;
@@ -24,15 +21,5 @@ export function resolveConfig(presetOrConfig: string | ModelConfig, opts: Create
 
 export function createModel(presetOrConfig: string | ModelConfig, opts: CreateOptions = {}): Model {
   const config = resolveConfig(presetOrConfig, opts);
-  const seed = opts.seed ?? 0;
-  switch (config.family) {
-    case 'vit':
-      return new VisionTransformer(config, seed);
-    case 'resnet':
-      return new ResNet(config, seed);
-    case 'swin':
-      return new SwinTransformer(config, seed);
-    case 'alternet':
-      return new AlterNet(config, seed);
-  }
+  return getFamily(config.family).build(config, opts.seed ?? 0);
 }

@@ -1,8 +1,25 @@
-// The models package: createModel and presets, complexity, flat parameter views, checkpoints.
+// The models package: the family registry and presets, createModel, complexity, flat parameter views, checkpoints.
+// families.ts comes first so that the built-in families are registered before any lookup.
+import './families.ts';
+export type { AnyModelConfig } from './families.ts';
 export type { Model, ModelConfig, ForwardOptions, FeatureMap, BlockKind, ParamInfo, ParamRole } from './model.ts';
 export { createModel, resolveConfig, type CreateOptions } from './create.ts';
-export { listPresets, getPreset, validateConfig } from './configs.ts';
-export type { AnyModelConfig, ViTConfig, SwinConfig, ResNetConfig, AlterNetConfig } from './configs.ts';
+export {
+  registerFamily,
+  registerPreset,
+  getFamily,
+  listFamilies,
+  listPresets,
+  getPreset,
+  validateConfig,
+  type ModelFamily,
+  type FamilyDisplay,
+  type Preset,
+} from './registry.ts';
+export type { ViTConfig } from './vit.ts';
+export type { SwinConfig } from './swin.ts';
+export type { ResNetConfig } from './resnet.ts';
+export type { AlterNetConfig } from './alternet.ts';
 export { selectParams, flatSize, getFlatParams, setFlatParams, unflatten } from './flat-params.ts';
 export { countParams, flopsPerImage, complexity, paramInfoCount, type Complexity } from './complexity.ts';
 export {

@@ -39,7 +39,8 @@ export interface ForwardOptions {
 }
 
 export interface ModelConfig {
-  family: 'vit' | 'swin' | 'resnet' | 'alternet';
+  /** A registered family (src/models/registry.ts): 'vit', 'swin', 'resnet', 'alternet', or one registered later. */
+  family: string;
   preset: string;
   numClasses: number;
   imageSize: number;

@@ -7,48 +7,45 @@
 // default Linear init U(+-1/sqrt(fan_in)).
 // Feature maps: 'stem' (kind 'embedding'), then every block: 'conv', or 'pool' for the first block
 // of a stage that subsamples.
+// This file is the resnet family: configuration, checks, presets, cost and registration (src/models/registry.ts);
+// the stage layout is src/models/cnn-stages.ts.
 import { tf } from '../backend/tf.ts';
 import { BaseModel, kaimingFanOut, uniform, type Collector } from './base.ts';
-import type { ResNetConfig } from './configs.ts';
+import { checkCnnStages, cnnBlocks, expansionOf, type CnnBlock, type CnnStageConfig } from './cnn-stages.ts';
+import { fail, oneOf } from './config-checks.ts';
+import type { ModelConfig } from './model.ts';
 import { batchNorm, convKxK, dense, dropPath, globalAvgPool, subsample2, type Ctx } from './ops.ts';
+import { registerFamily, registerPreset, type Complexity } from './registry.ts';
 
-interface BlockSpec {
-  name: string;
-  cin: number;
-  planes: number;
-  cout: number;
-  stride: number;
-  dropPath: number;
+export interface ResNetConfig extends ModelConfig, CnnStageConfig {
+  family: 'resnet';
+  /**
+   * Shortcut when shape changes: 'A' = parameter-free (subsample by 2, zero-pad channels; He et al.
+   * 2016 for CIFAR ResNet-20), 'B' = 1x1 convolution + BatchNorm (projection).
+   */
+  shortcut: 'A' | 'B';
+  /**
+   * 'cifar' (default when absent): 3x3 stride-1 conv, no max-pool. 'imagenet': torchvision/timm's 7x7
+   * stride-2 conv (padding 3) and 3x3 stride-2 max-pool (padding 1), for imported ImageNet weights.
+   */
+  stem?: 'cifar' | 'imagenet';
+}
+
+interface BlockSpec extends CnnBlock {
   projection: boolean; // option-B shortcut conv
   padShortcut: boolean; // option-A shortcut
 }
 
-export function resnetBlockSpecs(c: Pick<ResNetConfig, 'block' | 'stemWidth' | 'widths' | 'stageBlocks' | 'dropPathRate'> & { shortcut?: 'A' | 'B' }): BlockSpec[] {
-  const expansion = c.block === 'bottleneck' ? 4 : 1;
-  const total = c.stageBlocks.reduce((a, b) => a + b, 0);
-  const specs: BlockSpec[] = [];
-  let cin = c.stemWidth;
-  let idx = 0;
-  c.widths.forEach((planes, s) => {
-    for (let j = 0; j < c.stageBlocks[s]!; j++) {
-      const stride = j === 0 && s > 0 ? 2 : 1;
-      const cout = planes * expansion;
-      const changes = stride !== 1 || cin !== cout;
-      specs.push({
-        name: `layers.${s}.blocks.${j}`,
-        cin,
-        planes,
-        cout,
-        stride,
-        dropPath: total > 1 ? (c.dropPathRate * idx) / (total - 1) : c.dropPathRate,
-        projection: changes && c.shortcut !== 'A',
-        padShortcut: changes && c.shortcut === 'A',
-      });
-      cin = cout;
-      idx++;
-    }
+/** How much the stem shrinks the image: 4 for the ImageNet stem (conv stride 2, max-pool stride 2). */
+function stemReduction(c: Pick<ResNetConfig, 'stem'>): number {
+  return c.stem === 'imagenet' ? 4 : 1;
+}
+
+function blockSpecs(c: ResNetConfig): BlockSpec[] {
+  return cnnBlocks(c, c.imageSize / stemReduction(c)).map((b) => {
+    const changes = b.stride !== 1 || b.cin !== b.cout;
+    return { ...b, projection: changes && c.shortcut === 'B', padShortcut: changes && c.shortcut === 'A' };
   });
-  return specs;
 }
 
 export class ResNet extends BaseModel {
@@ -58,7 +55,7 @@ export class ResNet extends BaseModel {
   constructor(config: ResNetConfig, seed: number) {
     super(config, seed);
     const c = config;
-    this.specs = resnetBlockSpecs(c);
+    this.specs = blockSpecs(c);
     const k = c.stem === 'imagenet' ? 7 : 3;
     this.param('stem.conv.kernel', [k, k, 3, c.stemWidth], 'weight', kaimingFanOut(k, c.stemWidth));
     this.batchNormParams('stem.bn', c.stemWidth);
@@ -119,9 +116,81 @@ function maxPool3x3Stride2(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** Option-A shortcut: subsample by the stride, zero-pad channels evenly on both sides. */
-export function padShortcut(x: tf.Tensor4D, stride: number, cout: number): tf.Tensor4D {
+function padShortcut(x: tf.Tensor4D, stride: number, cout: number): tf.Tensor4D {
   const xs = stride === 2 ? subsample2(x) : x;
   const extra = cout - xs.shape[3];
   const before = Math.floor(extra / 2);
   return tf.pad(xs, [[0, 0], [0, 0], [0, 0], [before, extra - before]]);
 }
+
+function validate(config: ModelConfig): ResNetConfig {
+  const stem = oneOf(config, 'stem', ['cifar', 'imagenet'], { optional: true });
+  const c = checkCnnStages(config, stemReduction({ stem }));
+  const shortcut = oneOf(config, 'shortcut', ['A', 'B']);
+  if (shortcut === 'A' && c.block === 'bottleneck') fail(config, 'shortcut', shortcut, "'B' for bottleneck blocks");
+  return config as ResNetConfig;
+}
+
+/** Closed form per layer (independent of the class above, so tests can compare the two); see complexity.ts. */
+function complexity(c: ResNetConfig): Complexity {
+  const bottleneck = c.block === 'bottleneck';
+  const k2 = c.stem === 'imagenet' ? 49 : 9;
+  const stemOut = c.stem === 'imagenet' ? c.imageSize / 2 : c.imageSize; // before the max-pool
+  let params = 3 * k2 * c.stemWidth + 2 * c.stemWidth;
+  let macs = stemOut * stemOut * 3 * k2 * c.stemWidth;
+  for (const b of cnnBlocks(c, c.imageSize / stemReduction(c))) {
+    const { cin, planes: p, cout, inputSize: ri, outputSize: r } = b;
+    if (bottleneck) {
+      params += cin * p + 2 * p + 9 * p * p + 2 * p + p * cout + 2 * cout;
+      macs += ri * ri * cin * p + r * r * (9 * p * p + p * cout);
+    } else {
+      params += 9 * cin * p + 2 * p + 9 * p * cout + 2 * cout;
+      macs += r * r * (9 * cin * p + 9 * p * cout);
+    }
+    if ((b.stride !== 1 || cin !== cout) && c.shortcut === 'B') {
+      params += cin * cout + 2 * cout;
+      macs += r * r * cin * cout;
+    }
+  }
+  const last = c.widths[c.widths.length - 1]! * expansionOf(c.block);
+  params += last * c.numClasses + c.numClasses;
+  macs += last * c.numClasses;
+  return { params, macs };
+}
+
+registerFamily<ResNetConfig>({
+  name: 'resnet',
+  display: { name: 'ResNet', color: '#1f5fa8', matches: /resne[tx]/ },
+  validate,
+  complexity,
+  build: (config, seed) => new ResNet(config, seed),
+});
+
+/** ResNet-18, CIFAR variant; presets override some fields. */
+const RESNET_18: ResNetConfig = {
+  family: 'resnet',
+  preset: 'resnet-18',
+  numClasses: 100,
+  imageSize: 32,
+  block: 'basic',
+  stemWidth: 64,
+  widths: [64, 128, 256, 512],
+  stageBlocks: [2, 2, 2, 2],
+  shortcut: 'B',
+  dropPathRate: 0.1,
+};
+
+const preset = (name: string, description: string, o: Partial<ResNetConfig> = {}): void => registerPreset({ ...RESNET_18, ...o, preset: name }, description);
+
+// The paper's CIFAR settings.
+preset('resnet-18', 'ResNet-18, CIFAR variant: 3x3 stem, no max-pool, basic blocks 2-2-2-2');
+preset('resnet-50', 'ResNet-50, CIFAR variant: 3x3 stem, no max-pool, bottlenecks 3-4-6-3 (stride on the 3x3)', { block: 'bottleneck', stageBlocks: [3, 4, 6, 3] });
+// timm's / torchvision's ImageNet ResNets (7x7 stride-2 stem + max-pool), for imported weights.
+preset('resnet-50-224', "timm's resnet50: 224x224, 7x7 stride-2 stem + max-pool, bottlenecks 3-4-6-3", {
+  imageSize: 224, stem: 'imagenet', block: 'bottleneck', stageBlocks: [3, 4, 6, 3],
+});
+preset('resnet-18-224', "timm's resnet18: 224x224, 7x7 stride-2 stem + max-pool, basic blocks 2-2-2-2", { imageSize: 224, stem: 'imagenet' });
+// CPU-sized (defaults, notebooks, CI).
+preset('resnet-20', 'ResNet-20 (He et al. 2016): 16-32-64 channels, 3 basic blocks per stage, option-A shortcut', {
+  stemWidth: 16, widths: [16, 32, 64], stageBlocks: [3, 3, 3], shortcut: 'A',
+});

@@ -6,9 +6,12 @@
 // map is no larger than the window, the window shrinks to the map and nothing is shifted (timm).
 // Init as timm: Linear trunc-normal(0.02) with zero bias, bias tables trunc-normal(0.02),
 // LN (1, 0), the patch-embedding conv PyTorch's default U(+-1/sqrt(fan_in)).
+// This file is the swin family: configuration, checks, presets, cost and registration (src/models/registry.ts).
 import { tf } from '../backend/tf.ts';
 import { BaseModel, truncNormal, uniform, zeros, type Collector } from './base.ts';
-import type { SwinConfig } from './configs.ts';
+import { boolean, fail, positiveInt, positiveIntList, positiveNumber, rate } from './config-checks.ts';
+import type { ModelConfig } from './model.ts';
+import { registerFamily, registerPreset, type Complexity } from './registry.ts';
 import {
   dense,
   dropPath,
@@ -27,6 +30,19 @@ import {
 } from './ops.ts';
 
 const LN_EPS = 1e-5;
+
+export interface SwinConfig extends ModelConfig {
+  family: 'swin';
+  patchSize: number;
+  windowSize: number;
+  dim: number;
+  depths: number[];
+  heads: number[];
+  mlpRatio: number;
+  qkvBias: boolean;
+  dropPathRate: number;
+  dropRate: number;
+}
 
 export interface SwinBlockSpec {
   name: string;
@@ -166,3 +182,84 @@ function patchMerging(ctx: Ctx, prefix: string, x: tf.Tensor4D): tf.Tensor4D {
   y = norm(ctx, `${prefix}.norm`, y, LN_EPS);
   return dense(ctx, `${prefix}.reduction`, y, false) as tf.Tensor4D;
 }
+
+function validate(config: ModelConfig): SwinConfig {
+  const size = config.imageSize;
+  const patch = positiveInt(config, 'patchSize');
+  const windowSize = positiveInt(config, 'windowSize');
+  const dim = positiveInt(config, 'dim');
+  const depths = positiveIntList(config, 'depths');
+  const heads = positiveIntList(config, 'heads', depths.length);
+  if (size % patch !== 0) fail(config, 'patchSize', patch, `a divisor of imageSize ${size}`);
+  let res = size / patch;
+  for (let s = 0; s < depths.length; s++) {
+    if (s > 0) {
+      if (res % 2 !== 0) fail(config, 'depths', depths, `at most as many stages as the ${size / patch} token map can be halved`);
+      res /= 2;
+    }
+    const ws = Math.min(windowSize, res);
+    if (res % ws !== 0) fail(config, 'windowSize', windowSize, `a divisor of the stage-${s + 1} map size ${res}`);
+    const d = dim * 2 ** s;
+    if (d % heads[s]! !== 0) fail(config, 'heads', heads, `divisors of the stage dims (stage ${s + 1}: ${d})`);
+  }
+  positiveNumber(config, 'mlpRatio');
+  boolean(config, 'qkvBias');
+  rate(config, 'dropPathRate');
+  rate(config, 'dropRate');
+  return config as SwinConfig;
+}
+
+/** Closed form per layer (independent of the class above, so tests can compare the two); see complexity.ts. */
+function complexity(c: SwinConfig): Complexity {
+  let r = c.imageSize / c.patchSize;
+  const pp3 = c.patchSize * c.patchSize * 3;
+  let params = pp3 * c.dim + c.dim + 2 * c.dim;
+  let macs = r * r * pp3 * c.dim;
+  let d = c.dim;
+  c.depths.forEach((depth, s) => {
+    if (s > 0) {
+      params += 2 * 4 * d + 4 * d * 2 * d;
+      r /= 2;
+      macs += r * r * 4 * d * 2 * d;
+      d *= 2;
+    }
+    const w = Math.min(c.windowSize, r);
+    const hid = Math.round(d * c.mlpRatio);
+    const heads = c.heads[s]!;
+    params += depth * (4 * d + (2 * w - 1) ** 2 * heads + 3 * d * d + (c.qkvBias ? 3 * d : 0) + d * d + d + 2 * d * hid + hid + d);
+    macs += depth * (r * r * (4 * d * d + 2 * d * hid) + 2 * r * r * w * w * d);
+  });
+  params += 2 * d + d * c.numClasses + c.numClasses;
+  macs += d * c.numClasses;
+  return { params, macs };
+}
+
+registerFamily<SwinConfig>({
+  name: 'swin',
+  display: { name: 'Swin', color: '#8c564b', matches: /swin/ },
+  validate,
+  complexity,
+  build: (config, seed) => new SwinTransformer(config, seed),
+});
+
+/** The paper's Swin-Ti for CIFAR; presets override some fields. */
+const SWIN_TI: SwinConfig = {
+  family: 'swin',
+  preset: 'swin-ti',
+  numClasses: 100,
+  imageSize: 32,
+  patchSize: 1,
+  windowSize: 4,
+  dim: 96,
+  depths: [2, 2, 6, 2],
+  heads: [3, 6, 12, 24],
+  mlpRatio: 4,
+  qkvBias: true,
+  dropPathRate: 0.1,
+  dropRate: 0,
+};
+
+const preset = (name: string, description: string, o: Partial<SwinConfig> = {}): void => registerPreset({ ...SWIN_TI, ...o, preset: name }, description);
+
+preset('swin-ti', 'Swin-Ti for CIFAR (paper): patch 1, window 4, dim 96, depths 2-2-6-2, heads 3-6-12-24');
+preset('swin-cpu', 'CPU Swin: patch 2, window 4, dim 64, depths 2-2-2, heads 2-4-8', { patchSize: 2, dim: 64, depths: [2, 2, 2], heads: [2, 4, 8] });

@@ -5,10 +5,27 @@
 // Initialisation as timm: Linear trunc-normal(0.02) with zero bias, position embedding
 // trunc-normal(0.02), class token normal(1e-6), LayerNorm (1, 0), the patch-embedding conv
 // PyTorch's default U(+-1/sqrt(fan_in)).
+// This file is the vit family: configuration, checks, presets, cost and registration (src/models/registry.ts).
 import { tf } from '../backend/tf.ts';
 import { BaseModel, normal, truncNormal, uniform, zeros, tokensToMap, type Collector } from './base.ts';
-import type { ViTConfig } from './configs.ts';
+import { boolean, fail, oneOf, positiveInt, positiveNumber, rate } from './config-checks.ts';
+import type { ModelConfig } from './model.ts';
 import { dense, dropPath, dropout, gelu, multiHeadAttention, norm, patchEmbed, splitQkv, type Ctx } from './ops.ts';
+import { registerFamily, registerPreset, type Complexity } from './registry.ts';
+
+export interface ViTConfig extends ModelConfig {
+  family: 'vit';
+  patchSize: number;
+  dim: number;
+  depth: number;
+  heads: number;
+  mlpRatio: number;
+  qkvBias: boolean;
+  /** 'cls': class token read out after the final norm (timm's default); 'gap': mean of tokens, then norm. */
+  pool: 'cls' | 'gap';
+  dropPathRate: number;
+  dropRate: number;
+}
 
 const LN_EPS = 1e-6; // timm's ViT uses LayerNorm(eps=1e-6)
 
@@ -81,3 +98,75 @@ export class VisionTransformer extends BaseModel {
     return dense(ctx, 'head', pooled, true) as tf.Tensor2D;
   }
 }
+
+function validate(config: ModelConfig): ViTConfig {
+  const size = config.imageSize;
+  const patch = positiveInt(config, 'patchSize');
+  const dim = positiveInt(config, 'dim');
+  positiveInt(config, 'depth');
+  const heads = positiveInt(config, 'heads');
+  if (size % patch !== 0) fail(config, 'patchSize', patch, `a divisor of imageSize ${size}`);
+  if (dim % heads !== 0) fail(config, 'heads', heads, `a divisor of dim ${dim}`);
+  const ratio = positiveNumber(config, 'mlpRatio');
+  if (!Number.isInteger(dim * ratio)) fail(config, 'mlpRatio', ratio, 'a ratio giving an integer hidden size');
+  boolean(config, 'qkvBias');
+  oneOf(config, 'pool', ['cls', 'gap']);
+  rate(config, 'dropPathRate');
+  rate(config, 'dropRate');
+  return config as ViTConfig;
+}
+
+/** Closed form per layer (independent of the class above, so tests can compare the two); see complexity.ts. */
+function complexity(c: ViTConfig): Complexity {
+  const d = c.dim;
+  const g = c.imageSize / c.patchSize;
+  const tokens = g * g + (c.pool === 'cls' ? 1 : 0);
+  const hid = Math.round(d * c.mlpRatio);
+  const pp3 = c.patchSize * c.patchSize * 3;
+  let params = pp3 * d + d + (c.pool === 'cls' ? d : 0) + tokens * d;
+  const block = 4 * d + 3 * d * d + (c.qkvBias ? 3 * d : 0) + d * d + d + d * hid + hid + hid * d + d;
+  params += c.depth * block + 2 * d + d * c.numClasses + c.numClasses;
+  let macs = g * g * pp3 * d;
+  macs += c.depth * (tokens * (4 * d * d + 2 * d * hid) + 2 * tokens * tokens * d);
+  macs += d * c.numClasses;
+  return { params, macs };
+}
+
+registerFamily<ViTConfig>({
+  name: 'vit',
+  display: { name: 'ViT', color: '#d62728', matches: /(^|[^a-z])(vit|deit)/ },
+  validate,
+  complexity,
+  build: (config, seed) => new VisionTransformer(config, seed),
+});
+
+/** The paper's ViT-Ti for CIFAR; presets override some fields. */
+const VIT_TI: ViTConfig = {
+  family: 'vit',
+  preset: 'vit-ti',
+  numClasses: 100,
+  imageSize: 32,
+  patchSize: 2,
+  dim: 192,
+  depth: 12,
+  heads: 3,
+  mlpRatio: 4,
+  qkvBias: false,
+  pool: 'cls',
+  dropPathRate: 0.1,
+  dropRate: 0,
+};
+
+const preset = (name: string, description: string, o: Partial<ViTConfig> = {}): void => registerPreset({ ...VIT_TI, ...o, preset: name }, description);
+
+// The paper's CIFAR settings.
+preset('vit-ti', 'ViT-Ti for CIFAR (paper): patch 2, dim 192, depth 12, 3 heads, no qkv bias, class token');
+preset('vit-ti-gap', 'ViT-Ti with global average pooling instead of the class token (paper, Hessian study)', { pool: 'gap' });
+// timm's ImageNet ViTs (224x224, patch 16, qkv bias; the class count comes from the imported head), for imported weights and
+// the paper's ImageNet Fourier/noise analyses (npm run experiment import -- --arch vit-ti-16-224).
+const imagenet = { imageSize: 224, patchSize: 16, qkvBias: true };
+preset('vit-ti-16-224', "timm's vit_tiny_patch16_224: 224x224, patch 16, dim 192, depth 12, 3 heads, qkv bias", imagenet);
+preset('vit-s-16-224', "timm's vit_small_patch16_224: 224x224, patch 16, dim 384, depth 12, 6 heads, qkv bias", { ...imagenet, dim: 384, heads: 6 });
+preset('vit-b-16-224', "timm's vit_base_patch16_224: 224x224, patch 16, dim 768, depth 12, 12 heads, qkv bias", { ...imagenet, dim: 768, heads: 12 });
+// CPU-sized (defaults, notebooks, CI).
+preset('vit-cpu', 'CPU ViT: patch 4, dim 192, depth 6, 3 heads, MLP ratio 4, class token', { patchSize: 4, depth: 6 });

@@ -1,6 +1,8 @@
-// One look for every figure: a fixed colour per model family (ViT red, Swin purple, ResNet blue, AlterNet green,
-// as in the paper's plots), readable fonts at report size, axis titles with units, block shading for depth plots.
+// One look for every figure: a fixed colour per model family (each family declares it where it registers:
+// ViT red, Swin brown, ResNet blue, AlterNet green, as in the paper's plots), readable fonts at report size,
+// axis titles with units, block shading for depth plots.
 import type { BlockKind, PlotlyLayout, PlotlyTrace } from './figure.ts';
+import { listFamilies } from '../models/index.ts';
 
 export const FONT_FAMILY = 'Helvetica, Arial, sans-serif';
 export const FONT_SIZE = 15;
@@ -9,15 +11,6 @@ export const TITLE_SIZE = 18;
 export const FIGURE_WIDTH = 820;
 export const FIGURE_HEIGHT = 500;
 
-export const FAMILY_COLORS: Readonly<Record<string, string>> = {
-  vit: '#d62728',
-  swin: '#8c564b',
-  resnet: '#1f5fa8',
-  alternet: '#2ca02c',
-  pit: '#ff7f0e',
-  mixer: '#9467bd',
-};
-
 /** For labels of no known family: distinct, colour-blind-friendly-ish, none equal to a family colour. */
 const FALLBACK_COLORS = ['#17becf', '#bcbd22', '#e377c2', '#7f7f7f', '#393b79', '#ad494a', '#637939', '#8c6d31'];
 
@@ -25,16 +18,23 @@ const FALLBACK_COLORS = ['#17becf', '#bcbd22', '#e377c2', '#7f7f7f', '#393b79', 
 export const MSA_SHADE = 'rgba(128, 128, 128, 0.22)';
 export const POOL_SHADE = 'rgba(31, 119, 220, 0.20)';
 
-/** The model family a label names ('ViT-Ti' -> 'vit'), or undefined. */
+/**
+ * The registered model family a label names ('ViT-Ti' -> 'vit'), or undefined. Where several families' patterns
+ * match, the earliest match in the label wins ('Alter-ResNet-50' is an AlterNet, not a ResNet).
+ */
 export function familyOf(label: string): string | undefined {
   const l = label.toLowerCase();
-  if (l.includes('alternet') || l.includes('alter-net')) return 'alternet';
-  if (l.includes('swin')) return 'swin';
-  if (l.includes('resnet') || l.includes('resnext')) return 'resnet';
-  if (l.includes('mixer')) return 'mixer';
-  if (/(^|[^a-z])pit/.test(l)) return 'pit';
-  if (/(^|[^a-z])vit/.test(l) || l.includes('deit')) return 'vit';
-  return undefined;
+  let best: { family: string; at: number } | undefined;
+  for (const f of listFamilies()) {
+    const at = l.search(f.display.matches);
+    if (at >= 0 && (best === undefined || at < best.at)) best = { family: f.name, at };
+  }
+  return best?.family;
+}
+
+/** The display colour a registered family declares. */
+export function familyColor(family: string): string | undefined {
+  return listFamilies().find((f) => f.name === family)?.display.color;
 }
 
 function hash(s: string): number {
@@ -46,7 +46,8 @@ function hash(s: string): number {
 /** The fixed colour of a label: its family's colour, otherwise a colour chosen by a hash of the label. */
 export function colorFor(label: string): string {
   const family = familyOf(label);
-  if (family) return FAMILY_COLORS[family]!;
+  const color = family === undefined ? undefined : familyColor(family);
+  if (color) return color;
   return FALLBACK_COLORS[hash(label) % FALLBACK_COLORS.length]!;
 }
 

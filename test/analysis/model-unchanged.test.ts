@@ -3,6 +3,7 @@
 // every BatchNorm buffer bit-identical, on a ResNet with BatchNorm, an AlterNet and a ViT. The commands also
 // check it at run time (experiments/analysis-support.ts verifyModelsUnchanged), which the last test shows can fail.
 import { test, before } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';

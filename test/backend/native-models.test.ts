@@ -2,6 +2,7 @@
 // fused kernels' differentiable fallbacks) agree between the native and cpu backends. Tolerance: 1e-3 of each
 // quantity's scale (sgemm summation order compounds through a network and its second derivative).
 import { test } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';

@@ -9,6 +9,7 @@
 // (chromium's CPU Vulkan driver) here and in CI, or on the system's driver with VITSCOPE_WEBGPU_SYSTEM=1 (a GPU
 // machine, scripts/gpu-check.sh).
 import { test } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

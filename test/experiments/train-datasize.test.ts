@@ -1,5 +1,6 @@
 // The train and datasize experiments as the CLI, `all` and the notebooks call them: typed settings in, typed result out.
 import { test, before, after } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';

@@ -3,6 +3,7 @@
 // everywhere (ResNet: ReLU kinks make finite differences unreliable, so only the head is compared), and
 // release their memory.
 import { test, before } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';

@@ -2,6 +2,7 @@
 // ResNet names import, and the imported models give PyTorch's logits on the same inputs.
 // Tolerance (float32 on both sides): |vitscope - torch| <= 2e-5 + 1e-4 |torch| for every logit.
 import { test } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { toTargetLayout } from '../../src/models/import/convert.ts';
 import { lossOfParams } from '../../src/train/loss-of-params.ts';
 import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { compare, torchFixtures, type LogitsCase } from './fixtures.ts';
-import type { AnyModelConfig } from '../../src/models/configs.ts';
+import type { AnyModelConfig } from '../../src/models/index.ts';
 
 const ATOL = 2e-5;
 const RTOL = 1e-4;

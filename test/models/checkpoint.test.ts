@@ -1,4 +1,5 @@
 import { after, test } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { promises as fs, mkdtempSync, existsSync, readdirSync, utimesSync } from 'node:fs';
 import * as os from 'node:os';

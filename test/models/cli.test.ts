@@ -2,10 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { command, formatTable, presetTable } from '../../src/cli/commands/models.ts';
 import { countParams, flopsPerImage, listPresets } from '../../src/models/index.ts';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 test('the models command lists every preset with its parameter count and FLOPs', async () => {
   assert.equal(command.name, 'models');
-  const rows = presetTable(100, false);
+  const rows = presetTable(100);
   assert.deepEqual(rows.map((r) => r.preset), listPresets());
   for (const r of rows) {
     assert.equal(r.params, countParams(r.preset));
@@ -13,7 +18,6 @@ test('the models command lists every preset with its parameter count and FLOPs',
   }
   const text = formatTable(rows);
   for (const r of rows) assert.match(text, new RegExp(`^${r.preset} .* ${r.params} `, 'm'));
-  assert.equal(presetTable(10, true).length, listPresets({ includeTests: true }).length);
   let out = '';
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string) => {
@@ -21,12 +25,20 @@ test('the models command lists every preset with its parameter count and FLOPs',
     return true;
   }) as typeof process.stdout.write;
   try {
-    await command.run({ 'num-classes': 10, tests: false, json: true }, { log: () => undefined, signal: new AbortController().signal });
+    await command.run({ 'num-classes': 10, json: true }, { log: () => undefined, signal: new AbortController().signal });
   } finally {
     process.stdout.write = write;
   }
   const json = JSON.parse(out) as { preset: string; params: number }[];
   assert.equal(json.find((r) => r.preset === 'resnet-20')!.params, countParams('resnet-20', { numClasses: 10 }));
+});
+
+test('npm run experiment models lists the production presets only (no test presets)', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'models', '--json'], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const names = (JSON.parse(r.stdout) as { preset: string }[]).map((row) => row.preset);
+  assert.deepEqual(names, listPresets());
+  assert.ok(names.includes('vit-cpu') && !names.some((n) => n.endsWith('-test')), names.join(', '));
 });
 
 test('FLOPs follow the architecture: ViT attention grows with the square of the token count', () => {

@@ -2,7 +2,7 @@
 // model of every family agree with central finite differences; on cpu and, when it initialises,
 // on the native backend. Each model also trains one step.
 import { test } from 'node:test';
-import '../support/presets.ts'; // the tiny test presets
+import { TEST_PRESETS } from '../support/presets.ts';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { createModel, flatSize, getFlatParams, selectParams, setFlatParams, unflatten } from '../../src/models/index.ts';
@@ -10,7 +10,7 @@ import { lossOfParams } from '../../src/train/loss-of-params.ts';
 import type { Model } from '../../src/models/model.ts';
 import { availableBackends, pseudoRandom, randomImages, relDiff, useBackend } from './helpers.ts';
 
-const FAMILIES = ['vit-tiny-test', 'vit-gap-tiny-test', 'swin-tiny-test', 'resnet-tiny-test', 'resnet-a-tiny-test', 'resnet-bottleneck-tiny-test', 'alternet-tiny-test', 'alternet-bottleneck-tiny-test'];
+const FAMILIES = TEST_PRESETS;
 
 /** Loss as a function of a flat Tensor1D of all parameters. */
 function flatLoss(model: Model, x: tf.Tensor4D, y: tf.Tensor1D, l2: number) {

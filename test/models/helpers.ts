@@ -2,7 +2,7 @@
 // configuration (independently of the model code), and finite differences.
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend, type BackendName } from '../../src/backend/select.ts';
-import type { AnyModelConfig } from '../../src/models/configs.ts';
+import type { AnyModelConfig } from '../../src/models/index.ts';
 import type { BlockKind } from '../../src/models/model.ts';
 
 /** 'cpu', plus 'native' when that backend can be initialised here. Leaves the cpu backend selected. */

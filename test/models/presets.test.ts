@@ -1,19 +1,32 @@
 import { test } from 'node:test';
+import { TEST_PRESETS } from '../support/presets.ts';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
-import { createModel, countParams, flopsPerImage, getPreset, listPresets, paramInfoCount, resolveConfig } from '../../src/models/index.ts';
+import { createModel, countParams, flopsPerImage, getPreset, listPresets, paramInfoCount, resolveConfig, type AnyModelConfig } from '../../src/models/index.ts';
 import { expectedFeatures, randomImages } from './helpers.ts';
 
-const TINY = listPresets().length < listPresets({ includeTests: true }).length ? listPresets({ includeTests: true }).filter((n) => n.endsWith('-test')) : [];
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TINY = TEST_PRESETS;
 const CPU = ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'];
+/** Built and run on one image by test/models/paper-presets.test.ts. */
+const PAPER = new Set(['vit-ti', 'vit-ti-gap', 'swin-ti', 'resnet-18', 'resnet-50', 'alternet-50']);
 
-test('the registry holds the paper, CPU and test presets', () => {
-  const names = listPresets({ includeTests: true });
-  for (const n of ['vit-ti', 'swin-ti', 'resnet-18', 'resnet-50', 'alternet-50', ...CPU, 'vit-tiny-test']) assert.ok(names.includes(n), n);
-  assert.ok(!listPresets().some((n) => n.endsWith('-test')), 'tests are left out by default');
-  assert.ok(TINY.length >= 6);
-  assert.throws(() => getPreset('vit-huge'), /unknown model preset 'vit-huge', expected one of/);
+test('the registry holds the paper and CPU presets; the test presets only where test/support/presets.ts is loaded', () => {
+  const names = listPresets();
+  for (const n of ['vit-ti', 'swin-ti', 'resnet-18', 'resnet-50', 'alternet-50', ...CPU, ...TINY]) assert.ok(names.includes(n), n);
+  assert.ok(TINY.length >= 6 && TINY.every((n) => getPreset(n).description.startsWith('test only')));
+  assert.deepEqual(listPresets({ family: 'swin' }), ['swin-ti', 'swin-cpu', 'swin-tiny-test']);
+  assert.throws(() => getPreset('vit-huge'), /unknown model preset 'vit-huge', expected one of vit-ti, /);
+  // Production (no test support loaded) lists none of them.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+    "const m = await import('./src/models/index.ts'); process.stdout.write(JSON.stringify(m.listPresets()));"], { cwd: REPO, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const production = JSON.parse(r.stdout) as string[];
+  assert.deepEqual(production, names.filter((n) => !TINY.includes(n)));
 });
 
 test('the paper presets carry the paper settings', () => {
@@ -52,7 +65,7 @@ for (const name of [...TINY, ...CPU]) {
     await initBackend({ backend: 'cpu', quiet: true });
     const before = tf.memory().numTensors;
     const model = createModel(name, { numClasses: 7, seed: 3 });
-    const cfg = model.config as ReturnType<typeof resolveConfig>;
+    const cfg = model.config as AnyModelConfig;
     const s = cfg.imageSize;
     const b = TINY.includes(name) ? 2 : 1;
     const x = randomImages(b, s, 11);
@@ -83,6 +96,26 @@ for (const name of [...TINY, ...CPU]) {
     x.dispose();
     model.dispose();
     assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
+  });
+}
+
+// timm's published parameter counts (1000 classes) of the ImageNet presets, for the analytic count.
+const TIMM_COUNTS: Record<string, number> = {
+  'vit-ti-16-224': 5_717_416, // vit_tiny_patch16_224
+  'vit-s-16-224': 22_050_664, // vit_small_patch16_224
+  'vit-b-16-224': 86_567_656, // vit_base_patch16_224
+  'resnet-50-224': 25_557_032, // resnet50
+  'resnet-18-224': 11_689_512, // resnet18
+};
+
+for (const name of listPresets().filter((n) => !TINY.includes(n) && !CPU.includes(n) && !PAPER.has(n))) {
+  test(`${name}: analytic parameter count = the built model's (and timm's, where published)`, async () => {
+    await initBackend({ backend: 'cpu', quiet: true });
+    const model = createModel(name, { numClasses: 1000 });
+    const analytic = countParams(name, { numClasses: 1000 });
+    assert.equal(paramInfoCount(model.paramInfo), analytic);
+    if (TIMM_COUNTS[name] !== undefined) assert.equal(analytic, TIMM_COUNTS[name]);
+    model.dispose();
   });
 }
 

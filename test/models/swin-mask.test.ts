@@ -1,6 +1,7 @@
 // Shifted-window attention must not mix tokens that the cyclic shift brought together from opposite
 // borders of the map.
 import { test } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { promises as fs, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

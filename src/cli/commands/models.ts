@@ -1,4 +1,4 @@
-// npm run experiment models [-- --num-classes 100 --tests --json]
+// npm run experiment models [-- --num-classes 100 --json]
 // A table of every model preset: family, parameter count and forward FLOPs per image, computed
 // from the architecture (no model is built).
 import type { Command } from '../command.ts';
@@ -12,8 +12,8 @@ export interface PresetRow {
   description: string;
 }
 
-export function presetTable(numClasses: number, includeTests: boolean): PresetRow[] {
-  return listPresets({ includeTests }).map((name) => {
+export function presetTable(numClasses: number): PresetRow[] {
+  return listPresets().map((name) => {
     const p = getPreset(name, numClasses);
     const c = complexity(name, { numClasses });
     return { preset: name, family: p.family, params: c.params, gflops: (2 * c.macs) / 1e9, description: p.description };
@@ -38,11 +38,10 @@ export const command: Command = {
   summary: 'list the model presets with parameter counts and FLOPs per image',
   options: [
     { name: 'num-classes', type: 'integer', help: 'classes of the head', default: 100 },
-    { name: 'tests', type: 'boolean', help: 'include the tiny test configurations', default: false },
     { name: 'json', type: 'boolean', help: 'print JSON instead of a table', default: false },
   ],
   async run(opts) {
-    const rows = presetTable(Number(opts['num-classes'] ?? 100), Boolean(opts.tests));
+    const rows = presetTable(Number(opts['num-classes'] ?? 100));
     process.stdout.write((opts.json ? JSON.stringify(rows, null, 2) : formatTable(rows)) + '\n');
   },
 };

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { tf } from '../../backend/tf.ts';
 import { createModel, resolveConfig } from '../create.ts';
 import { saveCheckpoint } from '../checkpoint.ts';
+import type { AnyModelConfig } from '../families.ts';
 import type { Model, ModelConfig } from '../model.ts';
 import { detectSource, familyRefusal, sourceById, type Rule, type SourceArchitecture } from './architectures/index.ts';
 import { sourceShape, toTargetLayout } from './convert.ts';
@@ -51,7 +52,8 @@ function shapeText(s: readonly number[]): string {
 
 /** The source architecture for these keys and this preset, or an error naming the file and why not. */
 export function chooseSource(sd: StateDict, arch: string | ModelConfig, file: string, sourceId?: string): SourceArchitecture {
-  const config = resolveConfig(arch);
+  // The source architectures map into built-in families only; each refuses any other family by name.
+  const config = resolveConfig(arch) as AnyModelConfig;
   const refusedFamily = familyRefusal(config);
   if (refusedFamily) throw new ImportError(`${file}: cannot import into preset '${config.preset}' (family ${config.family}): ${refusedFamily}`);
   if (sourceId) return sourceById(sourceId);
@@ -79,7 +81,7 @@ export function modelFromStateDict(sd: StateDict, arch: string | ModelConfig, fi
   const source = chooseSource(sd, arch, file, sourceId);
   const head = sd.tensors.get(source.headKey);
   const numClasses = head && head.shape.length === 2 ? head.shape[0]! : undefined;
-  const config = resolveConfig(arch, numClasses !== undefined ? { numClasses } : {});
+  const config = resolveConfig(arch, numClasses !== undefined ? { numClasses } : {}) as AnyModelConfig;
   const model = createModel(config);
   try {
     const targets: { name: string; shape: number[] }[] = [

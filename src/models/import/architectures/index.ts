@@ -1,6 +1,6 @@
 // The registry of source architectures, and the ones vitscope refuses with the reason.
 import { ImportError } from '../import-error.ts';
-import type { AnyModelConfig } from '../../configs.ts';
+import type { AnyModelConfig } from '../../families.ts';
 import type { SourceArchitecture } from './types.ts';
 import { timmViT } from './timm-vit.ts';
 import { authorsResNet } from './authors-resnet.ts';

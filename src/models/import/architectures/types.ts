@@ -1,7 +1,7 @@
 // A source architecture: a model family as another codebase names and lays out its weights, and the
 // name map from vitscope's parameters and buffers to that codebase's state-dict keys (like timm's
 // checkpoint filters, one file per source architecture).
-import type { AnyModelConfig } from '../../configs.ts';
+import type { AnyModelConfig } from '../../families.ts';
 
 /**
  * How a source tensor's layout becomes vitscope's: 'same'; 'linear': PyTorch Linear [out, in] to a
