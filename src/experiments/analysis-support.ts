@@ -1,29 +1,169 @@
-// What the analysis experiments (hessian, fourier, noise, variance, landscape) share: models from checkpoints
-// or presets, the evaluation data, CSV/JSON outputs and figure export that never loses computed results.
-// (Moved from src/analysis/run-support.ts: it reads run settings and writes figures, so it sits above analysis and plots.)
+// What the analysis experiments (hessian, fourier, noise, variance, landscape) share: the typed settings every
+// analysis takes (which models, data, seed, where to write, figure formats), protocol settings resolved and
+// checked with clear messages, models from checkpoints or presets, the evaluation data, CSV/JSON outputs and
+// figure export that never loses computed results.
 import * as path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { tf } from '../backend/tf.ts';
 import { sliceBatches } from '../analysis/depth.ts';
+import { resolveProtocol, type AnalysisProtocols, type ResolvedSettings, type SettingValue } from '../analysis/protocol.ts';
 import { PAPER_AUGMENT } from '../data/augment.ts';
 import { iterateBatches, toTensor } from '../data/batches.ts';
 import { loadCifar } from '../data/load.ts';
 import { selectImages, subsetIndices } from '../data/subset.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
-import { loadCheckpoint, resolveCheckpointDir } from '../models/checkpoint.ts';
-import { createModel } from '../models/create.ts';
-import type { Model } from '../models/model.ts';
-import { exportFigures } from '../plots/export.ts';
+import { chooseRunDir } from '../io/run-dir.ts';
+import { createModel, loadCheckpoint, resolveCheckpointDir, type Model } from '../models/index.ts';
+import { exportFigures, type ExportFormat } from '../plots/export.ts';
 import type { Figure } from '../plots/figure.ts';
-import { OptionError, type OptionSpec, type OptionValues } from '../util/settings.ts';
+import { RUN_OPTIONS } from '../train/run-options.ts';
 import { ExpectedError } from '../util/errors.ts';
-import type { ProgressFactory } from '../util/progress.ts';
+import { nearestNames, OptionError, type OptionSpec } from '../util/settings.ts';
+import { FIGURE_FORMAT_OPTION, logOf, type RunOptions } from './run-options.ts';
 
-/** Where an analysis reports (the CLI's command context has this shape; a notebook passes its own). */
-export interface AnalysisContext {
-  log(message: string): void;
-  signal: AbortSignal;
-  progress?: ProgressFactory;
+/** Which models an analysis runs on: checkpoints (or run folders: their newest checkpoint) and fresh presets. */
+export interface ModelSelection {
+  checkpoints?: readonly string[];
+  /** Freshly initialised presets (seeded by `seed`), analysed after the checkpoints. */
+  presets?: readonly string[];
+  /** Legend labels, one per model (checkpoints first, then presets); default: preset name + checkpoint tag. */
+  labels?: readonly string[];
+}
+
+/** The settings every analysis experiment takes besides its protocol's (defaults: the CLI options' defaults). */
+export interface AnalysisSettings extends ModelSelection {
+  /** Dataset directory (default: data/, else the generated stand-in, with a warning). */
+  data?: string;
+  seed?: number;
+  /** Outputs go to <results>/<run>/ (default results/ and a new `<analysis>-<UTC time>` folder). */
+  results?: string;
+  run?: string;
+  formats?: readonly ExportFormat[];
+}
+
+/** The keys of AnalysisSettings, for the check of unknown settings. */
+export const ANALYSIS_SETTING_KEYS: readonly string[] = ['checkpoints', 'presets', 'labels', 'data', 'seed', 'results', 'run', 'formats'];
+
+function defaultOf<T>(specs: readonly OptionSpec[], name: string): T {
+  const spec = specs.find((s) => s.name === name);
+  if (spec?.default === undefined) throw new Error(`internal: option '--${name}' has no default`);
+  return spec.default as T;
+}
+
+/** The defaults of the shared settings, read from the option schemas that declare them (one place). */
+export const ANALYSIS_DEFAULTS = {
+  seed: defaultOf<number>(RUN_OPTIONS, 'seed'),
+  results: defaultOf<string>(RUN_OPTIONS, 'results'),
+  formats: defaultOf<ExportFormat[]>([FIGURE_FORMAT_OPTION], 'formats'),
+} as const;
+
+/** Options every analysis command has: which models, labels, figure formats (data, seed, run, results are shared). */
+export const MODEL_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'checkpoint',
+    type: 'list',
+    help: 'checkpoint directories (or run directories: their latest checkpoint), comma-separated; several models share one figure',
+  },
+  { name: 'preset', type: 'list', help: 'freshly initialised model presets (e.g. vit-cpu,resnet-20), analysed beside or instead of checkpoints' },
+  { name: 'label', type: 'list', help: 'legend labels, one per model (checkpoints first, then presets); default: preset name + checkpoint tag' },
+  FIGURE_FORMAT_OPTION,
+];
+
+/** A protocol's settings as an experiment takes them: which protocol, and any setting given explicitly. */
+export type ProtocolChoice<S, P extends string> = { protocol?: P } & { [K in keyof S]?: S[K] };
+
+/** Refuses a settings key the experiment does not know, naming it and the nearest valid one. */
+export function checkSettingKeys(where: string, settings: object, valid: readonly string[]): void {
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined || valid.includes(key)) continue;
+    const near = nearestNames(key, valid).slice(0, 3);
+    throw new OptionError(`${where}: unknown setting '${key}'${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}; expected one of ${valid.join(', ')}`);
+  }
+}
+
+/** The settings keys of a protocol definition ('protocol' and every setting). */
+export function protocolKeys<S extends { [K in keyof S]: SettingValue }, P extends string>(def: AnalysisProtocols<S, P>): string[] {
+  return ['protocol', ...Object.keys(def.settings)];
+}
+
+/**
+ * The protocol's values with the given settings overriding them (recorded in `overridden`), each checked: a
+ * wrong type or an unknown protocol is an OptionError naming the option, the value and what is expected.
+ */
+export function resolveAnalysisProtocol<S extends { [K in keyof S]: SettingValue }, P extends string>(
+  def: AnalysisProtocols<S, P>,
+  given: ProtocolChoice<S, P>,
+): ResolvedSettings<S, P> {
+  const byOption: Record<string, unknown> = { protocol: given.protocol };
+  for (const key of Object.keys(def.settings) as (keyof S & string)[]) {
+    const value = given[key];
+    if (value !== undefined) byOption[def.settings[key].option] = value;
+  }
+  try {
+    return resolveProtocol(def, byOption);
+  } catch (err) {
+    throw new OptionError((err as Error).message);
+  }
+}
+
+/** Bounds of a numeric setting: the message says what was found and what range is expected. */
+export interface Bounds {
+  min?: number;
+  /** Strictly above min instead of at least min. */
+  above?: boolean;
+  max?: number;
+  integer?: boolean;
+}
+
+/** Throws an OptionError when `value` (option `--option`) is outside `bounds`. */
+export function checkBounds(where: string, option: string, value: number | readonly number[], bounds: Bounds): void {
+  const values = typeof value === 'number' ? [value] : value;
+  const expected = [
+    bounds.integer ? 'an integer' : 'a number',
+    bounds.min !== undefined ? `${bounds.above ? '>' : '>='} ${bounds.min}` : '',
+    bounds.max !== undefined ? `${bounds.min !== undefined ? 'and ' : ''}<= ${bounds.max}` : '',
+  ].filter((s) => s !== '').join(' ');
+  for (const v of values) {
+    const ok =
+      Number.isFinite(v) && (!bounds.integer || Number.isInteger(v)) &&
+      (bounds.min === undefined || (bounds.above ? v > bounds.min : v >= bounds.min)) && (bounds.max === undefined || v <= bounds.max);
+    if (!ok) throw new OptionError(`${where}: option '--${option}' is ${JSON.stringify(v)}, expected ${expected}${typeof value === 'number' ? '' : ' for every entry'}`);
+  }
+}
+
+/** Checks every bounded setting of a resolved protocol (bounds by setting key; the option name comes from the protocol). */
+export function checkProtocolBounds<S extends { [K in keyof S]: SettingValue }, P extends string>(
+  def: AnalysisProtocols<S, P>,
+  settings: S,
+  bounds: { readonly [K in keyof S]?: Bounds },
+): void {
+  for (const key of Object.keys(bounds) as (keyof S & string)[]) {
+    const b = bounds[key];
+    const v = settings[key] as SettingValue;
+    if (b && (typeof v === 'number' || Array.isArray(v))) checkBounds(def.analysis, def.settings[key].option, v as number | readonly number[], b);
+  }
+}
+
+/** Checks the shared settings: models, labels, seed, formats (option names as on the command line). */
+export function checkAnalysisSettings(where: string, s: AnalysisSettings): void {
+  const lists: [keyof ModelSelection, string][] = [['checkpoints', 'checkpoint'], ['presets', 'preset'], ['labels', 'label']];
+  for (const [key, option] of lists) {
+    const v = s[key];
+    if (v !== undefined && (!Array.isArray(v) || !v.every((e) => typeof e === 'string')))
+      throw new OptionError(`${where}: option '--${option}' is ${JSON.stringify(v)}, expected a list of strings`);
+  }
+  const checkpoints = s.checkpoints ?? [];
+  const presets = s.presets ?? [];
+  const labels = s.labels ?? [];
+  if (checkpoints.length + presets.length === 0)
+    throw new OptionError(`${where}: option '--checkpoint' (or '--preset') is missing: expected at least one checkpoint directory or model preset`);
+  if (labels.length > 0 && labels.length !== checkpoints.length + presets.length)
+    throw new OptionError(`${where}: option '--label' has ${labels.length} entries, expected one per model (${checkpoints.length + presets.length})`);
+  if (s.seed !== undefined) checkBounds(where, 'seed', s.seed, { integer: true, min: 0 });
+  for (const f of s.formats ?? [])
+    if (!FIGURE_FORMAT_OPTION.choices!.includes(f)) throw new OptionError(`${where}: option '--formats' has '${f}', expected one of ${FIGURE_FORMAT_OPTION.choices!.join(', ')}`);
+  for (const [key, v] of [['data', s.data], ['results', s.results], ['run', s.run]] as const)
+    if (v !== undefined && typeof v !== 'string') throw new OptionError(`${where}: option '--${key}' is ${JSON.stringify(v)}, expected a path`);
 }
 
 export interface AnalysedModel {
@@ -45,10 +185,10 @@ function hashValues(values: ArrayLike<number>): number {
 }
 
 /** A hash of every parameter ('param:<name>') and buffer ('buffer:<name>') of a model, bit for bit. */
-export function modelFingerprint(model: Pick<Model, 'params' | 'buffers'>): Map<string, number> {
+export async function modelFingerprint(model: Pick<Model, 'params' | 'buffers'>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const [name, v] of model.params) out.set(`param:${name}`, hashValues(v.dataSync()));
-  for (const [name, v] of model.buffers) out.set(`buffer:${name}`, hashValues(v.dataSync()));
+  for (const [name, v] of model.params) out.set(`param:${name}`, hashValues(await v.data()));
+  for (const [name, v] of model.buffers) out.set(`buffer:${name}`, hashValues(await v.data()));
   return out;
 }
 
@@ -56,61 +196,47 @@ export function modelFingerprint(model: Pick<Model, 'params' | 'buffers'>): Map<
  * No analysis may change a model: throws, naming the model and the tensors, when any parameter or buffer
  * differs from its fingerprint at load time (models without one are skipped).
  */
-export function verifyModelsUnchanged(analysis: string, models: readonly AnalysedModel[]): void {
+export async function verifyModelsUnchanged(analysis: string, models: readonly AnalysedModel[]): Promise<void> {
   for (const m of models) {
     if (!m.fingerprint) continue;
-    const now = modelFingerprint(m.model);
+    const now = await modelFingerprint(m.model);
     const changed = [...m.fingerprint].filter(([k, h]) => now.get(k) !== h).map(([k]) => k);
     if (changed.length > 0)
       throw new Error(`${analysis}: model '${m.label}' (${m.source}) changed during the analysis: ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? `, … (${changed.length})` : ''} differ; no analysis may modify parameters or buffers`);
   }
 }
 
-/** Options every analysis command has: which models, labels, figure formats. */
-export const MODEL_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: 'checkpoint',
-    type: 'list',
-    help: 'checkpoint directories (or run directories: their latest checkpoint), comma-separated; several models share one figure',
-  },
-  { name: 'preset', type: 'list', help: 'freshly initialised model presets (e.g. vit-cpu,resnet-20), analysed beside or instead of checkpoints' },
-  { name: 'label', type: 'list', help: 'legend labels, one per model (checkpoints first, then presets); default: preset name + checkpoint tag' },
-  { name: 'formats', type: 'list', default: ['html'], choices: ['html', 'svg', 'png'], help: 'figure formats (html, svg, png); svg/png need Chromium' },
-];
-
-function listOpt(opts: OptionValues, name: string): string[] {
-  const v = opts[name];
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new OptionError(`option '--${name}' should be a list, got ${JSON.stringify(v)}`);
-  return v.filter((s) => s !== '');
-}
-
-/** Loads every `--checkpoint` and creates every `--preset` (seeded by `--seed`), with unique labels. */
-export async function loadAnalysisModels(opts: OptionValues, ctx: AnalysisContext, numClasses: number): Promise<AnalysedModel[]> {
-  const checkpoints = listOpt(opts, 'checkpoint');
-  const presets = listOpt(opts, 'preset');
-  const labels = listOpt(opts, 'label');
+/** Loads every checkpoint and creates every preset (seeded by `seed`), with unique labels. Call checkAnalysisSettings first. */
+export async function loadAnalysisModels(s: ModelSelection & { seed?: number }, opts: RunOptions, numClasses: number): Promise<AnalysedModel[]> {
+  const log = logOf(opts);
+  const checkpoints = (s.checkpoints ?? []).filter((c) => c !== '');
+  const presets = (s.presets ?? []).filter((p) => p !== '');
+  const labels = (s.labels ?? []).filter((l) => l !== '');
   if (checkpoints.length + presets.length === 0)
     throw new OptionError(`option '--checkpoint' (or '--preset') is missing: expected at least one checkpoint directory or model preset`);
   if (labels.length > 0 && labels.length !== checkpoints.length + presets.length)
     throw new OptionError(`option '--label' has ${labels.length} entries, expected one per model (${checkpoints.length + presets.length})`);
-  const out: AnalysedModel[] = [];
-  for (const ckpt of checkpoints) {
+  for (const ckpt of checkpoints)
     if (!existsSync(ckpt) || !statSync(ckpt).isDirectory())
       throw new OptionError(`option '--checkpoint': '${ckpt}' is not a directory (expected a checkpoint directory or a run directory)`);
-    const dir = resolveCheckpointDir(ckpt);
-    ctx.log(`[vitscope] loading checkpoint ${dir}`);
-    const { model } = await loadCheckpoint(dir);
-    out.push({ label: `${model.config.preset} (${path.basename(dir)})`, model, source: path.resolve(dir) });
+  const out: AnalysedModel[] = [];
+  try {
+    for (const ckpt of checkpoints) {
+      const dir = resolveCheckpointDir(ckpt);
+      log(`[vitscope] loading checkpoint ${dir}`);
+      const { model } = await loadCheckpoint(dir);
+      out.push({ label: `${model.config.preset} (${path.basename(dir)})`, model, source: path.resolve(dir) });
+    }
+    const seed = s.seed ?? ANALYSIS_DEFAULTS.seed;
+    for (const preset of presets) out.push({ label: `${preset} (init)`, model: createModel(preset, { numClasses, seed }), source: `preset:${preset}` });
+    for (const [i, m] of out.entries()) {
+      if (labels[i]) m.label = labels[i]!;
+      m.fingerprint = await modelFingerprint(m.model);
+    }
+  } catch (err) {
+    disposeModels(out);
+    throw err;
   }
-  const seed = typeof opts.seed === 'number' ? opts.seed : 0;
-  for (const preset of presets) {
-    out.push({ label: `${preset} (init)`, model: createModel(preset, { numClasses, seed }), source: `preset:${preset}` });
-  }
-  out.forEach((m, i) => {
-    if (labels[i]) m.label = labels[i]!;
-    m.fingerprint = modelFingerprint(m.model);
-  });
   const seen = new Map<string, number>();
   for (const m of out) {
     const n = (seen.get(m.label) ?? 0) + 1;
@@ -120,29 +246,47 @@ export async function loadAnalysisModels(opts: OptionValues, ctx: AnalysisContex
   return out;
 }
 
+/** Where the data of a run came from (recorded in each result JSON). */
+export interface AnalysisDataInfo {
+  source: string;
+  dir: string;
+  split: 'train' | 'test';
+  images: number;
+}
+
+export interface AnalysisImages {
+  x: tf.Tensor4D;
+  y: Int32Array;
+  numClasses: number;
+  source: string;
+  count: number;
+  dir: string;
+}
+
 /** The images the analyses run on: a seeded, class-balanced subset of a split, as normalised tensors. */
 export async function loadAnalysisImages(
-  opts: OptionValues,
-  ctx: AnalysisContext,
+  from: { data?: string; seed?: number },
+  opts: RunOptions,
   split: 'train' | 'test',
   size: number,
   imageSize: number,
   /** true or 'crop-flip': crop + flip; 'paper': crop + flip + RandAugment (data PAPER_AUGMENT). */
   augment: boolean | 'none' | 'crop-flip' | 'paper' = false,
-): Promise<{ x: tf.Tensor4D; y: Int32Array; numClasses: number; source: string; count: number; dir: string }> {
-  const cifar = await loadCifar({ dir: typeof opts.data === 'string' ? opts.data : undefined, allowGenerated: true, log: (m: string) => ctx.log(m) });
+): Promise<AnalysisImages> {
+  const log = logOf(opts);
+  const cifar = await loadCifar({ dir: from.data, allowGenerated: true, log });
   const set = cifar[split];
   if (set.height !== imageSize || set.width !== imageSize)
     throw new ExpectedError(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
   const n = Math.min(size, set.count);
-  const seed = typeof opts.seed === 'number' ? opts.seed : 0;
+  const seed = from.seed ?? ANALYSIS_DEFAULTS.seed;
   const indices = n === set.count ? undefined : subsetIndices(set, { size: n, seed });
   let x: tf.Tensor4D;
   let labels: Int32Array;
   if (augment === false || augment === 'none') {
     const t = toTensor(set, indices);
     x = t.x;
-    labels = Int32Array.from(t.y.dataSync());
+    labels = Int32Array.from(await t.y.data());
     t.y.dispose();
   } else {
     // One augmented copy (seeded) of the subset, in subset order.
@@ -150,7 +294,9 @@ export async function loadAnalysisImages(
     const aug = augment === 'paper' ? PAPER_AUGMENT : true;
     const batches = [...iterateBatches(chosen, { batchSize: 256, shuffle: false, seed, epoch: 0, augment: aug })];
     x = tf.concat(batches.map((b) => b.x)) as tf.Tensor4D;
-    labels = Int32Array.from(batches.flatMap((b) => Array.from(b.y.dataSync())));
+    const parts: number[] = [];
+    for (const b of batches) parts.push(...(await b.y.data()));
+    labels = Int32Array.from(parts);
     for (const b of batches) tf.dispose([b.x, b.y]);
   }
   return { x, y: labels, numClasses: cifar.fineLabelNames.length, source: cifar.source, count: n, dir: cifar.dir };
@@ -161,6 +307,12 @@ export function commonImageSize(models: readonly AnalysedModel[]): number {
   const sizes = new Set(models.map((m) => m.model.config.imageSize));
   if (sizes.size !== 1) throw new OptionError(`models expect different image sizes (${[...sizes].join(', ')}); analyse them in separate runs`);
   return [...sizes][0]!;
+}
+
+/** The run folder of an analysis: <results>/<run>/ (rewritten if it exists), or a new `<name>-<UTC time>` folder. */
+export async function analysisRunDir(s: Pick<AnalysisSettings, 'results' | 'run'>, name: string): Promise<string> {
+  const chosen = await chooseRunDir({ results: s.results ?? ANALYSIS_DEFAULTS.results, run: s.run, prefix: name, reuse: false, overwrite: true });
+  return chosen.dir;
 }
 
 function csvCell(v: unknown): string {
@@ -176,14 +328,14 @@ export async function writeCsv(file: string, header: readonly string[], rows: re
 export { writeJsonAtomic };
 
 /** Builds and exports figures; a failure is logged, never fatal (the numbers are already written). */
-export async function exportAnalysisFigures(build: () => Figure[], runDir: string, opts: OptionValues, ctx: AnalysisContext): Promise<string[]> {
+export async function exportAnalysisFigures(build: () => Figure[], runDir: string, formats: readonly ExportFormat[] | undefined, opts: RunOptions): Promise<string[]> {
+  const log = logOf(opts);
   try {
-    const formats = listOpt(opts, 'formats') as ('html' | 'svg' | 'png')[];
-    const written = await exportFigures(build(), runDir, { formats: formats.length ? formats : undefined, warn: (m: string) => ctx.log(m) });
-    for (const f of written) ctx.log(`[vitscope] wrote ${f}`);
+    const written = await exportFigures(build(), runDir, { formats: [...(formats ?? ANALYSIS_DEFAULTS.formats)], warn: log });
+    for (const f of written) log(`[vitscope] wrote ${f}`);
     return written;
   } catch (err) {
-    ctx.log(`[vitscope] figures not written: ${(err as Error).message}`);
+    log(`[vitscope] figures not written: ${(err as Error).message}`);
     return [];
   }
 }
@@ -191,23 +343,6 @@ export async function exportAnalysisFigures(build: () => Figure[], runDir: strin
 /** Seconds since `start` (ms), rounded to 0.1 s. */
 export function secondsSince(start: number): number {
   return Math.round((Date.now() - start) / 100) / 10;
-}
-
-export function numberOpt(opts: OptionValues, name: string, fallback: number): number {
-  const v = opts[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new OptionError(`option '--${name}' should be a number, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-export function numberListOpt(opts: OptionValues, name: string, fallback: readonly number[]): number[] {
-  const v = listOpt(opts, name);
-  if (v.length === 0) return [...fallback];
-  return v.map((s) => {
-    const n = Number(s);
-    if (s.trim() === '' || !Number.isFinite(n)) throw new OptionError(`option '--${name}': '${s}' is not a number`);
-    return n;
-  });
 }
 
 export function disposeModels(models: readonly AnalysedModel[]): void {
@@ -223,40 +358,44 @@ export interface BlockAnalysisResult<B> {
   blocks: B[];
 }
 
+/** The images a block-by-block analysis ran on (data info plus the seed of the subset). */
+export interface BlockAnalysisData extends AnalysisDataInfo {
+  seed: number;
+}
+
 /**
- * The loop the block-by-block commands share: load the models and a class-balanced image subset, run
- * `analyse` on each model over batches of the images, log `summarise(blocks)`, and always release the
- * models and images. `write` gets the results while the run directory and data description are known.
+ * The loop the block-by-block analyses share: load the models and a class-balanced image subset, run
+ * `analyse` on each model over batches of the images, log `summarise(blocks)`, check that no model changed,
+ * and always release the models and images.
  */
 export async function runBlockAnalysis<B>(
   name: string,
-  opts: OptionValues,
-  ctx: AnalysisContext,
+  settings: AnalysisSettings,
+  opts: RunOptions,
   sample: { images: number; batchSize: number; split: 'test' | 'train' },
-  analyse: (model: Model, batches: Iterable<tf.Tensor4D>, signal: AbortSignal) => Promise<B[]>,
+  analyse: (model: Model, batches: Iterable<tf.Tensor4D>, signal: AbortSignal | undefined) => Promise<B[]>,
   summarise: (blocks: readonly B[]) => string,
-  write: (results: BlockAnalysisResult<B>[], data: { source: string; dir: string; split: unknown; images: number; seed: unknown }, start: number) => Promise<void>,
-): Promise<void> {
-  const start = Date.now();
-  const models = await loadAnalysisModels(opts, ctx, 100);
+): Promise<{ models: BlockAnalysisResult<B>[]; data: BlockAnalysisData }> {
+  const log = logOf(opts);
+  const models = await loadAnalysisModels(settings, opts, 100);
   try {
     const imageSize = commonImageSize(models);
-    const data = await loadAnalysisImages(opts, ctx, sample.split, sample.images, imageSize);
-    const batchSize = sample.batchSize;
+    const images = await loadAnalysisImages(settings, opts, sample.split, sample.images, imageSize);
     const results: BlockAnalysisResult<B>[] = [];
     try {
       for (const m of models) {
         const t0 = Date.now();
-        ctx.log(`[${name}] ${m.label}: ${data.count} images`);
-        const blocks = await analyse(m.model, sliceBatches(data.x, batchSize), ctx.signal);
+        log(`[${name}] ${m.label}: ${images.count} images`);
+        const blocks = await analyse(m.model, sliceBatches(images.x, sample.batchSize), opts.signal);
         results.push({ label: m.label, source: m.source, preset: m.model.config.preset, seconds: secondsSince(t0), blocks });
-        ctx.log(`[${name}] ${m.label} (${secondsSince(t0)} s): ${summarise(blocks)}`);
+        log(`[${name}] ${m.label} (${secondsSince(t0)} s): ${summarise(blocks)}`);
       }
     } finally {
-      data.x.dispose();
+      images.x.dispose();
     }
-    verifyModelsUnchanged(name, models);
-    await write(results, { source: data.source, dir: data.dir, split: sample.split, images: data.count, seed: opts.seed }, start);
+    await verifyModelsUnchanged(name, models);
+    const data = { source: images.source, dir: images.dir, split: sample.split, images: images.count, seed: settings.seed ?? ANALYSIS_DEFAULTS.seed };
+    return { models: results, data };
   } finally {
     disposeModels(models);
   }

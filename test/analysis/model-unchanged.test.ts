@@ -45,33 +45,33 @@ for (const preset of ['resnet-tiny-test', 'alternet-tiny-test', 'vit-tiny-test']
     // non-trivial running statistics first (the training loop's kind of pass)
     if (model.buffers.size > 0) model.forward(images(6, 1), { training: true, updateStats: true, seed: 1 }).dispose();
     const before = snapshot(model);
-    const am: AnalysedModel = { label: preset, model, source: 'test', fingerprint: modelFingerprint(model) };
-    const unchanged = (what: string): void => {
+    const am: AnalysedModel = { label: preset, model, source: 'test', fingerprint: await modelFingerprint(model) };
+    const unchanged = async (what: string): Promise<void> => {
       const now = snapshot(model);
       for (const [k, v] of before) assert.deepEqual(now.get(k), v, `${what} changed ${k}`);
-      verifyModelsUnchanged(what, [am]);
+      await verifyModelsUnchanged(what, [am]);
     };
     // Hessian batches with soft targets, as the command builds them
     const x = images(8, 2);
     const y = labels(8, 0);
-    const soft = trainingTargetBatches(x, y, { batchSize: 4, numClasses: K, mix: true, labelSmoothing: 0.1, seed: 0 });
+    const soft = await trainingTargetBatches(x, y, { batchSize: 4, numClasses: K, mix: true, labelSmoothing: 0.1, seed: 0 });
     const hb: HessianBatch[] = soft.map((b) => ({ x: b.x, y: b.targets }));
     const names = model.paramInfo.slice(-2).map((p) => p.name);
 
     await timeHvpVsStep(model, hb[0]!, { names, repeats: 1 });
-    unchanged('hessian timing (training-mode passes)');
+    await unchanged('hessian timing (training-mode passes)');
     await maxEigenvalueSpectrum(model, hb, { names, seed: 0, k: 1, maxIter: 3, groups: 1, l2: 0.05 });
-    unchanged('max-eigenvalue spectrum');
+    await unchanged('max-eigenvalue spectrum');
     await hessianSpectrum(model, [[hb[0]!], [hb[1]!]], { names, seed: 0, k: 1, lanczosSteps: 3, slqSteps: 3, slqRuns: 1, traceSamples: 1 });
-    unchanged('averaged-Hessian spectrum');
+    await unchanged('averaged-Hessian spectrum');
     await fourierByDepth(model, sliceBatches(x, 4));
-    unchanged('fourier');
+    await unchanged('fourier');
     await varianceByDepth(model, sliceBatches(x, 4));
-    unchanged('variance');
+    await unchanged('variance');
     await noiseRobustness([{ label: preset, model }], { x, y }, { frequencies: [0.5], bandwidth: 0.2 / Math.PI, scale: 0.7, noise: 'sign', mask: 'authors', groups: 1, batchSize: 4 });
-    unchanged('noise');
+    await unchanged('noise');
     await lossLandscape(model, soft, { resolution: 2, normalization: 'authors', l2: 0.05 });
-    unchanged('landscape');
+    await unchanged('landscape');
 
     // The checks can fail: a pass that moves BatchNorm statistics, or any write to a parameter, is caught.
     if (model.buffers.size > 0) model.forward(x, { training: true, updateStats: true, seed: 2 }).dispose();
@@ -79,7 +79,7 @@ for (const preset of ['resnet-tiny-test', 'alternet-tiny-test', 'vit-tiny-test']
       const p = model.params.get(names[0]!)!;
       p.assign(tf.add(p, 1e-3) as typeof p);
     }
-    assert.throws(() => verifyModelsUnchanged('mutation', [am]), /changed during the analysis/);
+    await assert.rejects(verifyModelsUnchanged('mutation', [am]), /changed during the analysis/);
     tf.dispose([x, ...soft.flatMap((b) => [b.x, b.targets])]);
     model.dispose();
   });
