@@ -4,9 +4,9 @@
 //   node --import tsx scripts/profile-train-step.ts [--models vit-cpu,resnet-20] [--batches 32,128]
 //        [--steps 5] [--warmup 2] [--backend native] [--torch] [--kernels] [--top 25] [--threads 2] [--json FILE]
 //
-// One step = forward (training mode) + cross-entropy + backward + AdamW update (weight decay 0.05): --optimizer
-// fused (default) runs adamwUpdate from src/backend/fused-ops.ts (one kernel per parameter), composite runs the
-// same rule as a dozen tensor ops per parameter (as src/train/adamw.ts does). --kernels wraps every kernel of the backend with a timer and prints where the time goes; the
+// One step = the training step of src/train/step.ts: forward (training mode) + cross-entropy + backward + gradient
+// norm + AdamW update (weight decay 0.05): --optimizer fused (default) runs adamwUpdate from src/backend/fused-ops.ts
+// (one kernel per parameter), composite runs the same rule as a dozen tensor ops per parameter (AdamW's fused: false). --kernels wraps every kernel of the backend with a timer and prints where the time goes; the
 // rest of the step ("outside kernels") is the tfjs engine, tape and JavaScript glue.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { tf } from '../src/backend/tf.ts';
 import { initBackend, parseBackendName } from '../src/backend/select.ts';
 import { createModel } from '../src/models/index.ts';
-import { crossEntropy } from '../src/train/losses.ts';
-import { adamwUpdate, adamwUpdateComposite } from '../src/backend/fused-ops.ts';
+import { AdamW } from '../src/train/adamw.ts';
+import { makeTrainStep } from '../src/train/step.ts';
 import { Rng } from '../src/util/random.ts';
 
 interface Args {
@@ -128,34 +128,20 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
   const size = m.config.imageSize;
   const x = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()), [batch, size, size, 3]);
   const labels = tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(m.config.numClasses)), 'int32');
-  const vars = [...m.params.values()];
-  const moments = vars.map((p) => [tf.variable(tf.zerosLike(p), false), tf.variable(tf.zerosLike(p), false)]);
-  const update = a.optimizer === 'fused' ? adamwUpdate : adamwUpdateComposite;
-  const lr = 1e-3;
+  const optimizer = new AdamW({ weightDecay: 0.05, fused: a.optimizer === 'fused' });
+  const trainStep = makeTrainStep(m, optimizer);
   let seed = 0;
-  let t = 0;
-  const step = () => {
-    t++;
-    const attrs = { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: lr / (1 - 0.9 ** t), bc2Sqrt: Math.sqrt(1 - 0.999 ** t), decay: lr * 0.05 };
-    tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => crossEntropy(m.forward(x, { training: true, updateStats: true, seed: seed++ }), labels), vars);
-      vars.forEach((p, i) => {
-        const [pn, mn, vn] = update(p, grads[p.name], moments[i][0], moments[i][1], attrs);
-        p.assign(pn);
-        moments[i][0].assign(mn);
-        moments[i][1].assign(vn);
-      });
-      value.dataSync();
-    });
+  const step = async (): Promise<void> => {
+    await trainStep({ x, y: labels }, { lr: 1e-3, seed: seed++ });
   };
-  for (let i = 0; i < a.warmup; i++) step();
+  for (let i = 0; i < a.warmup; i++) await step();
   if (timer) {
     timer.stats.clear();
     timer.enabled.on = true;
   }
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  for (let i = 0; i < a.steps; i++) step();
+  for (let i = 0; i < a.steps; i++) await step();
   const stepMs = (performance.now() - t0) / a.steps;
   const cu = process.cpuUsage(c0);
   const cpuMsPerStep = (cu.user + cu.system) / 1000 / a.steps;
@@ -168,7 +154,7 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
     r.kernelCpuMs = all.reduce((s, k) => s + k.cpuMs, 0);
     r.topKernels = all.slice(0, a.top);
   }
-  moments.flat().forEach((v) => v.dispose());
+  optimizer.dispose();
   m.dispose();
   x.dispose();
   labels.dispose();

@@ -1,14 +1,14 @@
 // Cost of a Hessian-vector product against one training step (forward + backward) on the same batch.
-import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
 import { Rng, normalVector } from '../util/random.ts';
-import { labelOrSoftCrossEntropy } from '../train/losses.ts';
+import { makeTrainStep } from '../train/step.ts';
 import { modelHessianOperator, type HessianBatch } from './model-operator.ts';
 
 export interface StepTiming {
   /**
-   * Median ms of value-and-gradient of all parameters in training mode (what a training step costs before the
-   * optimizer). Its forward passes leave BatchNorm's running statistics alone (ForwardOptions.updateStats).
+   * Median ms of value-and-gradient of all parameters in training mode and their norm (src/train/step.ts without
+   * an optimizer: what a training step costs before the update). Its forward passes leave BatchNorm's running
+   * statistics alone (ForwardOptions.updateStats).
    */
   trainStepMs: number;
   /** Median ms of one exact Hessian-vector product (all selected parameters, evaluation mode). */
@@ -24,14 +24,10 @@ function median(xs: number[]): number {
 
 export async function timeHvpVsStep(model: Model, batch: HessianBatch, opts: { names?: readonly string[]; repeats?: number; seed?: number } = {}): Promise<StepTiming> {
   const repeats = opts.repeats ?? 3;
-  const vars = model.paramInfo.map((p) => model.params.get(p.name)!);
+  const valueAndGradient = makeTrainStep(model, null);
   const step = async (): Promise<void> => {
-    const r = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => labelOrSoftCrossEntropy(model.forward(batch.x, { training: true, updateStats: false, seed: 1 }), batch.y), vars);
-      return [value, ...Object.values(grads)];
-    });
-    await Promise.all(r.map((t) => t.data()));
-    tf.dispose(r);
+    // the norm read depends on every gradient, so the step has finished on an asynchronous device too
+    await valueAndGradient(batch, { lr: 0, seed: 1, updateStats: false });
   };
   const op = modelHessianOperator(model, [batch], { names: opts.names });
   const v = normalVector(new Rng(opts.seed ?? 0), op.dim);

@@ -3,7 +3,7 @@
 //   m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
 //   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
 import { tf } from '../backend/tf.ts';
-import { adamwUpdate } from '../backend/fused-ops.ts';
+import { adamwUpdate, adamwUpdateComposite } from '../backend/fused-ops.ts';
 import { slotName, type Optimizer, type OptimizerState } from './optimizer.ts';
 
 export interface AdamWOptions {
@@ -13,6 +13,8 @@ export interface AdamWOptions {
   weightDecay?: number;
   /** Names of the parameters weight decay applies to (default: all). */
   decay?: ReadonlySet<string>;
+  /** false: the composite form of the update (a dozen tensor ops per parameter) instead of the fused kernel (profiling). */
+  fused?: boolean;
 }
 
 export class AdamW implements Optimizer {
@@ -39,7 +41,8 @@ export class AdamW implements Optimizer {
   private slot(map: Map<string, tf.Variable>, name: string, like: tf.Tensor): tf.Variable {
     let s = map.get(name);
     if (!s) {
-      s = tf.variable(tf.zerosLike(like), false);
+      // tidy: the variable keeps its own reference to the zeros; the temporary tensor would otherwise stay alive
+      s = tf.tidy(() => tf.variable(tf.zerosLike(like), false));
       map.set(name, s);
     }
     return s;
@@ -57,8 +60,9 @@ export class AdamW implements Optimizer {
       const v = this.slot(this.v, name, p);
       const decay = this.weightDecay > 0 && (this.opts.decay ? this.opts.decay.has(name) : true) ? lr * this.weightDecay : 0;
       // One fused kernel per parameter on backends that have it; the same float32 arithmetic elsewhere.
+      const update = this.opts.fused === false ? adamwUpdateComposite : adamwUpdate;
       tf.tidy(() => {
-        const [pNew, mNew, vNew] = adamwUpdate(p, g, m, v, { beta1: b1, beta2: b2, eps, stepSize, bc2Sqrt, decay });
+        const [pNew, mNew, vNew] = update(p, g, m, v, { beta1: b1, beta2: b2, eps, stepSize, bc2Sqrt, decay });
         p.assign(pNew);
         m.assign(mNew);
         v.assign(vNew);
@@ -82,7 +86,7 @@ export class AdamW implements Optimizer {
       const kind = key.slice(i + 1);
       const target = kind === 'm' ? this.m : kind === 'v' ? this.v : null;
       if (!target) throw new Error(`optimizer state: unknown AdamW slot '${key}' (expected <param>#m or <param>#v)`);
-      target.set(param, tf.variable(tf.clone(t), false));
+      target.set(param, tf.tidy(() => tf.variable(tf.clone(t), false)));
     }
     this.t = state.step;
   }

@@ -68,7 +68,8 @@ export class Sgd implements Optimizer {
     for (const [key, t] of state.slots) {
       const i = key.lastIndexOf('#');
       if (key.slice(i + 1) !== 'momentum') throw new Error(`optimizer state: unknown SGD slot '${key}' (expected <param>#momentum)`);
-      this.buf.set(key.slice(0, i), tf.variable(tf.clone(t), false));
+      // tidy: the variable keeps its own reference to the copy; the temporary tensor would otherwise stay alive
+      this.buf.set(key.slice(0, i), tf.tidy(() => tf.variable(tf.clone(t), false)));
     }
     this.t = state.step;
   }
