@@ -219,7 +219,7 @@ function complexity(c: AlterNetConfig): Complexity {
 
 registerFamily<AlterNetConfig>({
   name: 'alternet',
-  display: { name: 'AlterNet', color: '#2ca02c', matches: /alter-?(res)?net/ },
+  display: { color: '#2ca02c', matches: /alter-?(res)?net/ },
   validate,
   complexity,
   build: (config, seed) => new AlterNet(config, seed),

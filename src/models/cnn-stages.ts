@@ -27,7 +27,7 @@ export interface CnnBlock {
   dropPath: number;
 }
 
-export const BOTTLENECK_EXPANSION = 4;
+const BOTTLENECK_EXPANSION = 4;
 
 export function expansionOf(block: CnnStageConfig['block']): number {
   return block === 'bottleneck' ? BOTTLENECK_EXPANSION : 1;

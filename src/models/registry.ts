@@ -10,13 +10,11 @@ export interface Complexity {
   macs: number;
 }
 
-/** How figures and tables show a family. */
+/** How figures show a family (src/plots/style.ts reads it). */
 export interface FamilyDisplay {
-  /** e.g. 'ViT'. */
-  name: string;
   /** #rrggbb, the paper's colour where it has one. */
   color: string;
-  /** Recognises a free-text label (a preset or run name such as 'vit-cpu', 'ViT-Ti') as this family. */
+  /** Recognises a free-text label (a preset or run name such as 'vit-cpu', 'ViT-Ti'; matched lower-cased) as this family. */
   matches: RegExp;
 }
 

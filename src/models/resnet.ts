@@ -160,7 +160,7 @@ function complexity(c: ResNetConfig): Complexity {
 
 registerFamily<ResNetConfig>({
   name: 'resnet',
-  display: { name: 'ResNet', color: '#1f5fa8', matches: /resne[tx]/ },
+  display: { color: '#1f5fa8', matches: /resne[tx]/ },
   validate,
   complexity,
   build: (config, seed) => new ResNet(config, seed),

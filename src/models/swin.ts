@@ -44,7 +44,7 @@ export interface SwinConfig extends ModelConfig {
   dropRate: number;
 }
 
-export interface SwinBlockSpec {
+interface SwinBlockSpec {
   name: string;
   stage: number;
   dim: number;
@@ -56,7 +56,7 @@ export interface SwinBlockSpec {
 }
 
 /** Stage dims, map sizes, effective windows and shifts of every block. */
-export function swinBlockSpecs(c: Pick<SwinConfig, 'imageSize' | 'patchSize' | 'windowSize' | 'dim' | 'depths' | 'heads' | 'dropPathRate'>): SwinBlockSpec[] {
+function swinBlockSpecs(c: Pick<SwinConfig, 'imageSize' | 'patchSize' | 'windowSize' | 'dim' | 'depths' | 'heads' | 'dropPathRate'>): SwinBlockSpec[] {
   const total = c.depths.reduce((a, b) => a + b, 0);
   const specs: SwinBlockSpec[] = [];
   let res = c.imageSize / c.patchSize;
@@ -236,7 +236,7 @@ function complexity(c: SwinConfig): Complexity {
 
 registerFamily<SwinConfig>({
   name: 'swin',
-  display: { name: 'Swin', color: '#8c564b', matches: /swin/ },
+  display: { color: '#8c564b', matches: /swin/ },
   validate,
   complexity,
   build: (config, seed) => new SwinTransformer(config, seed),

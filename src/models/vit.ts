@@ -134,7 +134,7 @@ function complexity(c: ViTConfig): Complexity {
 
 registerFamily<ViTConfig>({
   name: 'vit',
-  display: { name: 'ViT', color: '#d62728', matches: /(^|[^a-z])(vit|deit)/ },
+  display: { color: '#d62728', matches: /(^|[^a-z])(vit|deit)/ },
   validate,
   complexity,
   build: (config, seed) => new VisionTransformer(config, seed),

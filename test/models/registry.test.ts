@@ -55,7 +55,7 @@ class PatchMlp extends BaseModel {
 
 const patchMlp: ModelFamily<PatchMlpConfig> = {
   name: 'patch-mlp',
-  display: { name: 'Patch-MLP', color: '#123456', matches: /patch-?mlp/ },
+  display: { color: '#123456', matches: /patch-?mlp/ },
   validate(config) {
     positiveInt(config, 'hidden');
     return config as PatchMlpConfig;
