@@ -11,7 +11,7 @@ export interface CreateOptions {
 }
 
 /** The configuration createModel would build, validated (preset name or configuration). */
-export function resolveConfig(presetOrConfig: string | ModelConfig, opts: Pick<CreateOptions, 'numClasses'> = {}): ModelConfig {
+export function resolveConfig(presetOrConfig: string | ModelConfig, opts: CreateOptions = {}): ModelConfig {
   const base: ModelConfig =
     typeof presetOrConfig === 'string' ? getPreset(presetOrConfig) : (JSON.parse(JSON.stringify(presetOrConfig)) as ModelConfig);
   if (opts.numClasses !== undefined) base.numClasses = opts.numClasses;
