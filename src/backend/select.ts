@@ -1,6 +1,6 @@
 // Chooses and initialises the tensor backend once per process.
-// Order unless told otherwise: tensorflow (tfjs-node[-gpu], optional) > webgpu (reported, chosen only when asked for,
-// see initBackend) > native (our addon) > wasm > cpu.
+// Order unless told otherwise: tensorflow (tfjs-node[-gpu], optional) > webgpu (a hardware GPU adapter; a software
+// one such as SwiftShader only when asked for by name) > native (our addon) > wasm > cpu.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as os from 'node:os';
@@ -9,7 +9,7 @@ import { tf } from './tf.ts';
 export const BACKEND_NAMES = ['tensorflow', 'native', 'wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 /** The order 'auto' tries them in. */
-const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
+export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   name: BackendName;
@@ -27,6 +27,14 @@ export interface BackendOptions {
   quiet?: boolean;
   /** Backends that 'auto' must not try (e.g. to see the fallback without the native addon). */
   exclude?: readonly BackendName[];
+  /** Replaces the WebGPU probe (tests: an adapter injected on a machine without a GPU). */
+  probeWebGPU?: (explicit: boolean) => Promise<WebGPUProbe>;
+}
+
+/** What the WebGPU probe found: null reason when the 'webgpu' tfjs backend is registered and may be set. */
+export interface WebGPUProbe {
+  reason: string | null;
+  adapter?: { description: string; fallback: boolean };
 }
 
 // Static: the native backend is ours (no optional package), and one module graph keeps one tfjs engine when the
@@ -64,7 +72,7 @@ async function tryNative(): Promise<{ reason: string | null; threads: number }> 
   }
 }
 
-async function tryWebGPU(explicit: boolean): Promise<{ reason: string | null; adapter?: { description: string; fallback: boolean } }> {
+async function tryWebGPU(explicit: boolean): Promise<WebGPUProbe> {
   try {
     const webgpu = await import('./webgpu/index.ts');
     const reg = await webgpu.tryRegisterWebGPUBackend({ allowFallback: explicit });
@@ -109,11 +117,8 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
     if (name === 'tensorflow') reason = await tryTensorflow();
     else if (name === 'native') ({ reason, threads } = await tryNative());
     else if (name === 'wasm') reason = await tryWasm(requested === 'wasm');
-    else if (name === 'webgpu') ({ reason, adapter } = await tryWebGPU(requested === 'webgpu'));
-    // Until the experiment commands read tensors asynchronously (Dawn cannot map buffers synchronously in Node),
-    // 'auto' reports a GPU it finds but does not choose it: a command would stop at its first synchronous read.
-    if (name === 'webgpu' && requested === 'auto' && reason === null)
-      reason = `found ${adapter?.description ?? 'an adapter'}, not chosen automatically yet: the experiment commands still read tensors synchronously; library code can ask for --backend webgpu`;
+    // 'auto' takes a hardware adapter only; a fallback (software) adapter needs --backend webgpu (webgpu/adapter.ts)
+    else if (name === 'webgpu') ({ reason, adapter } = await (opts.probeWebGPU ?? tryWebGPU)(requested === 'webgpu'));
     if (reason === null) {
       const ok = await tf.setBackend(name);
       if (!ok) reason = `tf.setBackend('${name}') failed`;
@@ -139,7 +144,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
 }
 
 /** The one line that says which backend runs, and why webgpu does not when it was asked for or found wanting. */
-function backendMessage(info: BackendInfo, requested: BackendName | 'auto'): string {
+export function backendMessage(info: BackendInfo, requested: BackendName | 'auto'): string {
   if (info.name === 'webgpu') {
     const a = info.adapter!;
     const emulation = a.fallback ? ' — WARNING: a CPU emulation of a GPU (software adapter), far slower than native; for correctness checks only' : '';
