@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import '../support/presets.ts'; // the tiny test presets
-import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
