@@ -104,8 +104,10 @@ struct Lt { static uint8_t f(float a, float b) { return a < b; } };
 struct Le { static uint8_t f(float a, float b) { return a <= b; } };
 struct Gt { static uint8_t f(float a, float b) { return a > b; } };
 struct Ge { static uint8_t f(float a, float b) { return a >= b; } };
+// ReLU's gradient dy * step(x) in one pass, bit for bit as Multiply(dy, Step(x)): a NaN x gives NaN
+struct ReluGrad { static float f(float dy, float x) { return dy * (isnan_(x) ? x : (x > 0.f ? 1.f : 0.f)); } };
 
-// binary(op, a, b, out, outShape[], aStrides[], bStrides[]); ops 0-7 write float32, 8-13 write uint8
+// binary(op, a, b, out, outShape[], aStrides[], bStrides[]); ops 0-7 and 14 write float32, 8-13 write uint8
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const int op = static_cast<int>(num(info, 0));
   const float* a = arr<float>(info, 1);
@@ -131,6 +133,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
     case 11: runBinary<Le>(a, b, bo, m); break;
     case 12: runBinary<Gt>(a, b, bo, m); break;
     case 13: runBinary<Ge>(a, b, bo, m); break;
+    case 14: runBinary<ReluGrad>(a, b, fo, m); break;
     default: throw Napi::Error::New(info.Env(), "binary: unknown op " + std::to_string(op));
   }
   return info.Env().Undefined();

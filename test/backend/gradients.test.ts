@@ -280,6 +280,40 @@ for (const backend of backends) {
     assert.ok(err < 2e-3, `relative HVP error ${err.toExponential(2)}`);
   });
 
+  test(`[${backend}] ReLU gradient equals dy * step(x) bit for bit (NaN, zero, negative x), one kernel where fused, twice differentiable`, async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(19);
+    const n = 4099; // not a multiple of any vector width
+    const xv = randn(rng, [n]).dataSync().slice();
+    xv[0] = 0; xv[1] = -0; xv[2] = NaN; xv[3] = -1e-30; xv[4] = 1e-30;
+    const x = tf.tensor(xv, [n]);
+    const dyv = randn(rng, [n]).dataSync().slice();
+    dyv[5] = NaN; dyv[6] = Infinity; // with x <= 0 these give NaN, as the product does
+    xv[5] = -1; xv[6] = -2;
+    const x2 = tf.tensor(xv, [n]);
+    const dy = tf.tensor(dyv, [n]);
+    const grad = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.relu(z), dy)));
+    const ref = tf.mul(dy, tf.step(x2)).dataSync();
+    const got = grad(x2).dataSync();
+    for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], ref[i]) || (got[i] === 0 && ref[i] === 0), `x=${xv[i]} dy=${dyv[i]}: ${got[i]} vs ${ref[i]}`);
+    const names = (await tf.profile(() => { grad(x).dispose(); })).kernelNames;
+    if (tf.getKernel('VitscopeReluGrad', backend) != null) {
+      assert.ok(names.includes('VitscopeReluGrad') && !names.includes('Step'), `${backend}: ReLU gradient ran ${names.join(',')}`);
+    } else {
+      assert.ok(names.includes('Step'), `${backend}: ReLU gradient ran ${names.join(',')}`);
+    }
+    // second order through the gradient's dy (which depends on z here), then a third through the second
+    const w = randn(rng, [6, 7]);
+    const z0 = randn(rng, [6, 7]);
+    const f = (z: tf.Tensor): tf.Scalar => tf.sum(tf.mul(w, tf.square(tf.relu(tf.add(tf.mul(z, z), tf.sub(z, 0.3))))));
+    const { err } = hvpError(f, z0, randn(rng, [6, 7]), 1e-3);
+    assert.ok(err < 2e-3, `relu: relative HVP error ${err.toExponential(2)}`);
+    const u = randn(rng, [6, 7]);
+    const third = (z: tf.Tensor) => tf.sum(tf.mul(tf.grad((y: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(y), u)))(z), u)) as tf.Scalar;
+    const { err: err3 } = hvpError((z) => tf.sum(tf.mul(tf.grad(f)(z), u)) as tf.Scalar, z0, u, 1e-3);
+    assert.ok(err3 < 2e-3 && Number.isFinite(third(z0).dataSync()[0]!), `relu: third-order relative error ${err3.toExponential(2)}`);
+  });
+
   test(`[${backend}] Hessian-vector product of a conv / pool / attention network`, async () => {
     await tf.setBackend(backend);
     const rng = new Rng(18);

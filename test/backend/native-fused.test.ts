@@ -7,7 +7,7 @@ import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
 import { adamwUpdate, adamwUpdateComposite, batchNormTraining, batchNormTrainingComposite, gelu, geluComposite, layerNorm, layerNormComposite } from '../../src/backend/fused-ops.ts';
 import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
-import { ADAMW, BATCH_NORM, GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
+import { ADAMW, BATCH_NORM, BATCH_NORM_GRAD, GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
 import { Rng } from '../../src/util/random.ts';
 
 const TOL = 2e-5;
@@ -84,6 +84,19 @@ for (const backend of backends) {
       const yOnly = (bn: BN) => (xx: tf.Tensor, gg: tf.Tensor) => tf.sum(tf.mul(bn(xx, gg, b).y, w));
       const gy = tf.grads(yOnly(batchNormTraining))([x, g]), gyc = tf.grads(yOnly(batchNormTrainingComposite))([x, g]);
       close(gy[0], gyc[0], `${backend} ${shape} d/dx (y only)`);
+      // unused statistics get zero adjoints from the engine: no full-size pass may follow the backward kernel for
+      // them (a training step that leaves the running averages alone), while a used mean must add its term
+      const after = async (f: () => void) => {
+        const ks = (await tf.profile(f)).kernels.map((k) => `${k.name}[${k.outputShapes[0]?.join('x')}]`);
+        return ks.slice(ks.findIndex((k) => k.startsWith(BATCH_NORM_GRAD)) + 1).filter((k) => k.endsWith(`[${shape.join('x')}]`));
+      };
+      const yOnlyAfter = await after(() => { tf.dispose(tf.grads(yOnly(batchNormTraining))([x, g])); });
+      assert.deepEqual(yOnlyAfter, [], `${backend} ${shape}: full-size kernels for unused statistics`);
+      const meanLoss = (xx: tf.Tensor) => { const r = batchNormTraining(xx, g, b); return tf.add(tf.sum(tf.mul(r.y, w)), tf.sum(tf.mul(r.mean, wm))); };
+      const meanAfter = await after(() => { tf.dispose(tf.grads(meanLoss)([x])); });
+      assert.ok(meanAfter.length > 0, `${backend} ${shape}: the mean's gradient term is missing`);
+      const meanComposite = (xx: tf.Tensor) => { const r = batchNormTrainingComposite(xx, g, b); return tf.add(tf.sum(tf.mul(r.y, w)), tf.sum(tf.mul(r.mean, wm))); };
+      close(tf.grad(meanLoss)(x), tf.grad(meanComposite)(x), `${backend} ${shape} d/dx (y and mean)`);
       const v = randn(shape);
       const hvp = (bn: BN) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.grad((x2: tf.Tensor) => loss(bn)(x2, g, b))(xx), v)))(x);
       close(hvp(batchNormTraining), hvp(batchNormTrainingComposite), `${backend} ${shape} Hv`);

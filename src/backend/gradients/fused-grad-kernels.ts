@@ -37,6 +37,23 @@ function addOpt(a: tf.Tensor | null, b: tf.Tensor): tf.Tensor {
   return a === null ? b : tf.add(a, b);
 }
 
+/** Backends whose tensors can be read synchronously at no cost (typed arrays in this process). */
+const HOST_BACKENDS = new Set(['cpu', 'native']);
+
+/**
+ * Whether a small adjoint is exactly zero. The engine hands a multi-output kernel's gradient zeros (not null) for
+ * outputs the loss does not use, e.g. the batch statistics of a training step that leaves the running averages
+ * alone; their terms would cost four full-size passes per BatchNorm for nothing. Read only on host backends, and
+ * only when the tape is off: a recorded adjoint that is zero here may still have a derivative.
+ */
+function knownZero(t: tf.Tensor | null): boolean {
+  if (t === null) return true;
+  if (t.size > 4096 || recordingTape() || !HOST_BACKENDS.has(tf.getBackend())) return false;
+  const v = t.dataSync();
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
+  return true;
+}
+
 // ---- forward kernels: the fused backward kernel whether or not the tape records ----
 
 const layerNormGrad: tf.GradConfig = {
@@ -222,8 +239,8 @@ const batchNormGrad: tf.GradConfig = {
     let dx = parts[0]!;
     // the statistics are outputs too: d mean/dx = 1/n, d var/dx = 2 (x - mean) / n (differentiable ops)
     const n = x.size / Math.max(1, x.shape[x.rank - 1]!);
-    if (dMean) dx = tf.add(dx, tf.div(dMean, n));
-    if (dVar) {
+    if (!knownZero(dMean)) dx = tf.add(dx, tf.div(dMean, n));
+    if (!knownZero(dVar)) {
       const m = recordingTape() ? tf.mean(x, axes) : mean;
       dx = tf.add(dx, tf.mul(tf.sub(x, m), tf.mul(dVar, 2 / n)));
     }

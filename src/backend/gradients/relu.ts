@@ -3,7 +3,13 @@
 // dy for the mask, sent it through Cast and Step (whose gradient is zeros) and added those zeros to x's gradient:
 // three full-size kernels per ReLU for an exact zero. step(x) is piecewise constant (derivative zero almost
 // everywhere), so it is computed off the tape; the product is the same.
-import { tf, recordingTape } from './tf-core.ts';
+// Where the backend has the fused kernel 'VitscopeReluGrad' (native), dy * step(x) is that one kernel; its x
+// input is an off-tape clone of x (the Identity kernel: a shared buffer, no copy), so again only dy is
+// differentiated through it.
+import { tf, recordingTape, runKernel } from './tf-core.ts';
+
+/** The fused ReLU gradient kernel: inputs { dy, x }, output dy * step(x) (native/src/elementwise.cc). */
+export const RELU_GRAD = 'VitscopeReluGrad';
 
 /** f() with the tape paused: its ops are not recorded, so their results are constants to an enclosing gradient. */
 export function offTape<T>(f: () => T): T {
@@ -16,12 +22,32 @@ export function offTape<T>(f: () => T): T {
   }
 }
 
+/** dy * step(x), with x a constant of any enclosing gradient. */
+function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const recording = recordingTape();
+  if (tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined && dy.dtype === 'float32' && x.dtype === 'float32') {
+    const mask = recording ? offTape(() => tf.clone(x)) : x;
+    return runKernel<tf.Tensor>(RELU_GRAD, { dy, x: mask }, {});
+  }
+  const mask = () => tf.cast(tf.step(x), 'float32');
+  return tf.mul(dy, recording ? offTape(mask) : mask());
+}
+
 export const reluGradConfig: tf.GradConfig = {
   kernelName: 'Relu',
   inputsToSave: ['x'],
   gradFunc: (dy, saved) => {
     const [x] = saved;
-    const mask = () => tf.cast(tf.step(x), 'float32');
-    return { x: () => tf.mul(dy as tf.Tensor, recordingTape() ? offTape(mask) : mask()) };
+    return { x: () => reluGrad(dy as tf.Tensor, x!) };
+  },
+};
+
+/** The fused gradient's own gradient: linear in dy with the same mask; x (a mask, off the tape) gets zeros. */
+export const reluGradGradConfig: tf.GradConfig = {
+  kernelName: RELU_GRAD,
+  inputsToSave: ['x'],
+  gradFunc: (ddx, saved) => {
+    const [x] = saved;
+    return { dy: () => reluGrad(ddx as tf.Tensor, x!), x: () => tf.zerosLike(x!) };
   },
 };

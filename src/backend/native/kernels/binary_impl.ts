@@ -10,6 +10,9 @@ export const BINARY_OPS = {
   Equal: 8, NotEqual: 9, Less: 10, LessEqual: 11, Greater: 12, GreaterEqual: 13,
 } as const;
 
+/** Op code of ReLU's gradient dy * step(x) (./VitscopeReluGrad.ts); float32 out like ops 0-7. */
+export const RELU_GRAD_OP = 14;
+
 export function binaryKernel(kernelName: keyof typeof BINARY_OPS): tf.KernelConfig {
   const op = BINARY_OPS[kernelName];
   const logical = op >= 8;

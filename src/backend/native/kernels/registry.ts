@@ -73,6 +73,7 @@ import { vitscopeBatchNormConfig } from './VitscopeBatchNorm.ts';
 import { vitscopeBatchNormGradConfig } from './VitscopeBatchNormGrad.ts';
 import { vitscopeGeluConfig } from './VitscopeGelu.ts';
 import { vitscopeGeluGradConfig } from './VitscopeGeluGrad.ts';
+import { vitscopeReluGradConfig } from './VitscopeReluGrad.ts';
 import { vitscopeLayerNormConfig } from './VitscopeLayerNorm.ts';
 import { vitscopeLayerNormGradConfig } from './VitscopeLayerNormGrad.ts';
 import { fusedMatMulConfig } from './_FusedMatMul.ts';
@@ -150,6 +151,7 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   vitscopeBatchNormGradConfig,
   vitscopeGeluConfig,
   vitscopeGeluGradConfig,
+  vitscopeReluGradConfig,
   vitscopeLayerNormConfig,
   vitscopeLayerNormGradConfig,
   fusedMatMulConfig,
