@@ -27,7 +27,9 @@ export function reportError(command: string, err: unknown): { text: string; exit
   if (isExpectedError(err)) {
     const exitCode = typeof err.exitCode === 'number' && err.exitCode > 0 ? err.exitCode : 1;
     const hint = exitCode === 2 ? `\nRun 'npm run experiment ${command} -- --help' for help.` : '';
-    return { text: `[vitscope] ${command}: ${debugStacks() ? stack : err.message}${hint}`, exitCode };
+    // experiments name themselves in their messages (they are also called from code); say it once
+    const message = err.message.startsWith(`${command}: `) ? err.message.slice(command.length + 2) : err.message;
+    return { text: `[vitscope] ${command}: ${debugStacks() ? stack : message}${hint}`, exitCode };
   }
   if (isSystemErrorUserCanFix(err)) return { text: `[vitscope] ${command}: ${debugStacks() ? stack : describeSystemError(err)}`, exitCode: 1 };
   return { text: `[vitscope] ${command} failed: ${stack}`, exitCode: 1 };
