@@ -1,6 +1,7 @@
 // npm run experiment all: the README's main job. Parsing and printing only; the job is src/experiments/all.ts.
 import type { Command } from '../command.ts';
 import { OptionError } from '../options.ts';
+import { ExpectedError } from '../../util/errors.ts';
 import { ALL_SETTINGS, ANALYSES, runAllExperiment, type AllSettings } from '../../experiments/all.ts';
 import { analysisSettingsOf, flagOf } from '../analysis-options.ts';
 import { runOptionsOf } from '../train-run.ts';
@@ -43,7 +44,8 @@ export const command: Command = {
     };
     const result = await runAllExperiment(settings, runOptionsOf(ctx));
     if (result.failures.length)
-      throw new Error(`all: ${result.failures.join(', ')} failed (see above); the other results and the report are in ${result.runDir}`);
+      // each failure was logged with its message (and its stack when it is a bug): this is the summary
+      throw new ExpectedError(`all: ${result.failures.join(', ')} failed (see above); the other results and the report are in ${result.runDir}`);
     if (!result.interrupted) ctx.log(`[all] results: ${result.runDir}${result.report ? `; open ${result.report}` : ''}`);
   },
 };
