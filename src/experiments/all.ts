@@ -22,9 +22,17 @@ import { runTrainExperiment, writeTrainingFigure, type TrainExperimentResult, ty
 import { trainSettingsFromFile } from './trained-model.ts';
 import { runVarianceExperiment } from './variance.ts';
 
-/** The analyses the main job runs, in this order. */
-export const ANALYSES = ['hessian', 'fourier', 'noise', 'variance', 'landscape'] as const;
-export type AnalysisName = (typeof ANALYSES)[number];
+/** The analysis experiments the main job runs, in this order, each on the job's models and data with its defaults. */
+const ANALYSIS_EXPERIMENTS = {
+  hessian: runHessianExperiment,
+  fourier: runFourierExperiment,
+  noise: runNoiseExperiment,
+  variance: runVarianceExperiment,
+  landscape: runLandscapeExperiment,
+} satisfies Record<string, (settings: AnalysisSettings, opts: RunOptions) => Promise<unknown>>;
+
+export type AnalysisName = keyof typeof ANALYSIS_EXPERIMENTS;
+export const ANALYSES: readonly AnalysisName[] = Object.keys(ANALYSIS_EXPERIMENTS) as AnalysisName[];
 
 const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'configs');
 
@@ -187,7 +195,7 @@ export async function runAllExperiment(settings: AllSettings, opts: RunOptions =
     const s0 = Date.now();
     log(`[all] running ${name}`);
     try {
-      await runAnalysis(name as AnalysisName, common, opts);
+      await ANALYSIS_EXPERIMENTS[name as AnalysisName](common, opts);
       stages.push({ stage: name, status: opts.signal?.aborted ? 'interrupted' : 'ok', seconds: (Date.now() - s0) / 1000 });
     } catch (err) {
       // an expected error (bad data, options, checkpoint) is its message; anything else is a bug and keeps its stack
@@ -208,27 +216,6 @@ export async function runAllExperiment(settings: AllSettings, opts: RunOptions =
   }
   log(`[all] done in ${((Date.now() - t0) / 60000).toFixed(1)} min: ` + stages.map((s) => `${s.stage} ${s.status} (${s.seconds.toFixed(0)} s)`).join(', '));
   return result;
-}
-
-/** One analysis experiment with the job's models and data, on its defaults. */
-async function runAnalysis(name: AnalysisName, common: AnalysisSettings, opts: RunOptions): Promise<void> {
-  switch (name) {
-    case 'hessian':
-      await runHessianExperiment(common, opts);
-      return;
-    case 'fourier':
-      await runFourierExperiment(common, opts);
-      return;
-    case 'noise':
-      await runNoiseExperiment(common, opts);
-      return;
-    case 'variance':
-      await runVarianceExperiment(common, opts);
-      return;
-    case 'landscape':
-      await runLandscapeExperiment(common, opts);
-      return;
-  }
 }
 
 function summaryOf(s: TrainSummary | undefined, run: TrainExperimentResult): TrainingNumbers | null {
