@@ -3,7 +3,8 @@
 // interactive figure (plotly mime bundle + HTML fallback), the plotly bundle inlined once. To keep CI short the
 // notebooks share one results folder: 05 first, on the empty folder (a fresh clone: it trains its models itself),
 // then 01 (replacing those runs), 02…06 on 01's checkpoints, and 00 last (it shows the figures the others saved).
-// Also: a type error in a cell and a failing cell are reported with their message.
+// Also: a type error in a cell and a failing cell are reported with their message; 07 (imported checkpoint) without a
+// checkpoint and without PyTorch stops at its first step with a message saying what to do.
 // Skipped with a message only when jupyter-nbconvert or the tslab kernel is not installed (scripts/register-kernel.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,20 +45,19 @@ type Notebook = { cells: { cell_type: string; source: string | string[]; outputs
 const text = (o: Output) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '');
 const joined = (v: unknown) => (Array.isArray(v) ? v.join('') : String(v ?? ''));
 
+const nbconvert = (file: string, allowErrors: boolean) => ['nbconvert', '--to', 'notebook', '--execute', ...(allowErrors ? ['--allow-errors'] : []),
+  '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=300', '--output-dir', out, path.join(NOTEBOOK_DIR, file)];
+const notebookEnv = (results: string, extra: Record<string, string> = {}) => ({ ...process.env, VITSCOPE_NOTEBOOK_SMALL: '1', VITSCOPE_NOTEBOOK_RESULTS: results, ...extra });
+
 /** Runs one notebook from NOTEBOOK_DIR (its own results folder); returns the executed notebook and the seconds taken. */
 function execute(file: string, results: string): { nb: Notebook; seconds: number } {
   const t0 = Date.now();
-  execFileSync('jupyter', ['nbconvert', '--to', 'notebook', '--execute', '--allow-errors', '--ExecutePreprocessor.kernel_name=tslab',
-    '--ExecutePreprocessor.timeout=300', '--output-dir', out, path.join(NOTEBOOK_DIR, file)], {
-    cwd: NOTEBOOK_DIR,
-    env: { ...process.env, VITSCOPE_NOTEBOOK_SMALL: '1', VITSCOPE_NOTEBOOK_RESULTS: results },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  execFileSync('jupyter', nbconvert(file, true), { cwd: NOTEBOOK_DIR, env: notebookEnv(results), stdio: ['ignore', 'ignore', 'pipe'] });
   return { nb: JSON.parse(readFileSync(path.join(out, file), 'utf8')) as Notebook, seconds: (Date.now() - t0) / 1000 };
 }
 
 test('there is one notebook per analysis and an overview, all on the tslab kernel, importing the typed library', () => {
-  for (const n of ['00-overview', '01-train', '02-hessian-spectra', '03-fourier-analysis', '04-noise-robustness', '05-feature-map-variance', '06-loss-landscape'])
+  for (const n of ['00-overview', '01-train', '02-hessian-spectra', '03-fourier-analysis', '04-noise-robustness', '05-feature-map-variance', '06-loss-landscape', '07-imported-checkpoint'])
     assert.ok(NOTEBOOKS.includes(`${n}.ipynb`), `notebooks/${n}.ipynb exists`);
   for (const n of NOTEBOOKS) {
     const nb = JSON.parse(readFileSync(path.join(NOTEBOOK_DIR, n), 'utf8')) as Notebook;
@@ -66,6 +66,29 @@ test('there is one notebook per analysis and an overview, all on the tslab kerne
     const code = nb.cells.filter((c) => c.cell_type === 'code').map((c) => joined(c.source)).join('\n');
     assert.match(code, /from 'vitscope'/, `${n} imports the library`);
     assert.doesNotMatch(code, /runAndShow|await load\(/, `${n} shows its steps instead of running a CLI command`);
+    assert.doesNotMatch(code, /-test['`]/, `${n} uses real presets, not test presets`);
+  }
+});
+
+test("each analysis notebook's PAPER switch selects the analysis protocol 'paper' and the paper's presets", () => {
+  const protocols: Record<string, string[]> = {
+    '02-hessian-spectra': ['HESSIAN_PROTOCOLS'],
+    '03-fourier-analysis': ['FOURIER_PROTOCOLS'],
+    '04-noise-robustness': ['NOISE_PROTOCOLS'],
+    '05-feature-map-variance': ['VARIANCE_PROTOCOLS'],
+    '06-loss-landscape': ['LANDSCAPE_PROTOCOLS'],
+    '07-imported-checkpoint': ['HESSIAN_PROTOCOLS', 'FOURIER_PROTOCOLS', 'NOISE_PROTOCOLS', 'VARIANCE_PROTOCOLS', 'LANDSCAPE_PROTOCOLS'],
+  };
+  for (const [n, defs] of Object.entries(protocols)) {
+    const nb = JSON.parse(readFileSync(path.join(NOTEBOOK_DIR, `${n}.ipynb`), 'utf8')) as Notebook;
+    const code = nb.cells.filter((c) => c.cell_type === 'code').map((c) => joined(c.source)).join('\n');
+    for (const d of defs) {
+      // the settings of a run come from the definition, protocol 'paper' when PAPER is set, with nothing overridden then
+      const selects = new RegExp(`${d}\\.protocols\\[\\s*PAPER \\? 'paper'|PROTOCOL = PAPER \\? 'paper'[^\\n]*\\n[\\s\\S]*${d}\\.protocols\\[PROTOCOL\\]`);
+      assert.match(code, selects, `${n}: PAPER selects ${d}.protocols.paper`);
+    }
+    assert.match(code, /PAPER \? \{\} :/, `${n}: with PAPER the protocol's settings are used unchanged`);
+    if (n !== '07-imported-checkpoint') assert.match(code, /PAPER \? \['vit-ti', 'resnet-50'\]/, `${n}: PAPER selects the paper's presets`);
   }
 });
 
@@ -94,6 +117,18 @@ const SHARED = path.join(os.tmpdir(), `vitscope-nb-shared-${process.pid}`);
 for (const file of NOTEBOOKS) checkRun(file, SHARED, file === FRESH ? 'first, on an empty results folder' : 'on the shared results folder');
 after(async () => {
   await fs.rm(SHARED, { recursive: true, force: true });
+});
+
+test('07-imported-checkpoint without a checkpoint and without PyTorch stops at its first step with a message', { skip, timeout: 300_000 }, () => {
+  const file = '07-imported-checkpoint.ipynb';
+  // Without --allow-errors, as "Run All" does: execution stops at the failing cell, and nbconvert reports its error.
+  const r = spawnSync('jupyter', nbconvert(file, false), {
+    cwd: NOTEBOOK_DIR, encoding: 'utf8', env: notebookEnv(path.join(out, 'results-no-torch'), { VITSCOPE_PYTHON: path.join(out, 'no-such-python'), VITSCOPE_IMPORT: '' }),
+  });
+  assert.notEqual(r.status, 0, 'the notebook stops');
+  assert.match(r.stderr, /Nothing to analyse: no checkpoint was named .* cannot import torch to make a demo checkpoint/);
+  assert.match(r.stderr, /put a checkpoint in MINE/);
+  assert.doesNotMatch(r.stderr, /ReferenceError|is not defined/, 'no later cell ran');
 });
 
 test('a type error in a cell and a failing cell are reported with their message', { skip, timeout: 300_000 }, async () => {
