@@ -55,7 +55,7 @@ export function getRegistry(): Promise<Registry> {
 }
 
 /**
- * Runs a registered command programmatically (how `all` calls the analyses): `opts` are validated and
+ * Runs a registered command programmatically (tests run commands so): `opts` are validated and
  * completed with defaults exactly as flags would be; unknown options throw OptionError.
  */
 export async function runCommand(name: string, opts: OptionValues, ctx: CommandContext, registry?: Registry): Promise<void> {
