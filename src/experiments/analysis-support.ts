@@ -159,7 +159,7 @@ export function checkAnalysisSettings(where: string, s: AnalysisSettings): void 
     throw new OptionError(`${where}: option '--checkpoint' (or '--preset') is missing: expected at least one checkpoint directory or model preset`);
   if (labels.length > 0 && labels.length !== checkpoints.length + presets.length)
     throw new OptionError(`${where}: option '--label' has ${labels.length} entries, expected one per model (${checkpoints.length + presets.length})`);
-  if (s.seed !== undefined) checkBounds(where, 'seed', s.seed, { integer: true, min: 0 });
+  if (s.seed !== undefined) checkBounds(where, 'seed', s.seed, { integer: true });
   for (const f of s.formats ?? [])
     if (!FIGURE_FORMAT_OPTION.choices!.includes(f)) throw new OptionError(`${where}: option '--formats' has '${f}', expected one of ${FIGURE_FORMAT_OPTION.choices!.join(', ')}`);
   for (const [key, v] of [['data', s.data], ['results', s.results], ['run', s.run]] as const)
