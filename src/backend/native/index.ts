@@ -1,7 +1,7 @@
 // Registers the `native` backend (see ./backend.ts) when the addon is built: every cpu kernel is re-registered
 // for 'native', then the addon-backed kernels of ./kernels/registry.ts replace the hot ones.
 // Environment: VITSCOPE_THREADS (addon thread-pool size, default: all cores; OpenBLAS itself runs single-threaded
-// inside the pool's chunks), VITSCOPE_POOL_MB (tensor buffer pool cap, default 2048, 0 disables reuse),
+// inside the pool's chunks), VITSCOPE_POOL_MB (tensor buffer pool cap, default a quarter of the memory within 2048-8192, 0 disables reuse),
 // VITSCOPE_CONV_CHUNK (floats per im2col chunk, default 131072), VITSCOPE_CPU (avx512 | avx2 | generic: lowers the
 // SIMD kernels chosen at run time by CPUID, never above what the CPU has), VITSCOPE_GEMM (auto | own | blas: the
 // project's sgemm or the system BLAS; auto = own on AVX-512).
