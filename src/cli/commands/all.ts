@@ -2,11 +2,9 @@
 import type { Command } from '../command.ts';
 import { OptionError } from '../options.ts';
 import { ExpectedError } from '../../util/errors.ts';
-import { ALL_SETTINGS, ANALYSES, runAllExperiment, type AllSettings } from '../../experiments/all.ts';
+import { ALL_SETTINGS, runAllExperiment, type AllSettings } from '../../experiments/all.ts';
 import { analysisSettingsOf, flagOf } from '../analysis-options.ts';
 import { runOptionsOf } from '../train-run.ts';
-
-export { ANALYSES };
 
 function integerOf(opts: Record<string, unknown>, name: string): number | undefined {
   const v = opts[name];
