@@ -19,7 +19,8 @@
         "src/gemm_avx512.cc",
         "src/gemm_avx2.cc",
         "src/conv_direct_avx512.cc",
-        "src/conv_direct_avx2.cc"
+        "src/conv_direct_avx2.cc",
+        "src/vmath_avx512.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -5,11 +5,15 @@
 #include <vector>
 
 #include "common.h"
+#include "cpu.h"
 #include "thread_pool.h"
 #include "vmath.h"
+#include "vmath_avx512.h"
 
 namespace vs {
 namespace {
+
+#include "vmath_loops.h"
 
 inline void rowStats(const float* x, int64_t n, float eps, float& mean, float& rstd) {
   float s = 0.f;
@@ -102,8 +106,10 @@ Napi::Value Gelu(const Napi::CallbackInfo& info) {
   const float* x = arr<float>(info, 0);
   float* y = arr<float>(info, 1);
   const int64_t n = num(info, 2);
+  const bool wide = cpuLevel() == CPU_AVX512;
   parallelFor(n, 16384, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) y[i] = x[i] * 0.5f * (verf(x[i] * 0.70710678118654752f) + 1.f);
+    if (wide) avx512::gelu(x, y, s, e);
+    else geluLoop(x, y, s, e);
   });
   return info.Env().Undefined();
 }
@@ -114,13 +120,10 @@ Napi::Value GeluGrad(const Napi::CallbackInfo& info) {
   const float* dy = arr<float>(info, 1);
   float* dx = arr<float>(info, 2);
   const int64_t n = num(info, 3);
+  const bool wide = cpuLevel() == CPU_AVX512;
   parallelFor(n, 16384, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) {
-      const float v = x[i];
-      const float cdf = 0.5f * (verf(v * 0.70710678118654752f) + 1.f);
-      const float pdf = 0.39894228040143268f * vexp(-0.5f * v * v);
-      dx[i] = dy[i] * (cdf + v * pdf);
-    }
+    if (wide) avx512::geluGrad(x, dy, dx, s, e);
+    else geluGradLoop(x, dy, dx, s, e);
   });
   return info.Env().Undefined();
 }

@@ -1,11 +1,12 @@
 // Run-time CPU dispatch of the native addon: the SIMD level detected by CPUID, the VITSCOPE_CPU override, and the
-// kernels of every level this CPU supports (own sgemm, direct convolutions) against the highest level and against a
+// kernels of every level this CPU supports (own sgemm, direct convolutions, GELU, softmax) against the highest level and against a
 // float64 reference. On an AVX-512 machine this forces the AVX2 path and compares it with the AVX-512 path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ADDON_PATH, loadAddon, type CpuLevel, type NativeAddon } from '../../src/backend/native/addon.ts';
+import { erfApprox } from '../../src/backend/native/fused-kernels.ts';
 import { Rng } from '../../src/util/random.ts';
 
 const loaded = loadAddon();
@@ -206,6 +207,52 @@ test('convolution and both its gradients agree across levels (direct SIMD kernel
         assert.ok(e < 1e-5, `${levels[i]} vs ${levels[levels.length - 1]} ${key} for [${geom.slice(0, 7).join(',')}] s${s}: ${e}`);
       }
   }
+});
+
+test('GELU, its derivative and softmax agree across levels and with a float64 reference', { skip }, () => {
+  const a = loaded.addon!;
+  const levels = supportedLevels(a);
+  const n = 32 * 65 + 13; // threaded, and a tail that no vector width divides
+  const x = randn(n).map((v) => 3 * v);
+  x[0] = 0; x[1] = -9; x[2] = 9; x[3] = 1e-20;
+  const dy = randn(n);
+  const cols = 65;
+  const rows = Math.floor(n / cols);
+  const geluRef = new Float64Array(n), geluGradRef = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    const cdf = 0.5 * (1 + erfApprox(v / Math.SQRT2));
+    geluRef[i] = v * cdf;
+    geluGradRef[i] = dy[i]! * (cdf + v * Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI));
+  }
+  const softRef = new Float64Array(rows * cols), logRef = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let mx = -Infinity, s = 0;
+    for (let c = 0; c < cols; c++) mx = Math.max(mx, x[r * cols + c]!);
+    for (let c = 0; c < cols; c++) s += Math.exp(x[r * cols + c]! - mx);
+    for (let c = 0; c < cols; c++) {
+      softRef[r * cols + c] = Math.exp(x[r * cols + c]! - mx) / s;
+      logRef[r * cols + c] = x[r * cols + c]! - mx - Math.log(s);
+    }
+  }
+  const results = levels.map((level) =>
+    atLevel(a, level, 'own', () => {
+      const gelu = new Float32Array(n).fill(Number.NaN), geluGrad = new Float32Array(n).fill(Number.NaN);
+      const soft = new Float32Array(rows * cols).fill(Number.NaN), logSoft = new Float32Array(rows * cols).fill(Number.NaN);
+      a.gelu(x, gelu, n);
+      a.geluGrad(x, dy, geluGrad, n);
+      a.softmax(x, soft, rows, cols, false);
+      a.softmax(x, logSoft, rows, cols, true);
+      return { gelu, geluGrad, soft, logSoft };
+    }),
+  );
+  const refs = { gelu: geluRef, geluGrad: geluGradRef, soft: softRef, logSoft: logRef };
+  const top = results[results.length - 1]!;
+  for (let i = 0; i < levels.length; i++)
+    for (const key of ['gelu', 'geluGrad', 'soft', 'logSoft'] as const) {
+      assert.ok(relErr(results[i]![key], refs[key]) < 2e-6, `${levels[i]} ${key} vs float64: ${relErr(results[i]![key], refs[key])}`);
+      assert.ok(relErr(results[i]![key], top[key]) < 2e-6, `${levels[i]} vs ${levels[levels.length - 1]} ${key}: ${relErr(results[i]![key], top[key])}`);
+    }
 });
 
 test('the measured clock and FMA units are plausible (the bench computes the peak from them)', { skip }, () => {
