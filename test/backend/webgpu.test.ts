@@ -1,9 +1,13 @@
 // The webgpu backend against native (cpu when the addon is not built) on the tiny presets of every family: loss,
-// gradient, exact Hessian-vector product, three AdamW training steps, features() and the analyses' DFT; tensors and
-// GPU bytes stable over repeated products. Tolerances: loss 1e-4 relative; gradients, Hv, features and DFT 1e-3 of
-// the quantity's largest magnitude (float32 in another summation order, compounded through the network and its
-// second derivative); parameters after three AdamW steps 1e-2 of the update's largest magnitude (Adam divides by
-// sqrt(v), which magnifies rounding in the smallest gradients).
+// gradient, exact Hessian-vector product, three steps of the real training loop (train(): AdamW and SGD, mixup,
+// evaluation, checkpoints), features() and the analyses' DFT, the analyses' library functions (Fourier and variance
+// by depth, noise robustness, a loss-landscape point, Lanczos on the model's Hessian); tensors and GPU bytes stable
+// over repeated products. Tolerances: losses 1e-4 relative; gradients, Hv, features, DFT and variances 1e-3 of the
+// quantity's largest magnitude (float32 in another summation order, compounded through the network and its second
+// derivative); log amplitudes 1e-3 absolute (a log near a zero amplitude magnifies rounding); parameters after three
+// steps 1e-2 of the update's largest magnitude (Adam divides by sqrt(v), which magnifies rounding in the smallest
+// gradients); accuracies within one image (an argmax can flip on a near tie); Ritz values of four Lanczos steps 1e-2
+// of the largest (each step compounds the product's rounding).
 //
 // Dawn reads its Vulkan driver from the environment at start, so the checks run in a child process: on SwiftShader
 // (chromium's CPU Vulkan driver) here and in CI, or on the system's driver with VITSCOPE_WEBGPU_SYSTEM=1 (a GPU
@@ -23,7 +27,14 @@ import { mergeUnpaddedAxes } from '../../src/backend/webgpu/kernels/pad.ts';
 import { createModel } from '../../src/models/index.ts';
 import type { Model } from '../../src/models/model.ts';
 import { crossEntropy } from '../../src/train/losses.ts';
-import { AdamW } from '../../src/train/adamw.ts';
+import { train } from '../../src/train/train.ts';
+import { fourierByDepth, sliceBatches, varianceByDepth } from '../../src/analysis/depth.ts';
+import { noiseRobustness } from '../../src/analysis/noise-robustness.ts';
+import { frequencyNoise } from '../../src/analysis/noise.ts';
+import { evaluateAt, randomDirection } from '../../src/analysis/landscape.ts';
+import { lanczos } from '../../src/hessian/lanczos.ts';
+import { tinyData } from '../train/helpers.ts';
+import { mixSeeds } from '../../src/data/seed-mix.ts';
 import { dft2d, nhwcToMaps } from '../../src/analysis/dft.ts';
 import { adamwUpdate, adamwUpdateComposite, gelu, geluComposite } from '../../src/backend/fused-ops.ts';
 import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
@@ -83,6 +94,18 @@ if (!IN_CHILD) {
     assert.match(r.out, new RegExp(`\\[vitscope\\] backend: ${auto.name} .*instead of webgpu; webgpu: no usable GPU adapter: .*VK_ICD_FILENAMES`));
   });
 
+  test('auto does not choose a fallback adapter (SwiftShader) and says how to ask for it', { skip: systemGpu ? 'the system GPU driver is in use' : skip }, async () => {
+    const script = `
+      import { initBackend } from './src/backend/select.ts';
+      console.log(JSON.stringify(await initBackend({ backend: 'auto' })));`;
+    const r = await runChild(['--input-type=module', '-e', script], childEnv!, 120_000);
+    assert.equal(r.status, 0, r.out);
+    const info = JSON.parse(r.out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
+    assert.notEqual(info.name, 'webgpu');
+    assert.match(info.skipped.find((s: { name: string }) => s.name === 'webgpu')?.reason ?? '', /only a fallback adapter \(SwiftShader.*pass --backend webgpu/);
+    assert.match(r.out, new RegExp(`\\[vitscope\\] backend: ${info.name} .*; webgpu: no usable GPU adapter: only a fallback adapter`));
+  });
+
   test('Vulkan diagnosis finds a loader on LD_LIBRARY_PATH and the driver manifests VK_ICD_FILENAMES lists', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitscope-vk-'));
     try {
@@ -115,6 +138,8 @@ if (!IN_CHILD) {
 const FAMILIES = ['vit-tiny-test', 'resnet-a-tiny-test', 'swin-tiny-test', 'alternet-tiny-test'];
 const BATCH = 4;
 const CLASSES = 5;
+/** Convolutions, batch norm and attention in one model (its shaders also serve the memory check). */
+const ANALYSIS_PRESET = 'alternet-tiny-test';
 
 let reference: BackendName = 'native';
 
@@ -141,16 +166,16 @@ function assertClose(what: string, got: ArrayLike<number>, ref: ArrayLike<number
   assert.ok(diff <= tol * Math.max(scale, 1e-6), `${what}: max |${against}| = ${diff}, scale ${scale}, tolerance ${tol} of the scale`);
 }
 
-function inputs(model: Model, seed: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
+function inputs(model: Model, seed: number, batch = BATCH): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const rng = new Rng(seed);
   const s = model.config.imageSize;
-  const x = tf.tensor4d(Float32Array.from({ length: BATCH * s * s * 3 }, () => rng.normal()), [BATCH, s, s, 3]);
-  const y = tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(CLASSES)), 'int32');
+  const x = tf.tensor4d(Float32Array.from({ length: batch * s * s * 3 }, () => rng.normal()), [batch, s, s, 3]);
+  const y = tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(CLASSES)), 'int32');
   return { x, y };
 }
 
 async function flatRead(ts: readonly tf.Tensor[]): Promise<Float32Array> {
-  const flat = tf.concat(ts.map((t) => tf.reshape(t, [-1])));
+  const flat = tf.tidy(() => tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
   const data = (await flat.data()) as Float32Array;
   flat.dispose();
   return data;
@@ -175,27 +200,37 @@ async function lossGradHvp(backend: BackendName, preset: string): Promise<Float3
   return out;
 }
 
-/** Losses of three AdamW steps and the parameters after them. */
-async function trainSteps(backend: BackendName, preset: string): Promise<{ losses: number[]; params: Float32Array; initial: Float32Array }> {
+const TRAIN_RECIPES: Record<string, Record<string, unknown>> = {
+  // AdamW (the WGSL kernel), mixup/CutMix, label smoothing, RandAugment on the CPU side
+  'vit-tiny-test': { optimizer: 'adamw', lr: 1e-2, randAugmentOps: 1 },
+  // SGD with momentum (composite ops), BatchNorm running statistics, gradient clipping
+  'resnet-a-tiny-test': { optimizer: 'sgd', lr: 0.05, mixup: 0, cutmix: 0, randAugmentOps: 0, clipNorm: 0.5 },
+};
+
+/** Three steps of the training loop (train(), one epoch, evaluation and checkpoints included): step losses and the state after. */
+async function trainLoop(backend: BackendName, preset: string): Promise<{ losses: number[]; testNll: number; params: Float32Array; buffers: Float32Array; initial: Float32Array }> {
   await use(backend);
-  const model = createModel(preset, { seed: 4, numClasses: CLASSES });
-  const { x, y } = inputs(model, 21);
-  const names = [...model.params.keys()];
-  const vars = names.map((n) => model.params.get(n)!);
-  const initial = await flatRead(vars);
-  const optimizer = new AdamW({ weightDecay: 0.05 });
+  const tensorsBefore = tf.memory().numTensors;
+  const results = fs.mkdtempSync(path.join(os.tmpdir(), 'vitscope-webgpu-train-'));
   const losses: number[] = [];
-  for (let step = 0; step < 3; step++) {
-    const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x, { training: true, seed: 7 + step }), y), vars);
-    optimizer.apply(model.params, new Map(names.map((n, i) => [n, grads[vars[i]!.name]!])), 1e-2);
-    losses.push((await value.data())[0]!);
-    tf.dispose([value, ...Object.values(grads)]);
+  try {
+    const r = await train(
+      { model: preset, epochs: 1, batchSize: 8, stepsPerEpoch: 3, testSize: 8, evalBatchSize: 8, warmupEpochs: 0, seed: 3, results, run: 'run', ...TRAIN_RECIPES[preset] },
+      { data: tinyData(24, 8, 4), log: () => {}, onStep: (s) => losses.push(s.loss) },
+    );
+    // the initial model: the run's seed and its init stream, as the checkpoint's state records them
+    const state = JSON.parse(fs.readFileSync(path.join(r.checkpoint!, 'state.json'), 'utf8')) as { rng: { seed: number; streams: { init: number } } };
+    const start = createModel(r.model.config, { seed: mixSeeds(state.rng.seed, state.rng.streams.init) });
+    const initial = await flatRead([...start.params.values()]);
+    start.dispose();
+    const params = await flatRead([...r.model.params.values()]);
+    const buffers = r.model.buffers.size > 0 ? await flatRead([...r.model.buffers.values()]) : new Float32Array(0);
+    r.model.dispose();
+    assert.equal(tf.memory().numTensors, tensorsBefore, `${backend}: tensors left behind by train()`);
+    return { losses, testNll: r.metrics[0]!.test_nll, params, buffers, initial };
+  } finally {
+    fs.rmSync(results, { recursive: true, force: true });
   }
-  const params = await flatRead(vars);
-  optimizer.dispose();
-  tf.dispose([x, y]);
-  model.dispose();
-  return { losses, params, initial };
 }
 
 /** Every block's feature map (evaluation mode) and the 2-D DFT amplitude of the last one. */
@@ -215,6 +250,50 @@ async function featuresAndDft(backend: BackendName, preset: string): Promise<{ k
   tf.dispose([...feats.map((f) => f.tensor), amplitude, x, y]);
   model.dispose();
   return { kinds, maps, dft };
+}
+
+/** The analyses' library functions on one model: Fourier and variance by depth, noise robustness, a landscape point. */
+async function analyses(backend: BackendName): Promise<{ logAmplitude: number[]; variance: number[]; kinds: string[]; bandNoise: Float32Array; noise: number[]; landscape: number[] }> {
+  await use(backend);
+  const model = createModel(ANALYSIS_PRESET, { seed: 8, numClasses: CLASSES });
+  const { x } = inputs(model, 61, 8);
+  const y = Int32Array.from({ length: 8 }, (_, i) => i % CLASSES);
+  const fourier = await fourierByDepth(model, sliceBatches(x, 4));
+  const variance = await varianceByDepth(model, sliceBatches(x, 4));
+  const band = await frequencyNoise([2, 8, 8, 3], { frequency: 0.5, bandwidth: 0.1, scale: 0.5, seed: 4 });
+  const bandNoise = (await band.data()) as Float32Array;
+  band.dispose();
+  const [noise] = await noiseRobustness([{ label: 'm', model }], { x, y }, { frequencies: [0.3, 0.9], groups: 1, batchSize: 8, seed: 2 });
+  const rng = new Rng(9);
+  const d1 = randomDirection(model, rng);
+  const d2 = randomDirection(model, rng);
+  const point = new Map(model.paramInfo.map((p) => [p.name, tf.tidy(() => tf.add(model.params.get(p.name)!, tf.sub(tf.mul(d1.get(p.name)!, 0.4), tf.mul(d2.get(p.name)!, 0.3))))]));
+  const at = await evaluateAt(model, [{ x, y }], point, { l2: 0.05 });
+  tf.dispose([x, ...d1.values(), ...d2.values(), ...point.values()]);
+  model.dispose();
+  return {
+    logAmplitude: fourier.flatMap((b) => b.logAmplitude.flat()),
+    variance: variance.map((b) => b.variance),
+    kinds: fourier.map((b) => b.kind),
+    bandNoise,
+    noise: [noise!.cleanAccuracy, ...noise!.noisyAccuracy],
+    landscape: [at.loss, at.nll, at.accuracy],
+  };
+}
+
+/** The model's Hessian (evaluation mode) through its operator: one product and four Lanczos steps at both ends. */
+async function hessianLanczos(backend: BackendName): Promise<{ hv: Float64Array; ritz: number[] }> {
+  await use(backend);
+  const model = createModel(ANALYSIS_PRESET, { seed: 9, numClasses: CLASSES });
+  const { x, y } = inputs(model, 71);
+  const op = modelHessianOperator(model, [{ x, y }]);
+  const rng = new Rng(72);
+  const hv = await op.matvec(Float64Array.from({ length: op.dim }, () => rng.normal()));
+  const { values } = await lanczos(op, { steps: 4, k: 1, which: 'both', seed: 73 });
+  op.dispose();
+  tf.dispose([x, y]);
+  model.dispose();
+  return { hv, ritz: values };
 }
 
 if (IN_CHILD) {
@@ -242,13 +321,16 @@ if (IN_CHILD) {
   }
 
   for (const preset of ['vit-tiny-test', 'resnet-a-tiny-test']) {
-    test(`${preset}: three AdamW training steps match`, async () => {
-      const ref = await trainSteps(reference, preset);
-      const got = await trainSteps('webgpu', preset);
-      assertClose(`${preset} step losses`, got.losses, ref.losses, 1e-4);
+    test(`${preset}: three steps of the training loop (train()) match`, async () => {
+      const ref = await trainLoop(reference, preset);
+      const got = await trainLoop('webgpu', preset);
+      assert.equal(got.losses.length, 3);
+      assertClose(`${preset} train() step losses`, got.losses, ref.losses, 1e-4);
+      assertClose(`${preset} train() test NLL`, [got.testNll], [ref.testNll], 1e-4);
       const update = ref.params.map((p, i) => p - ref.initial[i]!);
-      const gotUpdate = got.params.map((p, i) => p - got.initial[i]!);
-      assertClose(`${preset} AdamW update`, gotUpdate, update, 1e-2);
+      assert.ok(update.some((u) => u !== 0), 'the reference run changed no parameter');
+      assertClose(`${preset} train() parameter update`, got.params.map((p, i) => p - got.initial[i]!), update, 1e-2);
+      if (ref.buffers.length > 0) assertClose(`${preset} train() BatchNorm statistics`, got.buffers, ref.buffers, 1e-3);
     });
 
     test(`${preset}: features() and the DFT of a feature map match`, async () => {
@@ -259,6 +341,30 @@ if (IN_CHILD) {
       assertClose(`${preset} DFT amplitude`, got.dft, ref.dft, 1e-3);
     });
   }
+
+  test(`${ANALYSIS_PRESET}: Fourier and variance by depth, noise robustness and a loss-landscape point match`, async () => {
+    const ref = await analyses(reference);
+    const got = await analyses('webgpu');
+    assert.deepEqual(got.kinds, ref.kinds);
+    const { diff } = maxRelDiff(got.logAmplitude, ref.logAmplitude);
+    console.log(`[webgpu-test] log amplitude by depth: max |webgpu - ${reference}| = ${diff.toExponential(2)}`);
+    assert.ok(diff <= 1e-3, `log amplitude differs by ${diff}`);
+    assertClose('variance by depth', got.variance, ref.variance, 1e-3);
+    assertClose('frequency-band noise', got.bandNoise, ref.bandNoise, 1e-4);
+    const oneImage = 100 / 8;
+    got.noise.forEach((a, i) => assert.ok(Math.abs(a - ref.noise[i]!) <= oneImage + 1e-9, `noise robustness accuracy ${i}: ${a} vs ${ref.noise[i]}`));
+    console.log(`[webgpu-test] noise robustness accuracies (clean, 0.3π, 0.9π): webgpu ${got.noise.join(', ')}; ${reference} ${ref.noise.join(', ')}`);
+    assertClose('landscape point loss and NLL', got.landscape.slice(0, 2), ref.landscape.slice(0, 2), 1e-4);
+    assert.ok(Math.abs(got.landscape[2]! - ref.landscape[2]!) <= oneImage + 1e-9, `landscape accuracy ${got.landscape[2]} vs ${ref.landscape[2]}`);
+  });
+
+  test(`${ANALYSIS_PRESET}: a Hessian-vector product and four Lanczos steps through the model operator match`, async () => {
+    const ref = await hessianLanczos(reference);
+    const got = await hessianLanczos('webgpu');
+    assertClose('operator Hv', got.hv, ref.hv, 1e-3);
+    assert.equal(got.ritz.length, ref.ritz.length);
+    assertClose('Lanczos Ritz values (largest, smallest)', got.ritz, ref.ritz, 1e-2);
+  });
 
   test('repeated Hessian-vector products leak no tensors and no GPU memory', async () => {
     await use('webgpu');
