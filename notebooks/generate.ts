@@ -289,7 +289,7 @@ console.table(spectra.map(({ label, s }, i) => {
   const d = densities[i]!.d;
   return {
     model: label, eigenvalues: s.eigenvalues.length, 'NEP %': \`\${(s.nep * 100).toFixed(1)} \${ci(s.nepCI, 100)}\`, APE: \`\${s.ape.toPrecision(3)} \${ci(s.apeCI)}\`,
-    'λmax (Lanczos)': d.top[0]!.mean.toPrecision(3), 'λmin (Lanczos)': d.bottom[0]!.mean.toPrecision(3), trace: d.trace.mean.toPrecision(3),
+    'λmax (Lanczos)': d.top[0]!.mean.toPrecision(3), 'λmin (Lanczos)': d.bottom[0]!.mean.toPrecision(3), 'trace of the NLL Hessian': d.traceWithoutL2.mean.toPrecision(3),
     paper: PAPER_HESSIAN[plots.familyOf(label) ?? ''] ?? '',
   };
 }));

@@ -9,19 +9,20 @@
 #   --isolated    every notebook gets its own empty results folder instead: the cost of opening any one notebook
 #                 first on a fresh clone (02-06 then train their own short runs).
 #   --small       CI's tiny settings (VITSCOPE_NOTEBOOK_SMALL=1) instead of the defaults.
-#   --jsonl FILE  where the JSON lines go (default: notebook-times-<UTC time>.jsonl in the current folder).
+#   --jsonl FILE  where the JSON lines go (default: results/notebook-times-<UTC time>.jsonl).
 #   --keep DIR    keep the executed notebooks (and the results folder) in DIR; default: a temporary folder, removed.
 #   NAME ...      only these notebooks (e.g. 02-hessian-spectra), in the order above.
 # Each notebook may take at most 10 minutes here (nbconvert's cell timeout is 10 minutes as well); the goal is
 # 5 minutes (01-train: 10) on a quiet 2-core machine. The load average before and after each run is recorded:
 # on a loaded machine the seconds are inflated.
 set -euo pipefail
+caller="$(pwd)"
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
 isolated=0
 small=0
-jsonl="notebook-times-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+jsonl="$root/results/notebook-times-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 keep=""
 only=()
 while [ $# -gt 0 ]; do
@@ -30,7 +31,7 @@ while [ $# -gt 0 ]; do
     --small) small=1 ;;
     --jsonl) jsonl="$2"; shift ;;
     --keep) keep="$2"; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) echo "time-notebooks: unknown option '$1' (expected --isolated, --small, --jsonl FILE, --keep DIR)" >&2; exit 2 ;;
     *) only+=("${1%.ipynb}") ;;
   esac
@@ -57,13 +58,15 @@ done
 if [ ${#order[@]} -eq 0 ]; then echo "time-notebooks: no notebook matches '${only[*]:-}' in notebooks/" >&2; exit 2; fi
 
 if [ -n "$keep" ]; then
+  case "$keep" in /*) ;; *) keep="$caller/$keep" ;; esac
   if [ -e "$keep" ]; then echo "time-notebooks: $keep exists; --keep wants a new folder (nothing is replaced)" >&2; exit 2; fi
   mkdir -p "$keep"; work="$(cd "$keep" && pwd)"
 else
   work="$(mktemp -d "${TMPDIR:-/tmp}/vitscope-nbtime-XXXXXX")"
   trap 'rm -rf "$work"' EXIT
 fi
-case "$jsonl" in /*) ;; *) jsonl="$root/$jsonl" ;; esac
+case "$jsonl" in /*) ;; *) jsonl="$caller/$jsonl" ;; esac
+mkdir -p "$(dirname "$jsonl")"
 : > "$jsonl"
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?"; }
