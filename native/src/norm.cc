@@ -15,16 +15,27 @@ namespace {
 
 #include "vmath_loops.h"
 
-inline void rowStats(const float* x, int64_t n, float eps, float& mean, float& rstd) {
+/**
+ * sum_i f(i) over [0, n) in 16 interleaved partial sums: without -ffast-math the compiler keeps a single running sum
+ * in order (scalar); independent lanes let it use one vector register. Also a little more accurate.
+ */
+template <class F>
+inline float laneSum(int64_t n, F f) {
+  constexpr int L = 16;
+  float acc[L] = {};
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int l = 0; l < L; ++l) acc[l] += f(i + l);
   float s = 0.f;
-  for (int64_t i = 0; i < n; ++i) s += x[i];
-  mean = s / static_cast<float>(n);
-  float v = 0.f;
-  for (int64_t i = 0; i < n; ++i) {
-    const float d = x[i] - mean;
-    v += d * d;
-  }
-  v /= static_cast<float>(n);
+  for (; i < n; ++i) s += f(i);
+  for (int l = 0; l < L; ++l) s += acc[l];
+  return s;
+}
+
+inline void rowStats(const float* x, int64_t n, float eps, float& mean, float& rstd) {
+  mean = laneSum(n, [x](int64_t i) { return x[i]; }) / static_cast<float>(n);
+  const float m = mean;
+  const float v = laneSum(n, [x, m](int64_t i) { return (x[i] - m) * (x[i] - m); }) / static_cast<float>(n);
   rstd = 1.f / std::sqrt(v + eps);
 }
 
@@ -78,18 +89,15 @@ Napi::Value LayerNormGrad(const Napi::CallbackInfo& info) {
       float* dxr = dx + r * cols;
       float mean, rstd;
       rowStats(xr, cols, eps, mean, rstd);
-      float m1 = 0.f, m2 = 0.f;
+      float* xh = xhat.data();
       for (int64_t i = 0; i < cols; ++i) {
-        xhat[i] = (xr[i] - mean) * rstd;
-        const float gi = dyr[i] * g[i];
-        m1 += gi;
-        m2 += gi * xhat[i];
-        pg[i] += dyr[i] * xhat[i];
+        xh[i] = (xr[i] - mean) * rstd;
+        pg[i] += dyr[i] * xh[i];
         pb[i] += dyr[i];
       }
-      m1 /= static_cast<float>(cols);
-      m2 /= static_cast<float>(cols);
-      for (int64_t i = 0; i < cols; ++i) dxr[i] = rstd * (dyr[i] * g[i] - m1 - xhat[i] * m2);
+      const float m1 = laneSum(cols, [dyr, g](int64_t i) { return dyr[i] * g[i]; }) / static_cast<float>(cols);
+      const float m2 = laneSum(cols, [dyr, g, xh](int64_t i) { return dyr[i] * g[i] * xh[i]; }) / static_cast<float>(cols);
+      for (int64_t i = 0; i < cols; ++i) dxr[i] = rstd * (dyr[i] * g[i] - m1 - xh[i] * m2);
     }
   });
   for (int t = 1; t < threads; ++t)
