@@ -17,21 +17,40 @@ inline void geluGradLoop(const float* __restrict x, const float* __restrict dy, 
   }
 }
 
-/** Softmax (or log-softmax) of one row of n floats. */
+/**
+ * Softmax (or log-softmax) of one row of n floats. The max and the sum run in 16 interleaved lanes: a single
+ * in-order running max or sum stays scalar without -ffast-math.
+ */
 inline void softmaxRow(const float* __restrict x, float* __restrict y, int64_t n, bool logOut) {
+  constexpr int L = 16;
+  float lane[L];
+  for (int l = 0; l < L; ++l) lane[l] = -INFINITY;
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int l = 0; l < L; ++l) lane[l] = std::max(lane[l], x[i + l]);
   float mx = -INFINITY;
-  for (int64_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+  for (; i < n; ++i) mx = std::max(mx, x[i]);
+  for (int l = 0; l < L; ++l) mx = std::max(mx, lane[l]);
+  float* e = logOut ? nullptr : y;
+  for (int l = 0; l < L; ++l) lane[l] = 0.f;
   float s = 0.f;
-  if (logOut) {
-    for (int64_t i = 0; i < n; ++i) s += vexp(x[i] - mx);
-    const float ls = std::log(s) + mx;
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - ls;
-  } else {
-    for (int64_t i = 0; i < n; ++i) {
-      y[i] = vexp(x[i] - mx);
-      s += y[i];
+  for (i = 0; i + L <= n; i += L)
+    for (int l = 0; l < L; ++l) {
+      const float v = vexp(x[i + l] - mx);
+      if (e) e[i + l] = v;
+      lane[l] += v;
     }
+  for (; i < n; ++i) {
+    const float v = vexp(x[i] - mx);
+    if (e) e[i] = v;
+    s += v;
+  }
+  for (int l = 0; l < L; ++l) s += lane[l];
+  if (logOut) {
+    const float ls = std::log(s) + mx;
+    for (i = 0; i < n; ++i) y[i] = x[i] - ls;
+  } else {
     const float inv = 1.f / s;
-    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+    for (i = 0; i < n; ++i) y[i] *= inv;
   }
 }
