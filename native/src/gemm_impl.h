@@ -108,6 +108,51 @@ void microKernel(int64_t kc, const float* __restrict a, const float* __restrict 
     for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
 }
 
+/**
+ * microKernel with A read in place instead of from a packed panel: A(i, p) = a[i * ars + p * acs], rows at and
+ * beyond mr clamped to the last valid row (their sums are computed and dropped). For small products (one k-block,
+ * one row block: the attention matmuls) packing A cost as much as the arithmetic.
+ */
+void microKernelDirectA(int64_t kc, const float* __restrict a, int64_t ars, int64_t acs, const float* __restrict b,
+                        float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+  const float* rows[MR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i) rows[i] = a + static_cast<int64_t>(i < mr ? i : mr - 1) * ars;
+  VT acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = Vec::zero();
+  for (int64_t p = 0, off = 0; p < kc; ++p, off += acs, b += NR) {
+    VT bv[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) bv[j] = Vec::load(b + j * W);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const VT av = Vec::set1(rows[i][off]);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
+    }
+  }
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) {
+        float* cp = c + i * ldc + j * W;
+        Vec::store(cp, accumulate ? Vec::add(Vec::load(cp), acc[i][j]) : acc[i][j]);
+      }
+    return;
+  }
+  alignas(64) float tile[MR * NR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) Vec::store(tile + i * NR + j * W, acc[i][j]);
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+}
+
 }  // namespace
 
 void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t acs, const float* B, int64_t brs,
@@ -120,8 +165,10 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t 
   }
   const int64_t ncMax = std::min<int64_t>(NC, (N + NR - 1) / NR * NR);
   const int64_t mcMax = std::min<int64_t>(MC, (M + MR - 1) / MR * MR);
+  // one k-block and one row block: every element of A is used by ceil(N / NR) tiles only, so it is read in place
+  const bool directA = K <= KC && M <= MC;
   float* pb = packedB.get(KC * ncMax);
-  float* pa = packedA.get(KC * mcMax);
+  float* pa = directA ? nullptr : packedA.get(KC * mcMax);
   for (int64_t j0 = 0; j0 < N; j0 += NC) {
     const int64_t nc = std::min<int64_t>(NC, N - j0);
     for (int64_t p0 = 0; p0 < K; p0 += KC) {
@@ -130,13 +177,15 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t 
       packB(B, brs, bcs, p0, kc, j0, nc, pb);
       for (int64_t i0 = 0; i0 < M; i0 += MC) {
         const int64_t mc = std::min<int64_t>(MC, M - i0);
-        packA(A, ars, acs, i0, mc, p0, kc, pa);
+        if (!directA) packA(A, ars, acs, i0, mc, p0, kc, pa);
         for (int64_t j = 0; j < nc; j += NR) {
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
           const float* bp = pb + (j / NR) * kc * NR;
           for (int64_t i = 0; i < mc; i += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i));
-            microKernel(kc, pa + (i / MR) * kc * MR, bp, C + (i0 + i) * ldc + j0 + j, ldc, mr, nr, acc);
+            float* cTile = C + (i0 + i) * ldc + j0 + j;
+            if (directA) microKernelDirectA(kc, A + (i0 + i) * ars + p0 * acs, ars, acs, bp, cTile, ldc, mr, nr, acc);
+            else microKernel(kc, pa + (i / MR) * kc * MR, bp, cTile, ldc, mr, nr, acc);
           }
         }
       }

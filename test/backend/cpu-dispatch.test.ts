@@ -107,10 +107,13 @@ test('every supported level computes the same matmul as the highest one and as f
   const a = loaded.addon!;
   const levels = supportedLevels(a);
   const top = levels[levels.length - 1]!;
-  // model shapes (ViT qkv, MLP backward), edges of every register tile, transposes, a K spanning several k-blocks
+  // model shapes (ViT qkv, MLP backward, attention), edges of every register tile, transposes, a K spanning several
+  // k-blocks; K <= 256 with M <= 168 takes the path that reads A in place (no packing)
   const shapes: [number, number, number, boolean, boolean][] = [
     [130, 96, 64, false, false],
     [65, 65, 64, false, true],
+    [65, 64, 65, true, false],
+    [150, 40, 200, true, true],
     [96, 130, 300, true, false],
     [37, 45, 600, true, true],
     [1, 7, 3, false, false],
