@@ -118,6 +118,13 @@ function checkRun(file: string, results: string, what: string): void {
     }
     const bundles = displays.filter((d) => /window\.Plotly\s*=\s*\w+/.test(joined(d.data!['text/html'])));
     assert.equal(bundles.length, 1, `${file}: the plotly bundle is inlined in exactly one figure`);
+    if (file.startsWith('07-')) {
+      // the demo checkpoints PyTorch wrote: the imported models give PyTorch's logits (float32 rounding)
+      const stdout = outputs.filter((o) => o.output_type === 'stream').map(text).join('');
+      const diffs = [...stdout.matchAll(/max \|logit difference\| (\S+) \(logits up to (\S+)\)/g)].map((m) => Number(m[1]) / Number(m[2]));
+      assert.equal(diffs.length, 2, `${file}: the logits of both demo models are compared with PyTorch's`);
+      for (const d of diffs) assert.ok(d < 1e-4, `${file}: imported logits differ from PyTorch's by ${d} of their scale`);
+    }
   });
 }
 
