@@ -280,6 +280,24 @@ for (const backend of backends) {
     assert.ok(err < 2e-3, `relative HVP error ${err.toExponential(2)}`);
   });
 
+  test(`[${backend}] Tile gradient (one reshape and sum, any rank) and a cross-entropy HVP without per-class slices`, async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(23);
+    const cases: [number[], number[]][] = [[[3, 1, 2], [2, 4, 3]], [[2, 5], [1, 3]], [[4], [3]], [[2, 1, 3, 1, 2], [1, 2, 2, 3, 1]], [[2, 3], [1, 1]]];
+    for (const [shape, reps] of cases) {
+      checkDirectional(`tile ${shape} x ${reps}`, (z) => tf.tile(z, reps), [randn(rng, shape)], rng, linear);
+      const w = randn(rng, shape.map((s, d) => s * reps[d]!));
+      const { err } = hvpError((z) => tf.sum(tf.mul(w, tf.square(tf.tile(z, reps)))), randn(rng, shape), randn(rng, shape), smooth.eps);
+      assert.ok(err < smooth.rtol, `tile ${shape} x ${reps}: relative HVP error ${err.toExponential(2)}`);
+    }
+    const logits = randn(rng, [6, 40]);
+    const labels = tf.tensor1d([0, 3, 39, 7, 7, 12], 'int32');
+    const v = randn(rng, [6, 40]);
+    const hv = () => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.grad((q: tf.Tensor) => crossEntropy(q as tf.Tensor2D, labels))(z), v)))(logits);
+    const names = (await tf.profile(() => { hv().dispose(); })).kernels.map((k) => k.name);
+    assert.ok(names.filter((n) => n === 'Slice').length < 5, `cross-entropy HVP ran ${names.filter((n) => n === 'Slice').length} Slice kernels`);
+  });
+
   test(`[${backend}] ReLU gradient equals dy * step(x) bit for bit (NaN, zero, negative x), one kernel where fused, twice differentiable`, async () => {
     await tf.setBackend(backend);
     const rng = new Rng(19);

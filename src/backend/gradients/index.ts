@@ -6,7 +6,7 @@
 //   boolean-valued kernels (Equal, Less, ...);
 // - replaced: Exp, Softmax, LogSoftmax, Sigmoid, Tanh, Pow, whose tfjs-core gradients use the saved
 //   output, which a second differentiation sees as a constant (see exp.ts); SquaredDifference, whose
-//   tfjs-core gradient ignores broadcasting; Relu, whose mask a second differentiation walked through for zeros (and whose product is one fused kernel where the backend has it); Sum, whose gradient filled a ones tensor.
+//   tfjs-core gradient ignores broadcasting; Relu, whose mask a second differentiation walked through for zeros (and whose product is one fused kernel where the backend has it); Sum, whose gradient filled a ones tensor; Tile, whose gradient sliced dy once per tile.
 import { tf } from './tf-core.ts';
 import { conv2DBackpropFilterGradConfig } from './conv2d-backprop-filter.ts';
 import { depthwiseBackpropFilterGradConfig } from './depthwise-backprop-filter.ts';
@@ -23,6 +23,7 @@ import { powGradConfig } from './pow.ts';
 import { squaredDifferenceGradConfig } from './squared-difference.ts';
 import { reluGradConfig, reluGradGradConfig } from './relu.ts';
 import { sumGradConfig } from './sum.ts';
+import { tileGradConfig } from './tile.ts';
 
 export { twiceDifferentiableLogSoftmax } from './stable-log-softmax.ts';
 
@@ -44,6 +45,7 @@ export const SECOND_ORDER_GRADIENTS: readonly tf.GradConfig[] = [
   reluGradConfig,
   reluGradGradConfig,
   sumGradConfig,
+  tileGradConfig,
 ];
 
 /** Registers (or re-registers) all of them; returns the kernel names. Idempotent. */
