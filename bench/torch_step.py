@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch reference for `npm run bench`: the same architectures and training step (forward, backward,
-AdamW update) as bench/train-step.ts, timed the same way (warm-up excluded, median over timed steps).
+gradient-norm clipping at 5 as in the recipes' `clip-norm`, AdamW update) as bench/train-step.ts, timed the same way (warm-up excluded, median over timed steps).
 Prints one JSON line per (model, batch) on stdout; notes go to stderr. Benchmark reference only.
 
 usage: torch_step.py --models vit-cpu,swin-cpu,resnet-20,alternet-20 --batches 32,128 --steps 5 --warmup 2 [--threads 1,N]
@@ -311,6 +311,10 @@ class AlterNet20(nn.Module):
 MODELS = {"vit-cpu": ViT, "swin-cpu": Swin, "resnet-20": ResNet20, "alternet-20": AlterNet20}
 
 
+# The recipes' gradient-norm clip (configs/*.json "clip-norm"); bench/train-step.ts clips at the same norm.
+CLIP_NORM = 5.0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", default="vit-cpu,swin-cpu,resnet-20,alternet-20")
@@ -339,6 +343,7 @@ def main():
                 loss = F.cross_entropy(model(x), y)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
                 opt.step()
                 dt = time.perf_counter() - t0
                 if i >= args.warmup:

@@ -35,7 +35,7 @@ export async function timeTrainStep(preset: string, batch: number, warmup: numbe
   const trainStep = makeTrainStep(model, optimizer);
   let seed = 0;
   const step = async (): Promise<void> => {
-    await trainStep({ x, y: labels }, { lr: 1e-3, seed: seed++ });
+    await trainStep({ x, y: labels }, { lr: 1e-3, seed: seed++, clipNorm: CLIP_NORM });
   };
   try {
     const stepSeconds = await timeIt(step, { warmup, minReps: steps, maxReps: steps, minSeconds: 0 });
