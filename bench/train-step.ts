@@ -7,6 +7,9 @@ import { makeTrainStep } from '../src/train/step.ts';
 import { Rng } from '../src/util/random.ts';
 import { timeIt } from './timing.ts';
 
+/** The recipes' gradient-norm clip (configs/*.json "clip-norm"); bench/torch_step.py clips at the same norm. */
+const CLIP_NORM = 5;
+
 export interface StepResult {
   params: number;
   stepSeconds: number;
