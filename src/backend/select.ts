@@ -37,9 +37,11 @@ export interface WebGPUProbe {
   adapter?: { description: string; fallback: boolean };
 }
 
-// Static: the native backend is ours (no optional package), and one module graph keeps one tfjs engine when the
-// library is loaded through a CommonJS require hook (notebooks/node_modules/vitscope).
+// Static: both backends are ours, and one module graph keeps one tfjs engine when the library is loaded through a
+// CommonJS require hook (notebooks/node_modules/vitscope), where a dynamic import() of a .ts file fails. The WebGPU
+// packages themselves (webgpu, tfjs-backend-webgpu) are still loaded only when a WebGPU backend is asked for.
 import { tryRegisterNativeBackend } from './native/index.ts';
+import { tryRegisterWebGPUBackend } from './webgpu/register.ts';
 
 export type { NativeRegistration } from './native/index.ts';
 
@@ -74,8 +76,7 @@ async function tryNative(): Promise<{ reason: string | null; threads: number }> 
 
 async function tryWebGPU(explicit: boolean): Promise<WebGPUProbe> {
   try {
-    const webgpu = await import('./webgpu/index.ts');
-    const reg = await webgpu.tryRegisterWebGPUBackend({ allowFallback: explicit });
+    const reg = await tryRegisterWebGPUBackend({ allowFallback: explicit });
     const adapter = reg.adapter ? { description: reg.adapter.description, fallback: reg.adapter.fallback } : undefined;
     return { reason: reg.registered ? null : `no usable GPU adapter: ${reg.reason ?? 'unknown'}`, adapter };
   } catch (err) {

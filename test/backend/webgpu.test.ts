@@ -106,6 +106,28 @@ if (!IN_CHILD) {
     assert.match(r.out, new RegExp(`\\[vitscope\\] backend: ${info.name} .*; webgpu: no usable GPU adapter: only a fallback adapter`));
   });
 
+  // Notebooks load the library through a CommonJS require hook (notebooks/node_modules/vitscope), where a dynamic
+  // import() of one of the project's .ts files fails ("Unknown file extension"): the backend must load there too.
+  test('the library loaded as the notebooks load it (CommonJS require hook) initialises webgpu', { skip, timeout: 180_000 }, async () => {
+    const script = `require('vitscope').initBackend({ backend: 'webgpu', quiet: true })
+      .then((info) => console.log(JSON.stringify({ name: info.name, skipped: info.skipped })))
+      .catch((err) => { console.error(err); process.exit(1); });`;
+    const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['-e', script], { cwd: path.join(ROOT, 'notebooks'), env: childEnv!, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
+      child.on('close', (status) => {
+        clearTimeout(timer);
+        resolve({ status, out });
+      });
+    });
+    assert.equal(r.status, 0, r.out);
+    const info = JSON.parse(r.out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!) as { name: string; skipped: unknown };
+    assert.equal(info.name, 'webgpu', `webgpu not selected through the require hook: ${JSON.stringify(info.skipped)}`);
+  });
+
   test('Vulkan diagnosis finds a loader on LD_LIBRARY_PATH and the driver manifests VK_ICD_FILENAMES lists', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitscope-vk-'));
     try {

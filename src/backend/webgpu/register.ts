@@ -78,7 +78,7 @@ export async function tryRegisterWebGPUBackend(opts: WebGPUOptions): Promise<Web
   const device = await createDevice(adapter);
   registerChunkedAddN();
   registerAnyRankPad();
-  registerFusedWebGPUKernels();
+  registerFusedWebGPUKernels(webgpu.webgpu_util);
   if (tf.engine().registryFactory[WEBGPU] !== undefined) tf.removeBackend(WEBGPU);
   tf.registerBackend(WEBGPU, () => {
     const backend = new webgpu.WebGPUBackend(device, adapter.info);

@@ -1,8 +1,12 @@
 // An elementwise WGSL program in tfjs-backend-webgpu's format: one thread per output element, flat index, inputs of
 // the output's shape read with get<Name>ByOutputIndex, f32 uniforms in declaration order. tfjs wraps the user code
 // with the buffer bindings, the helpers and the entry point.
-import * as tfwebgpu from '@tensorflow/tfjs-backend-webgpu';
+// tfjs-backend-webgpu is imported by type only: the package is loaded (dynamically) when the backend is registered,
+// and its webgpu_util handed in, so that importing this module costs nothing in processes that never use a GPU.
+import type * as TfWebGPU from '@tensorflow/tfjs-backend-webgpu';
 import type { tf } from '../../tf.ts';
+
+export type WebGPUUtil = typeof TfWebGPU.webgpu_util;
 
 export interface ElementwiseProgram {
   variableNames: string[];
@@ -27,6 +31,7 @@ const WORKGROUP: [number, number, number] = [128, 1, 1];
  * input already read) once per element. `key` must identify the body: tfjs caches compiled pipelines by it.
  */
 export function runElementwise(
+  util: WebGPUUtil,
   backend: unknown,
   key: string,
   inputs: Record<string, tf.TensorInfo>,
@@ -35,7 +40,6 @@ export function runElementwise(
 ): tf.TensorInfo {
   const names = Object.keys(inputs);
   const shape = [...inputs[names[0]!]!.shape];
-  const util = tfwebgpu.webgpu_util;
   const dispatchLayout = util.flatDispatchLayout(shape);
   const uniformNames = Object.keys(uniforms);
   const reads = names.map((n) => `let ${n.toLowerCase()} = get${n}ByOutputIndex(index);`).join('\n          ');
