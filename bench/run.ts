@@ -7,7 +7,7 @@ import { parseArgs } from './args.ts';
 import { runMicro } from './micro.ts';
 import { parameterCount, timeTrainStep } from './train-step.ts';
 import { timeHvp } from './hvp.ts';
-import { bestByThreads, findTorchPython, runTorch, torchThreadCounts, type TorchResult } from './torch.ts';
+import { bestByThreads, bestHvpByThreads, findTorchPython, runTorch, runTorchHvp, torchThreadCounts, type TorchHvpResult, type TorchResult } from './torch.ts';
 import { emit, note, round } from './timing.ts';
 import { runWebGPUBench } from './webgpu.ts';
 
@@ -31,6 +31,22 @@ async function main(): Promise<number> {
   const fastSteps = args.steps ?? (quick ? 1 : 5);
   const fastWarmup = args.warmup ?? (quick ? 1 : 2);
   let status = 0;
+  let torchHvp: Map<string, TorchHvpResult> | null = null;
+  const measureTorchHvp = (models: string[], batch: number, quick: boolean): Map<string, TorchHvpResult> => {
+    const python = models.length > 0 ? findTorchPython() : null;
+    if (python === null) return new Map();
+    note(`PyTorch Hessian-vector product with ${python}: ${models.join(', ')} at batch ${batch}, ${torchThreadCounts().join(' and ')} thread(s)`);
+    try {
+      const results = runTorchHvp(python, models, batch, 1, quick ? 1 : 3);
+      for (const r of results)
+        emit({ bench: 'hvp', model: r.model, backend: 'torch', batch: r.batch, params: r.params, threads: r.threads, step_ms: round(r.step_s * 1e3, 2), hvp_ms: round(r.hvp_s * 1e3, 2), ratio: round(r.ratio, 3) });
+      return bestHvpByThreads(results);
+    } catch (err) {
+      note(`PyTorch Hessian-vector product failed: ${(err as Error).message}`);
+      status = 1;
+      return new Map();
+    }
+  };
 
   // PyTorch first (the same step, measured in this run), for every batch any backend will use.
   const torch = new Map<string, TorchResult>();
@@ -110,13 +126,21 @@ async function main(): Promise<number> {
         }
       }
     }
-    // Hessian-vector product / training step (value and gradient) on the same batch, the hessian command's ratio
+    // Hessian-vector product / training step (value and gradient) on the same batch, the hessian command's ratio,
+    // next to PyTorch's (bench/torch_hvp.py, measured once, at the thread count with the faster product)
     if (!slow && args.hvp) {
-      for (const model of args.models.filter((m) => HVP_MODELS.has(m))) {
-        const batch = quick ? 2 : 32;
+      const hvpModels = args.models.filter((m) => HVP_MODELS.has(m));
+      const batch = quick ? 2 : 32;
+      if (torchHvp === null) torchHvp = measureTorchHvp(args.torch ? hvpModels : [], batch, quick);
+      for (const model of hvpModels) {
         try {
           const t = await timeHvp(model, batch, quick ? 1 : 3);
-          emit({ bench: 'hvp', model, backend: name, batch, step_ms: round(t.trainStepMs, 2), hvp_ms: round(t.hvpMs, 2), ratio: round(t.ratio, 3) });
+          const ref = torchHvp.get(model);
+          emit({
+            bench: 'hvp', model, backend: name, batch, step_ms: round(t.trainStepMs, 2), hvp_ms: round(t.hvpMs, 2), ratio: round(t.ratio, 3),
+            torch_step_ms: ref ? round(ref.step_s * 1e3, 2) : null, torch_hvp_ms: ref ? round(ref.hvp_s * 1e3, 2) : null,
+            torch_ratio: ref ? round(ref.ratio, 3) : null, torch_threads: ref?.threads ?? null,
+          });
         } catch (err) {
           note(`${name} ${model} hvp failed: ${(err as Error).message.split('\n')[0]}`);
           emit({ bench: 'hvp', model, backend: name, batch, error: (err as Error).message.split('\n')[0] });

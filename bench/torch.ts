@@ -15,6 +15,19 @@ export interface TorchResult {
 }
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_step.py');
+const HVP_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'torch_hvp.py');
+
+/** bench/torch_hvp.py's line: value and gradient vs one exact Hessian-vector product (PyHessian's way). */
+export interface TorchHvpResult {
+  model: string;
+  batch: number;
+  params: number;
+  threads: number;
+  step_s: number;
+  hvp_s: number;
+  ratio: number;
+  torch: string;
+}
 
 /** A Python interpreter that imports torch: $VITSCOPE_PYTHON, python3, /usr/bin/python3; null if none. */
 export function findTorchPython(): string | null {
@@ -42,8 +55,28 @@ export function bestByThreads(results: readonly TorchResult[]): Map<string, Torc
   return best;
 }
 
+/** Per model, the result at the thread count whose Hessian-vector product is fastest. */
+export function bestHvpByThreads(results: readonly TorchHvpResult[]): Map<string, TorchHvpResult> {
+  const best = new Map<string, TorchHvpResult>();
+  for (const r of results) {
+    const prev = best.get(r.model);
+    if (!prev || r.hvp_s < prev.hvp_s) best.set(r.model, r);
+  }
+  return best;
+}
+
 export function runTorch(python: string, models: string[], batches: number[], warmup: number, steps: number): TorchResult[] {
   const args = [SCRIPT, '--models', models.join(','), '--batches', batches.join(','), '--warmup', String(warmup), '--steps', String(steps), '--threads', torchThreadCounts().join(',')];
+  return jsonLines<TorchResult>(python, args);
+}
+
+export function runTorchHvp(python: string, models: string[], batch: number, warmup: number, repeats: number, threads: readonly number[] = torchThreadCounts()): TorchHvpResult[] {
+  const args = [HVP_SCRIPT, '--models', models.join(','), '--batch', String(batch), '--warmup', String(warmup), '--repeats', String(repeats), '--threads', threads.join(',')];
+  return jsonLines<TorchHvpResult>(python, args);
+}
+
+function jsonLines<T>(python: string, args: string[]): T[] {
+  const script = path.basename(args[0]!);
   const r = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${python} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
   return r.stdout
@@ -51,9 +84,9 @@ export function runTorch(python: string, models: string[], batches: number[], wa
     .filter((l) => l.trim().length > 0)
     .map((l, i) => {
       try {
-        return JSON.parse(l) as TorchResult;
+        return JSON.parse(l) as T;
       } catch {
-        throw new Error(`bench/torch_step.py output line ${i + 1}: expected JSON, found '${l.slice(0, 80)}'`);
+        throw new Error(`bench/${script} output line ${i + 1}: expected JSON, found '${l.slice(0, 80)}'`);
       }
     });
 }
