@@ -54,6 +54,32 @@ function flatten(ts: readonly tf.Tensor[]): tf.Tensor1D {
   return tf.concat(ts.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D;
 }
 
+/** Backends whose tensors are typed arrays in this process, read synchronously at no cost. */
+const HOST_BACKENDS = new Set(['cpu', 'native']);
+
+/**
+ * The parts, in order, as one float64 vector of length `dim`. On host backends each part is copied straight into
+ * it (concatenating them first cost a full extra pass: 8 ms of a resnet-20 product, ~50 ms of a vit-cpu one);
+ * elsewhere they are concatenated on the device and read once (one asynchronous read, not one per parameter).
+ */
+async function readFlat(parts: readonly tf.Tensor[], dim: number): Promise<Float64Array> {
+  if (!HOST_BACKENDS.has(tf.getBackend())) {
+    const flat = flatten(parts);
+    try {
+      return Float64Array.from(await flat.data());
+    } finally {
+      flat.dispose();
+    }
+  }
+  const out = new Float64Array(dim);
+  let off = 0;
+  for (const part of parts) {
+    out.set(part.dataSync() as Float32Array, off);
+    off += part.size;
+  }
+  return out;
+}
+
 /**
  * The generic operator: `point` holds the parameter values (kept, not copied: the caller owns them),
  * `losses` one loss per batch with its weight (weights are normalised to sum to 1).
@@ -77,25 +103,28 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
     tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
       value: tf.scalar(0),
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        // dy is the ones seed of tf.grads(gDotV) below: with one batch (weight 1) the gradient is v itself
+        // (clones share v's data), which saves one multiply pass over every parameter per product.
+        if (weight === 1) return vs.map((vi) => tf.clone(vi));
         const scale = tf.mul(dy as tf.Tensor, weight);
         return vs.map((vi) => tf.mul(vi, scale));
       },
     }));
 
-  const exactProduct = (vs: tf.Tensor[]): tf.Tensor1D => {
-    let acc: tf.Tensor1D | null = null;
+  // Per parameter, the product averaged over the batches.
+  const exactProduct = (vs: tf.Tensor[]): tf.Tensor[] => {
+    let acc: tf.Tensor[] | null = null;
     for (let b = 0; b < losses.length; b++) {
       const hv = tf.tidy(() => {
         const dot = seed(vs, weights[b]!);
         const gDotV = (...ps: tf.Tensor[]): tf.Scalar => dot(...gradFns[b]!(ps)) as tf.Scalar;
-        return flatten(tf.grads(gDotV)([...point]));
+        return tf.grads(gDotV)([...point]);
       });
       if (acc === null) acc = hv;
       else {
-        const next: tf.Tensor1D = tf.add(acc, hv);
-        acc.dispose();
-        hv.dispose();
-        acc = next;
+        const prev: tf.Tensor[] = acc;
+        acc = prev.map((a, i) => tf.add(a, hv[i]!));
+        tf.dispose([...prev, ...hv]);
       }
     }
     return acc!;
@@ -115,9 +144,12 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
       const t0 = performance.now();
       let out: Float64Array;
       if (method === 'exact') {
-        const r = tf.tidy(() => exactProduct(splitFlat(v, shapes)));
-        out = Float64Array.from(await r.data());
-        r.dispose();
+        const parts = tf.tidy(() => exactProduct(splitFlat(v, shapes)));
+        try {
+          out = await readFlat(parts, dim);
+        } finally {
+          tf.dispose(parts);
+        }
       } else {
         let vn = 0;
         for (let i = 0; i < v.length; i++) vn += v[i]! * v[i]!;
