@@ -64,7 +64,7 @@ const HOST_BACKENDS = new Set(['cpu', 'native']);
  */
 async function readFlat(parts: readonly tf.Tensor[], dim: number): Promise<Float64Array> {
   if (!HOST_BACKENDS.has(tf.getBackend())) {
-    const flat = flatten(parts);
+    const flat = tf.tidy(() => flatten(parts)); // tidy: flatten's per-part reshapes are new tensors
     try {
       return Float64Array.from(await flat.data());
     } finally {
