@@ -69,6 +69,28 @@ void packA(const float* A, int64_t rs, int64_t cs, int64_t i0, int64_t mc, int64
   }
 }
 
+/** Writes (or adds) the MR x NR accumulator tile to C; a partial edge tile goes through a buffer. */
+__attribute__((always_inline)) inline void storeTile(const VT (&acc)[MR][NV], float* c, int64_t ldc, int mr, int nr,
+                                                     bool accumulate) {
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) {
+        float* cp = c + i * ldc + j * W;
+        Vec::store(cp, accumulate ? Vec::add(Vec::load(cp), acc[i][j]) : acc[i][j]);
+      }
+    return;
+  }
+  alignas(64) float tile[MR * NR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) Vec::store(tile + i * NR + j * W, acc[i][j]);
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+}
+
 /** C(mr x nr tile) (+)= packed A panel x packed B panel over kc. */
 void microKernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int mr, int nr,
                  bool accumulate) {
@@ -89,23 +111,7 @@ void microKernel(int64_t kc, const float* __restrict a, const float* __restrict 
       for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
     }
   }
-  if (mr == MR && nr == NR) {
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) {
-        float* cp = c + i * ldc + j * W;
-        Vec::store(cp, accumulate ? Vec::add(Vec::load(cp), acc[i][j]) : acc[i][j]);
-      }
-    return;
-  }
-  alignas(64) float tile[MR * NR];
-#pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) Vec::store(tile + i * NR + j * W, acc[i][j]);
-  for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+  storeTile(acc, c, ldc, mr, nr, accumulate);
 }
 
 /**
@@ -134,23 +140,7 @@ void microKernelDirectA(int64_t kc, const float* __restrict a, int64_t ars, int6
       for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
     }
   }
-  if (mr == MR && nr == NR) {
-#pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) {
-        float* cp = c + i * ldc + j * W;
-        Vec::store(cp, accumulate ? Vec::add(Vec::load(cp), acc[i][j]) : acc[i][j]);
-      }
-    return;
-  }
-  alignas(64) float tile[MR * NR];
-#pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) Vec::store(tile + i * NR + j * W, acc[i][j]);
-  for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+  storeTile(acc, c, ldc, mr, nr, accumulate);
 }
 
 }  // namespace
