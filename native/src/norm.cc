@@ -276,6 +276,61 @@ Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// channelAffine(x, scale, shift|null, y, rows, C): y = x * scale + shift per channel (last axis) of a [rows, C]
+// layout; evaluation-mode BatchNorm and the derivatives of it (see VitscopeChannelAffine).
+Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
+  const float* __restrict x = arr<float>(info, 0);
+  const float* __restrict scale = arr<float>(info, 1);
+  const float* __restrict shift = arr<float>(info, 2);  // null: no shift
+  float* __restrict y = arr<float>(info, 3);
+  const int64_t rows = num(info, 4), C = num(info, 5);
+  if (rows == 0 || C == 0) return info.Env().Undefined();
+  parallelFor(rows, std::max<int64_t>(1, 16384 / C), [&](int64_t s, int64_t e) {
+    const float* __restrict sc = scale;
+    if (shift) {
+      const float* __restrict sh = shift;
+      for (int64_t r = s; r < e; ++r) {
+        const float* __restrict xr = x + r * C;
+        float* __restrict yr = y + r * C;
+        for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] * sc[c] + sh[c];
+      }
+    } else {
+      for (int64_t r = s; r < e; ++r) {
+        const float* __restrict xr = x + r * C;
+        float* __restrict yr = y + r * C;
+        for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] * sc[c];
+      }
+    }
+  });
+  return info.Env().Undefined();
+}
+
+// channelAffineGrad(dy, x, dscale, dshift, rows, C): dscale = sum_rows dy * x, dshift = sum_rows dy, in one pass
+Napi::Value ChannelAffineGrad(const Napi::CallbackInfo& info) {
+  const float* dy = arr<float>(info, 0);
+  const float* x = arr<float>(info, 1);
+  float* dscale = arr<float>(info, 2);
+  float* dshift = arr<float>(info, 3);
+  const int64_t rows = num(info, 4), C = num(info, 5);
+  if (C == 0) return info.Env().Undefined();
+  std::vector<float> acc;  // [sum dy * x, sum dy]
+  channelSums(rows, C, 2, acc, [&](int64_t r, float* a) {
+    const float* __restrict dr = dy + r * C;
+    const float* __restrict xr = x + r * C;
+    float* __restrict a0 = a;
+    float* __restrict a1 = a + C;
+    for (int64_t c = 0; c < C; ++c) {
+      a0[c] += dr[c] * xr[c];
+      a1[c] += dr[c];
+    }
+  });
+  for (int64_t c = 0; c < C; ++c) {
+    dscale[c] = acc[c];
+    dshift[c] = acc[C + c];
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerNorm(Napi::Env env, Napi::Object exports) {
@@ -286,6 +341,8 @@ void registerNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
   exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain, "batchNormTrain"));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad, "batchNormTrainGrad"));
+  exports.Set("channelAffine", Napi::Function::New(env, ChannelAffine, "channelAffine"));
+  exports.Set("channelAffineGrad", Napi::Function::New(env, ChannelAffineGrad, "channelAffineGrad"));
 }
 
 }  // namespace vs

@@ -1,11 +1,11 @@
 // Composite ops that models call by name so that a backend can replace them with one fused kernel
 // (see src/backend/native). Whatever runs underneath, each must stay twice differentiable.
-// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', 'VitscopeBatchNorm', registered for the cpu and native
-// backends) compute the same formulas. Their gradients run the fused backward kernels, under double backprop too:
+// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', 'VitscopeBatchNorm', 'VitscopeChannelAffine', registered for
+// the cpu and native backends) compute the same formulas. Their gradients run the fused backward kernels, under double backprop too:
 // the backward kernels have gradients of their own (src/backend/gradients/fused-grad-kernels.ts), so only the
 // second backward pass of a Hessian-vector product is composite. Other backends run the composites below.
 import { tf } from './tf.ts';
-import { ADAMW, BATCH_NORM, GELU, LAYER_NORM, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
+import { ADAMW, BATCH_NORM, CHANNEL_AFFINE, GELU, LAYER_NORM, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
 import { registerFusedGradients } from './gradients/fused-grad-kernels.ts';
 
 registerFusedKernels();
@@ -92,6 +92,31 @@ export function batchNormTrainingComposite(
   const { mean, variance } = tf.moments(x, axes);
   const y = tf.tidy(() => tf.add(tf.mul(tf.sub(x, mean), tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma)), beta));
   return { y, mean, variance };
+}
+
+/**
+ * y = x * scale + shift per channel: x of any rank >= 1 with channels on the last axis (C), scale and shift of C
+ * entries ([C], or [1, ..., 1, C] of rank <= x's). Evaluation-mode BatchNorm with scale = gamma * rsqrt(var + eps),
+ * shift = beta - mean * scale. Fused (one pass, and its derivatives of every order fused too) where the backend has
+ * the kernel; throws naming the argument when a shape does not fit.
+ */
+export function channelAffine(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor): tf.Tensor {
+  if (x.rank < 1) throw new Error(`channelAffine: x has shape [] (a scalar), expected rank >= 1 with channels on the last axis`);
+  const C = x.shape[x.rank - 1]!;
+  for (const [name, t] of [['scale', scale], ['shift', shift]] as const) {
+    const fits = t.size === C && t.rank >= 1 && t.rank <= x.rank && t.shape[t.rank - 1] === C;
+    if (!fits) throw new Error(`channelAffine: ${name} has shape [${t.shape.join(',')}], expected [${C}] (the last axis of x [${x.shape.join(',')}])`);
+  }
+  if (x.dtype === 'float32' && scale.dtype === 'float32' && shift.dtype === 'float32' && fusedAvailable(CHANNEL_AFFINE)) {
+    const flat = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [C]));
+    return tf.tidy(() => tf.engine().runKernel(CHANNEL_AFFINE, { x, scale: flat(scale), shift: flat(shift) }, {}) as tf.Tensor);
+  }
+  return channelAffineComposite(x, scale, shift);
+}
+
+/** The composite definition of channelAffine (broadcasting multiply and add). */
+export function channelAffineComposite(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.add(tf.mul(x, scale), shift));
 }
 
 /**

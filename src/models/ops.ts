@@ -9,7 +9,7 @@
 // - 3x3 convolutions use tf.conv2d; the gradient of Conv2DBackpropFilter that a second
 //   differentiation needs is registered by src/backend/gradients (imported by src/backend/tf.ts).
 import { tf } from '../backend/tf.ts';
-import { batchNormTraining, gelu, layerNorm } from '../backend/fused-ops.ts';
+import { batchNormTraining, channelAffine, gelu, layerNorm } from '../backend/fused-ops.ts';
 import { Rng } from '../util/random.ts';
 
 export { gelu, layerNorm };
@@ -136,8 +136,13 @@ export function batchNorm(ctx: Ctx, prefix: string, x: tf.Tensor4D, eps = 1e-5, 
     });
     return y as tf.Tensor4D;
   }
-  const scale = tf.mul(tf.rsqrt(tf.add(rv, eps)), gamma);
-  return tf.add(tf.mul(tf.sub(x, rm), scale), beta) as tf.Tensor4D;
+  // (x - rm) * scale + beta as one per-channel affine pass (fused with its derivatives where the backend has it);
+  // only the C-sized scale and shift are composite
+  return tf.tidy(() => {
+    const scale = tf.mul(tf.rsqrt(tf.add(rv, eps)), gamma);
+    const shift = tf.sub(beta, tf.mul(rm, scale));
+    return channelAffine(x, scale, shift) as tf.Tensor4D;
+  });
 }
 
 /** Named LayerNorm over the last axis. */

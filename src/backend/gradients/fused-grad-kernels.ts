@@ -1,5 +1,5 @@
 // Gradients of the fused first-order backward kernels ('VitscopeLayerNormGrad', 'VitscopeGeluGrad',
-// 'VitscopeBatchNormGrad'), and gradients of the fused forward kernels that always run those backward kernels.
+// 'VitscopeBatchNormGrad', 'VitscopeChannelAffineGrad'), and gradients of the fused forward kernels that always run those backward kernels.
 //
 // Without these, a gradient that is itself differentiated (double backprop: exact Hessian-vector products)
 // recorded the first backward pass of every layer norm / GELU / batch norm as a dozen composite tf ops, and the
@@ -14,11 +14,14 @@ import { tf, recordingTape, runKernel } from './tf-core.ts';
 import {
   BATCH_NORM,
   BATCH_NORM_GRAD,
+  CHANNEL_AFFINE,
+  CHANNEL_AFFINE_GRAD,
   GELU,
   GELU_GRAD,
   LAYER_NORM,
   LAYER_NORM_GRAD,
   batchNormGradOps,
+  channelAffineGradOps,
   geluDerivOps,
   layerNormGradOps,
 } from '../native/fused-kernels.ts';
@@ -248,8 +251,66 @@ const batchNormGrad: tf.GradConfig = {
   },
 };
 
+// ---- channel affine: y = x * scale + shift per channel; the pair is closed under differentiation ----
+
+/** ChannelAffine(x, scale, shift?) where the backend has it, the composite otherwise (shift null: none). */
+function affine(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor | null): tf.Tensor {
+  const C = x.shape[x.rank - 1]!;
+  const s = tf.reshape(scale, [C]);
+  if (hasKernel(CHANNEL_AFFINE)) return runKernel<tf.Tensor>(CHANNEL_AFFINE, shift === null ? { x, scale: s } : { x, scale: s, shift: tf.reshape(shift, [C]) }, {});
+  const y = tf.mul(x, s);
+  return shift === null ? y : tf.add(y, tf.reshape(shift, [C]));
+}
+
+/** [sum dy * x, sum dy] per channel: ChannelAffineGrad where the backend has it, the composite otherwise. */
+function affineSums(dy: tf.Tensor, x: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  if (hasKernel(CHANNEL_AFFINE_GRAD)) return runKernel<tf.Tensor>(CHANNEL_AFFINE_GRAD, { dy, x }, {}) as unknown as [tf.Tensor, tf.Tensor];
+  return channelAffineGradOps(dy, x);
+}
+
+/**
+ * ChannelAffine(x, scale, shift): dx = ChannelAffine(dy, scale), [dscale, dshift] = ChannelAffineGrad(dy, x).
+ * The sums run in the gradient function itself (one kernel gives both; a thunk's tidy would dispose the other).
+ */
+const channelAffineGrad: tf.GradConfig = {
+  kernelName: CHANNEL_AFFINE,
+  inputsToSave: ['x', 'scale'],
+  gradFunc: (dy, saved) => {
+    const [x, scale] = saved;
+    const d = dy as tf.Tensor;
+    const [dScale, dShift] = affineSums(d, x);
+    return { x: () => affine(d, scale, null), scale: () => dScale, shift: () => dShift };
+  },
+};
+
+/**
+ * ChannelAffineGrad(dy, x) = [sum dy x, sum dy] with adjoints a and b (C entries each):
+ *   d/d dy = a x + b = ChannelAffine(x, a, b),   d/d x = a dy = ChannelAffine(dy, a).
+ * A zero adjoint (knownZero: the engine's zeros for an unused output) drops its term, so no full-size pass
+ * multiplies by zeros.
+ */
+const channelAffineGradGrad: tf.GradConfig = {
+  kernelName: CHANNEL_AFFINE_GRAD,
+  inputsToSave: ['dy', 'x'],
+  gradFunc: (dys, saved) => {
+    const [dy, x] = saved;
+    const [a, b] = dys as (tf.Tensor | null)[];
+    const aZero = knownZero(a), bZero = knownZero(b);
+    const C = x.shape[x.rank - 1]!;
+    return {
+      dy: () => {
+        if (!aZero) return affine(x, a!, bZero ? null : b);
+        return bZero ? tf.zerosLike(dy) : tf.broadcastTo(tf.reshape(b!, [C]), dy.shape);
+      },
+      x: () => (aZero ? tf.zerosLike(x) : affine(dy, a!, null)),
+    };
+  },
+};
+
 /** Every gradient this file registers. */
-export const FUSED_GRADIENTS: readonly tf.GradConfig[] = [layerNormGrad, layerNormGradGrad, geluGrad, geluGradGrad, batchNormGrad, batchNormGradGrad];
+export const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
+  layerNormGrad, layerNormGradGrad, geluGrad, geluGradGrad, batchNormGrad, batchNormGradGrad, channelAffineGrad, channelAffineGradGrad,
+];
 
 /** Registers them, replacing the gradients src/backend/native/fused-kernels.ts registered. Idempotent. */
 export function registerFusedGradients(): void {

@@ -52,6 +52,10 @@ export interface NativeAddon {
     stepSize: number, bc2Sqrt: number, decay: number): void;
   batchNorm(x: F32, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, y: F32, n: number, c: number,
     meanSize: number, varSize: number, offSize: number, scaleSize: number, eps: number): void;
+  /** y = x * scale + shift per channel of a [rows, c] layout (no shift: y = x * scale). */
+  channelAffine(x: F32, scale: F32, shift: F32 | null, y: F32, rows: number, c: number): void;
+  /** dscale = sum over rows of dy * x, dshift = sum over rows of dy, per channel of a [rows, c] layout. */
+  channelAffineGrad(dy: F32, x: F32, dscale: F32, dshift: F32, rows: number, c: number): void;
 }
 
 export const ADDON_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../native/build/Release/vitscope_native.node');

@@ -1,5 +1,5 @@
-// Fused LayerNorm and GELU kernels ('VitscopeLayerNorm', 'VitscopeGelu' and their first-order backward kernels):
-// names, JavaScript implementations for the cpu backend, and gradients.
+// Fused LayerNorm, GELU, BatchNorm and channel-affine kernels ('VitscopeLayerNorm', 'VitscopeGelu', ... and their
+// first-order backward kernels): names, JavaScript implementations for the cpu backend, and gradients.
 // Their gradients (src/backend/gradients/fused-grad-kernels.ts, registered by src/backend/fused-ops.ts) run the
 // fused backward kernels, which have twice-differentiable gradients of their own, so Hessian-vector products stay exact.
 // Importing this file needs no addon; the native implementations live in ./kernels/.
@@ -13,6 +13,10 @@ export const GELU_GRAD = 'VitscopeGeluGrad';
 export const BATCH_NORM = 'VitscopeBatchNorm';
 export const BATCH_NORM_GRAD = 'VitscopeBatchNormGrad';
 export const ADAMW = 'VitscopeAdamW';
+/** y = x * scale + shift per channel (last axis): evaluation-mode BatchNorm. Inputs {x, scale, shift?}. */
+export const CHANNEL_AFFINE = 'VitscopeChannelAffine';
+/** [sum dy * x, sum dy] per channel (sums over every axis but the last): ChannelAffine's scale and shift gradients. */
+export const CHANNEL_AFFINE_GRAD = 'VitscopeChannelAffineGrad';
 
 /** Attributes of the fused AdamW update (see adamwUpdate in src/backend/fused-ops.ts). */
 export interface AdamWAttrs {
@@ -126,6 +130,52 @@ export function batchNormGradCpu(x: Float32Array, g: Float32Array, dy: Float32Ar
   return [dx, Float32Array.from(sdx), Float32Array.from(sdy)];
 }
 
+/** y = x * scale + shift over the last axis (C entries); no shift: y = x * scale. */
+export function channelAffineCpu(x: Float32Array, scale: Float32Array, shift: Float32Array | null, C: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let o = 0; o < x.length; o += C) {
+    if (shift) for (let c = 0; c < C; ++c) y[o + c] = x[o + c] * scale[c] + shift[c];
+    else for (let c = 0; c < C; ++c) y[o + c] = x[o + c] * scale[c];
+  }
+  return y;
+}
+
+/** [sum dy * x, sum dy] per channel (last axis, C entries) over every row. */
+export function channelAffineGradCpu(dy: Float32Array, x: Float32Array, C: number): [Float32Array, Float32Array] {
+  const sdx = new Float64Array(C), sdy = new Float64Array(C);
+  for (let o = 0; o < x.length; o += C) {
+    for (let c = 0; c < C; ++c) {
+      sdx[c] += dy[o + c] * x[o + c];
+      sdy[c] += dy[o + c];
+    }
+  }
+  return [Float32Array.from(sdx), Float32Array.from(sdy)];
+}
+
+const shapeText = (t: tf.TensorInfo) => `[${t.shape.join(',')}]`;
+
+/**
+ * Checks the inputs of ChannelAffine ({x, scale, shift?}: float32, scale and shift of shape [C], C the last axis
+ * of x, rank >= 1) or ChannelAffineGrad ({dy, x}: float32, one shape); throws naming the kernel, the input, what
+ * was found and what was expected.
+ */
+export function checkChannelAffineInputs(kernel: string, inputs: Record<string, tf.TensorInfo | undefined>): void {
+  const x = inputs.x;
+  if (!x) throw new Error(`${kernel}: input 'x' is missing`);
+  if (x.shape.length < 1) throw new Error(`${kernel}: input 'x' has shape [] (a scalar), expected rank >= 1 with channels on the last axis`);
+  const C = x.shape[x.shape.length - 1]!;
+  for (const [name, t] of Object.entries(inputs)) {
+    if (t === undefined) continue;
+    if (t.dtype !== 'float32') throw new Error(`${kernel}: input '${name}' has dtype ${t.dtype}, expected float32`);
+    if ((name === 'scale' || name === 'shift') && (t.shape.length !== 1 || t.shape[0] !== C))
+      throw new Error(`${kernel}: input '${name}' has shape ${shapeText(t)}, expected [${C}] (the last axis of x ${shapeText(x)})`);
+    if (name === 'dy' && t.shape.join() !== x.shape.join())
+      throw new Error(`${kernel}: input 'dy' has shape ${shapeText(t)}, expected the shape of x ${shapeText(x)}`);
+  }
+  if (kernel === CHANNEL_AFFINE && !inputs.scale) throw new Error(`${kernel}: input 'scale' is missing`);
+  if (kernel === CHANNEL_AFFINE_GRAD && !inputs.dy) throw new Error(`${kernel}: input 'dy' is missing`);
+}
+
 /** One AdamW step in float32, operation for operation as the composite in src/train/adamw.ts. */
 export function adamwCpu(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, a: AdamWAttrs): [Float32Array, Float32Array, Float32Array] {
   const n = p.length, po = new Float32Array(n), mo = new Float32Array(n), vo = new Float32Array(n);
@@ -199,6 +249,29 @@ function cpuConfigs(): tf.KernelConfig[] {
       },
     },
     {
+      kernelName: CHANNEL_AFFINE, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend }) => {
+        const ins = inputs as Record<string, tf.TensorInfo | undefined>;
+        checkChannelAffineInputs(CHANNEL_AFFINE, ins);
+        const b = backend as Cpu;
+        const x = ins.x!;
+        const y = channelAffineCpu(f32(b, x), f32(b, ins.scale!), ins.shift ? f32(b, ins.shift) : null, last(x));
+        return b.makeTensorInfo(x.shape, 'float32', y);
+      },
+    },
+    {
+      kernelName: CHANNEL_AFFINE_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend }) => {
+        const ins = inputs as Record<string, tf.TensorInfo | undefined>;
+        checkChannelAffineInputs(CHANNEL_AFFINE_GRAD, ins);
+        const b = backend as Cpu;
+        const x = ins.x!;
+        const C = last(x);
+        const [ds, dt] = channelAffineGradCpu(f32(b, ins.dy!), f32(b, x), C);
+        return [b.makeTensorInfo([C], 'float32', ds), b.makeTensorInfo([C], 'float32', dt)];
+      },
+    },
+    {
       kernelName: GELU, backendName: 'cpu',
       kernelFunc: ({ inputs, backend }) => {
         const { x } = inputs as Record<string, tf.TensorInfo>;
@@ -240,6 +313,12 @@ export function batchNormGradOps(x: tf.Tensor, gamma: tf.Tensor, dy: tf.Tensor, 
   const g = tf.mul(dy, gamma);
   const dx = tf.mul(rstd, tf.sub(tf.sub(g, tf.mean(g, axes, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), axes, true))));
   return [dx, tf.sum(tf.mul(dy, xhat), axes), tf.sum(dy, axes)];
+}
+
+/** ChannelAffine's [d scale, d shift] (sums of dy * x and dy over every axis but the last) as differentiable tf ops. */
+export function channelAffineGradOps(dy: tf.Tensor, x: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const axes = [...Array(x.rank - 1).keys()];
+  return [tf.sum(tf.mul(dy, x), axes), tf.sum(dy, axes)];
 }
 
 /** d gelu / dx as differentiable tf ops. */

@@ -71,6 +71,8 @@ import { unpackConfig } from './Unpack.ts';
 import { vitscopeAdamWConfig } from './VitscopeAdamW.ts';
 import { vitscopeBatchNormConfig } from './VitscopeBatchNorm.ts';
 import { vitscopeBatchNormGradConfig } from './VitscopeBatchNormGrad.ts';
+import { vitscopeChannelAffineConfig } from './VitscopeChannelAffine.ts';
+import { vitscopeChannelAffineGradConfig } from './VitscopeChannelAffineGrad.ts';
 import { vitscopeGeluConfig } from './VitscopeGelu.ts';
 import { vitscopeGeluGradConfig } from './VitscopeGeluGrad.ts';
 import { vitscopeReluGradConfig } from './VitscopeReluGrad.ts';
@@ -149,6 +151,8 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   vitscopeAdamWConfig,
   vitscopeBatchNormConfig,
   vitscopeBatchNormGradConfig,
+  vitscopeChannelAffineConfig,
+  vitscopeChannelAffineGradConfig,
   vitscopeGeluConfig,
   vitscopeGeluGradConfig,
   vitscopeReluGradConfig,
