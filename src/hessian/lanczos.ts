@@ -68,7 +68,10 @@ export async function lanczosDecomposition(
   let scaleSeen = 0;
   for (let j = 0; j < m; j++) {
     const q = basis[j]!;
-    const w = Float64Array.from(checkMatvecResult(await op.matvec(q), n, 'lanczos'));
+    // the product is written into the vector that becomes the next basis vector (one new vector per step)
+    const into = new Float64Array(n);
+    const product = checkMatvecResult(await op.matvec(q, into), n, 'lanczos');
+    const w = product.buffer === q.buffer ? Float64Array.from(product) : product;
     onStep?.(j + 1, m);
     const a = dot(w, q);
     alpha.push(a);
@@ -95,7 +98,8 @@ export async function lanczosDecomposition(
       basis.push(fresh);
     } else {
       beta.push(b);
-      basis.push(w.map((x) => x / b));
+      for (let i = 0; i < n; i++) w[i] = w[i]! / b;
+      basis.push(w);
     }
   }
   return { alpha, beta: beta.slice(0, alpha.length - 1), betaLast, basis: basis.slice(0, alpha.length), restarts };

@@ -5,7 +5,8 @@
 // Float64 vectors at the boundary, float32 inside; every product runs in tf.tidy and releases its tensors.
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
-import { selectParams, splitFlat } from '../models/flat-params.ts';
+import { selectParams } from '../models/flat-params.ts';
+import { readIntoFloat64, tensorsFromFloat64 } from '../backend/host-vectors.ts';
 import { lossOfParams, type LossOfParams } from '../train/loss-of-params.ts';
 import { crossEntropy } from '../train/losses.ts';
 import type { LinearOperator } from './linear-operator.ts';
@@ -52,32 +53,6 @@ interface WeightedLoss {
 
 function flatten(ts: readonly tf.Tensor[]): tf.Tensor1D {
   return tf.concat(ts.map((t) => tf.reshape(t, [-1]))) as tf.Tensor1D;
-}
-
-/** Backends whose tensors are typed arrays in this process, read synchronously at no cost. */
-const HOST_BACKENDS = new Set(['cpu', 'native']);
-
-/**
- * The parts, in order, as one float64 vector of length `dim`. On host backends each part is copied straight into
- * it (concatenating them first cost a full extra pass: 8 ms of a resnet-20 product, ~50 ms of a vit-cpu one);
- * elsewhere they are concatenated on the device and read once (one asynchronous read, not one per parameter).
- */
-async function readFlat(parts: readonly tf.Tensor[], dim: number): Promise<Float64Array> {
-  if (!HOST_BACKENDS.has(tf.getBackend())) {
-    const flat = tf.tidy(() => flatten(parts)); // tidy: flatten's per-part reshapes are new tensors
-    try {
-      return Float64Array.from(await flat.data());
-    } finally {
-      flat.dispose();
-    }
-  }
-  const out = new Float64Array(dim);
-  let off = 0;
-  for (const part of parts) {
-    out.set(part.dataSync() as Float32Array, off);
-    off += part.size;
-  }
-  return out;
 }
 
 /**
@@ -139,14 +114,18 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
     shapes,
     products: 0,
     totalMs: 0,
-    async matvec(v: Float64Array): Promise<Float64Array> {
+    async matvec(v: Float64Array, into?: Float64Array): Promise<Float64Array> {
       if (v.length !== dim) throw new Error(`hessian operator: vector length ${v.length}, expected ${dim}`);
+      if (into !== undefined && (into.length !== dim || into.buffer === v.buffer)) {
+        throw new Error(`hessian operator: output vector of length ${into.length}${into.buffer === v.buffer ? ' sharing the input\'s memory' : ''}, expected a separate vector of length ${dim}`);
+      }
       const t0 = performance.now();
       let out: Float64Array;
       if (method === 'exact') {
-        const parts = tf.tidy(() => exactProduct(splitFlat(v, shapes)));
+        // v's pieces and the product's are pooled host memory on the native backend (src/backend/host-vectors.ts)
+        const parts = tf.tidy(() => exactProduct(tensorsFromFloat64(v, shapes)));
         try {
-          out = await readFlat(parts, dim);
+          out = await readIntoFloat64(parts, into ?? new Float64Array(dim));
         } finally {
           tf.dispose(parts);
         }
@@ -154,17 +133,20 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
         let vn = 0;
         for (let i = 0; i < v.length; i++) vn += v[i]! * v[i]!;
         vn = Math.sqrt(vn);
-        if (vn === 0) out = new Float64Array(dim);
+        if (vn === 0) out = into ? into.fill(0) : new Float64Array(dim);
         else {
           const h = epsilon / vn;
           const r = tf.tidy(() => {
-            const vs = splitFlat(v, shapes);
+            const vs = tensorsFromFloat64(v, shapes);
             const plus = point.map((p, i) => tf.add(p, tf.mul(vs[i]!, h)));
             const minus = point.map((p, i) => tf.sub(p, tf.mul(vs[i]!, h)));
             return tf.div(tf.sub(gradientAt(plus), gradientAt(minus)), 2 * h) as tf.Tensor1D;
           });
-          out = Float64Array.from(await r.data());
-          r.dispose();
+          try {
+            out = await readIntoFloat64([r], into ?? new Float64Array(dim));
+          } finally {
+            r.dispose();
+          }
         }
       }
       if (l2 !== 0) for (let i = 0; i < dim; i++) out[i]! += l2 * v[i]!;

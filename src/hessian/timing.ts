@@ -31,8 +31,10 @@ export async function timeHvpVsStep(model: Model, batch: HessianBatch, opts: { n
   };
   const op = modelHessianOperator(model, [batch], { names: opts.names });
   const v = normalVector(new Rng(opts.seed ?? 0), op.dim);
+  // one output vector for all products, as power iteration uses the operator
+  const out = new Float64Array(op.dim);
   const hvp = async (): Promise<void> => {
-    await op.matvec(v);
+    await op.matvec(v, out);
   };
   const time = async (f: () => Promise<void>): Promise<number> => {
     await f(); // warm-up

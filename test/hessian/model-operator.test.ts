@@ -140,3 +140,22 @@ test('no tensor leaks: every product releases its memory', async () => {
   model.dispose();
   tf.dispose([batch.x, batch.y]);
 });
+
+test('an output vector given to matvec receives the product (exact and finite-difference); one sharing the input is refused', async () => {
+  const rng = new Rng(13);
+  const model = new TinyNet(14);
+  const batch = randomBatch(rng, 4, 4, 2, 3);
+  for (const method of ['exact', 'finite-difference'] as const) {
+    const op = modelHessianOperator(model, [batch], { method, l2: 1e-3 });
+    const v = normalVector(rng, op.dim);
+    const fresh = await op.matvec(v);
+    const out = new Float64Array(op.dim).fill(Number.NaN);
+    const got = await op.matvec(v, out);
+    assert.equal(got, out, `${method}: returns the given vector`);
+    assert.deepEqual(Array.from(out), Array.from(fresh), `${method}: same product`);
+    await assert.rejects(op.matvec(v, v), /sharing the input's memory/);
+    await assert.rejects(op.matvec(v, new Float64Array(op.dim + 1)), new RegExp(`output vector of length ${op.dim + 1}`));
+  }
+  model.dispose();
+  tf.dispose([batch.x, batch.y]);
+});
