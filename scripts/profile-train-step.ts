@@ -7,7 +7,9 @@
 // One step = the training step of src/train/step.ts: forward (training mode) + cross-entropy + backward + gradient
 // norm + AdamW update (weight decay 0.05): --optimizer fused (default) runs adamwUpdate from src/backend/fused-ops.ts
 // (one kernel per parameter), composite runs the same rule as a dozen tensor ops per parameter (AdamW's fused: false). --kernels wraps every kernel of the backend with a timer and prints where the time goes; the
-// rest of the step ("outside kernels") is the tfjs engine, tape and JavaScript glue.
+// rest of the step ("outside kernels") is the tfjs engine, tape and JavaScript glue. --hvp profiles one exact
+// Hessian-vector product (src/hessian/model-operator.ts, evaluation mode, all parameters) the same way and prints
+// its ratio to the value-and-gradient step of src/hessian/timing.ts (the figure `npm run bench` reports).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +19,8 @@ import { initBackend, parseBackendName } from '../src/backend/select.ts';
 import { createModel } from '../src/models/index.ts';
 import { AdamW } from '../src/train/adamw.ts';
 import { makeTrainStep } from '../src/train/step.ts';
+import { modelHessianOperator } from '../src/hessian/model-operator.ts';
+import { normalVector } from '../src/util/random.ts';
 import { Rng } from '../src/util/random.ts';
 
 interface Args {
@@ -30,11 +34,12 @@ interface Args {
   top: number;
   threads: number;
   optimizer: 'fused' | 'composite';
+  hvp: boolean;
   json?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { models: ['vit-cpu', 'resnet-20'], batches: [32, 128], steps: 5, warmup: 3, backend: 'native', torch: false, kernels: false, top: 25, threads: 2, optimizer: 'fused' };
+  const a: Args = { models: ['vit-cpu', 'resnet-20'], batches: [32, 128], steps: 5, warmup: 3, backend: 'native', torch: false, kernels: false, top: 25, threads: 2, optimizer: 'fused', hvp: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -52,12 +57,13 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--top') a.top = Number(v());
     else if (k === '--threads') a.threads = Number(v());
     else if (k === '--json') a.json = v();
+    else if (k === '--hvp') a.hvp = true;
     else if (k === '--optimizer') {
       const o = v();
       if (o !== 'fused' && o !== 'composite') throw new Error(`profile-train-step: --optimizer: expected fused or composite, got '${o}'`);
       a.optimizer = o;
     }
-    else throw new Error(`profile-train-step: unknown argument '${k}', expected --models, --batches, --steps, --warmup, --backend, --torch, --kernels, --top, --threads, --optimizer, --json`);
+    else throw new Error(`profile-train-step: unknown argument '${k}', expected --models, --batches, --steps, --warmup, --backend, --torch, --kernels, --top, --threads, --optimizer, --hvp, --json`);
   }
   if (a.batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`profile-train-step: --batches: expected positive integers, got ${a.batches}`);
   return a;
@@ -89,6 +95,14 @@ function instrumentKernels(backend: string): { stats: Map<string, { ms: number; 
   return { stats, enabled };
 }
 
+interface Measured {
+  ms: number;
+  cpuMs: number;
+  kernelMs?: number;
+  kernelCpuMs?: number;
+  topKernels?: { kernel: string; ms: number; cpuMs: number; calls: number }[];
+}
+
 interface Result {
   model: string;
   batch: number;
@@ -100,6 +114,8 @@ interface Result {
   kernelMs?: number;
   kernelCpuMs?: number;
   topKernels?: { kernel: string; ms: number; cpuMs: number; calls: number }[];
+  /** --hvp: one Hessian-vector product, measured like the step. */
+  hvp?: Measured;
   torchImgPerSec?: number;
   torchCpuMsPerStep?: number;
   ratio?: number;
@@ -129,36 +145,59 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
   const x = tf.tensor4d(Float32Array.from({ length: batch * size * size * 3 }, () => rng.normal()), [batch, size, size, 3]);
   const labels = tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(m.config.numClasses)), 'int32');
   const optimizer = new AdamW({ weightDecay: 0.05, fused: a.optimizer === 'fused' });
-  const trainStep = makeTrainStep(m, optimizer);
+  // --hvp: value and gradient without the update (the step src/hessian/timing.ts compares with), then the product
+  const trainStep = makeTrainStep(m, a.hvp ? null : optimizer);
   let seed = 0;
   const step = async (): Promise<void> => {
-    await trainStep({ x, y: labels }, { lr: 1e-3, seed: seed++ });
+    await trainStep({ x, y: labels }, { lr: 1e-3, seed: seed++, updateStats: !a.hvp });
   };
-  for (let i = 0; i < a.warmup; i++) await step();
-  if (timer) {
-    timer.stats.clear();
-    timer.enabled.on = true;
-  }
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < a.steps; i++) await step();
-  const stepMs = (performance.now() - t0) / a.steps;
-  const cu = process.cpuUsage(c0);
-  const cpuMsPerStep = (cu.user + cu.system) / 1000 / a.steps;
-  if (timer) timer.enabled.on = false;
-  const r: Result = { model, batch, backend: tf.getBackend(), stepMs, cpuMsPerStep, imgPerSec: (batch * 1000) / stepMs };
-  if (timer) {
-    const all = [...timer.stats.entries()].map(([kernel, s]) => ({ kernel, ms: s.ms / a.steps, cpuMs: s.cpuMs / a.steps, calls: s.calls / a.steps }));
-    all.sort((p, q) => q.cpuMs - p.cpuMs);
-    r.kernelMs = all.reduce((s, k) => s + k.ms, 0);
-    r.kernelCpuMs = all.reduce((s, k) => s + k.cpuMs, 0);
-    r.topKernels = all.slice(0, a.top);
-  }
+  const op = a.hvp ? modelHessianOperator(m, [{ x, y: labels }]) : null;
+  const v = op ? normalVector(new Rng(0), op.dim) : null;
+  const product = async (): Promise<void> => {
+    await op!.matvec(v!);
+  };
+  const measure = async (f: () => Promise<void>): Promise<Measured> => {
+    for (let i = 0; i < a.warmup; i++) await f();
+    if (timer) {
+      timer.stats.clear();
+      timer.enabled.on = true;
+    }
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < a.steps; i++) await f();
+    const ms = (performance.now() - t0) / a.steps;
+    const cu = process.cpuUsage(c0);
+    const cpuMs = (cu.user + cu.system) / 1000 / a.steps;
+    if (timer) timer.enabled.on = false;
+    const out: Measured = { ms, cpuMs };
+    if (timer) {
+      const all = [...timer.stats.entries()].map(([kernel, s]) => ({ kernel, ms: s.ms / a.steps, cpuMs: s.cpuMs / a.steps, calls: s.calls / a.steps }));
+      all.sort((p, q) => q.cpuMs - p.cpuMs);
+      out.kernelMs = all.reduce((s, k) => s + k.ms, 0);
+      out.kernelCpuMs = all.reduce((s, k) => s + k.cpuMs, 0);
+      out.topKernels = all.slice(0, a.top);
+    }
+    return out;
+  };
+  const s = await measure(step);
+  const r: Result = {
+    model, batch, backend: tf.getBackend(), stepMs: s.ms, cpuMsPerStep: s.cpuMs, imgPerSec: (batch * 1000) / s.ms,
+    kernelMs: s.kernelMs, kernelCpuMs: s.kernelCpuMs, topKernels: s.topKernels,
+  };
+  if (op) r.hvp = await measure(product);
   optimizer.dispose();
   m.dispose();
   x.dispose();
   labels.dispose();
   return r;
+}
+
+function printKernels(what: string, m: Measured): void {
+  if (!m.topKernels) return;
+  console.log(`  ${what}: kernels ${m.kernelMs!.toFixed(1)} ms wall, ${m.kernelCpuMs!.toFixed(1)} ms cpu; outside kernels ${(m.ms - m.kernelMs!).toFixed(1)} ms wall, ${(m.cpuMs - m.kernelCpuMs!).toFixed(1)} ms cpu`);
+  console.log(`    ${'kernel'.padEnd(24)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'cpu %'.padStart(6)} calls`);
+  for (const k of m.topKernels)
+    console.log(`    ${k.kernel.padEnd(24)} ${k.ms.toFixed(2).padStart(9)} ${k.cpuMs.toFixed(2).padStart(9)} ${(100 * k.cpuMs / m.cpuMs).toFixed(1).padStart(6)} ${k.calls.toFixed(0).padStart(5)}`);
 }
 
 async function main(): Promise<void> {
@@ -182,12 +221,10 @@ async function main(): Promise<void> {
         ? `   PyTorch ${r.torchImgPerSec.toFixed(1)} img/s (cpu ${r.torchCpuMsPerStep!.toFixed(0)} ms/step)   ratio ${r.ratio!.toFixed(2)}x`
         : '';
       console.log(`${model.padEnd(10)} batch ${String(batch).padStart(4)}   ${info.name} ${r.imgPerSec.toFixed(1)} img/s (${r.stepMs.toFixed(0)} ms/step, cpu ${r.cpuMsPerStep.toFixed(0)} ms/step)${torch}`);
-      if (r.topKernels) {
-        console.log(`  kernels ${r.kernelMs!.toFixed(1)} ms/step wall, ${r.kernelCpuMs!.toFixed(1)} ms/step cpu; outside kernels ${(r.stepMs - r.kernelMs!).toFixed(1)} ms wall, ${(r.cpuMsPerStep - r.kernelCpuMs!).toFixed(1)} ms cpu`);
-        console.log(`    ${'kernel'.padEnd(24)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'cpu %'.padStart(6)} calls`);
-        for (const k of r.topKernels) {
-          console.log(`    ${k.kernel.padEnd(24)} ${k.ms.toFixed(2).padStart(9)} ${k.cpuMs.toFixed(2).padStart(9)} ${(100 * k.cpuMs / r.cpuMsPerStep).toFixed(1).padStart(6)} ${k.calls.toFixed(0).padStart(5)}`);
-        }
+      printKernels('step', { ms: r.stepMs, cpuMs: r.cpuMsPerStep, kernelMs: r.kernelMs, kernelCpuMs: r.kernelCpuMs, topKernels: r.topKernels });
+      if (r.hvp) {
+        console.log(`  Hessian-vector product ${r.hvp.ms.toFixed(0)} ms (cpu ${r.hvp.cpuMs.toFixed(0)} ms): ${(r.hvp.ms / r.stepMs).toFixed(2)}x the value-and-gradient step (cpu ${(r.hvp.cpuMs / r.cpuMsPerStep).toFixed(2)}x)`);
+        printKernels('product', r.hvp);
       }
     }
   }
