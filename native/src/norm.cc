@@ -276,30 +276,56 @@ Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/**
+ * Channel-affine rows are short (16 channels in resnet-20's first stage: two AVX2 vectors, then loop overhead), so
+ * the kernels below tile the C per-channel values `k` times and run over k consecutive rows as one contiguous
+ * stretch of k * C values: longer vectorised inner loops. ~128 values measured best for C = 16, 32, 64 (one thread,
+ * AVX2: the sums 2x faster than row by row at C = 16, 1.2x at 32 and 64; the affine ~10% at 16 and 32); wider
+ * stretches lose the per-channel sums' accumulators from L1.
+ */
+inline int64_t affineRowsPerStretch(int64_t C) { return std::max<int64_t>(1, 128 / C); }
+
+/** v repeated k times (k * C values). */
+inline std::vector<float> tiled(const float* v, int64_t C, int64_t k) {
+  std::vector<float> out(static_cast<size_t>(k * C));
+  for (int64_t j = 0; j < k; ++j) std::copy(v, v + C, out.begin() + j * C);
+  return out;
+}
+
+inline void affineSpan(const float* __restrict x, const float* __restrict s, const float* __restrict t,
+                       float* __restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s[i] + t[i];
+}
+
+inline void scaleSpan(const float* __restrict x, const float* __restrict s, float* __restrict y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s[i];
+}
+
+inline void affineSumsSpan(const float* __restrict dy, const float* __restrict x, float* __restrict sdx,
+                           float* __restrict sdy, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    sdx[i] += dy[i] * x[i];
+    sdy[i] += dy[i];
+  }
+}
+
 // channelAffine(x, scale, shift|null, y, rows, C): y = x * scale + shift per channel (last axis) of a [rows, C]
 // layout; evaluation-mode BatchNorm and the derivatives of it (see VitscopeChannelAffine).
 Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
-  const float* __restrict x = arr<float>(info, 0);
-  const float* __restrict scale = arr<float>(info, 1);
-  const float* __restrict shift = arr<float>(info, 2);  // null: no shift
-  float* __restrict y = arr<float>(info, 3);
+  const float* x = arr<float>(info, 0);
+  const float* scale = arr<float>(info, 1);
+  const float* shift = arr<float>(info, 2);  // null: no shift
+  float* y = arr<float>(info, 3);
   const int64_t rows = num(info, 4), C = num(info, 5);
   if (rows == 0 || C == 0) return info.Env().Undefined();
+  const int64_t k = affineRowsPerStretch(C);
+  const std::vector<float> S = tiled(scale, C, k);
+  const std::vector<float> T = shift ? tiled(shift, C, k) : std::vector<float>();
   parallelFor(rows, std::max<int64_t>(1, 16384 / C), [&](int64_t s, int64_t e) {
-    const float* __restrict sc = scale;
-    if (shift) {
-      const float* __restrict sh = shift;
-      for (int64_t r = s; r < e; ++r) {
-        const float* __restrict xr = x + r * C;
-        float* __restrict yr = y + r * C;
-        for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] * sc[c] + sh[c];
-      }
-    } else {
-      for (int64_t r = s; r < e; ++r) {
-        const float* __restrict xr = x + r * C;
-        float* __restrict yr = y + r * C;
-        for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] * sc[c];
-      }
+    for (int64_t r = s; r < e; r += k) {
+      const int64_t n = std::min(k, e - r) * C;
+      if (shift) affineSpan(x + r * C, S.data(), T.data(), y + r * C, n);
+      else scaleSpan(x + r * C, S.data(), y + r * C, n);
     }
   });
   return info.Env().Undefined();
@@ -313,21 +339,21 @@ Napi::Value ChannelAffineGrad(const Napi::CallbackInfo& info) {
   float* dshift = arr<float>(info, 3);
   const int64_t rows = num(info, 4), C = num(info, 5);
   if (C == 0) return info.Env().Undefined();
-  std::vector<float> acc;  // [sum dy * x, sum dy]
-  channelSums(rows, C, 2, acc, [&](int64_t r, float* a) {
-    const float* __restrict dr = dy + r * C;
-    const float* __restrict xr = x + r * C;
-    float* __restrict a0 = a;
-    float* __restrict a1 = a + C;
-    for (int64_t c = 0; c < C; ++c) {
-      a0[c] += dr[c] * xr[c];
-      a1[c] += dr[c];
-    }
+  const int64_t k = affineRowsPerStretch(C), W = k * C;
+  // per thread: [sum dy * x, sum dy] over stretches of k rows (W values each), folded to C channels at the end
+  std::vector<std::vector<float>> part(poolThreads());
+  parallelForChunks(rows, std::max<int64_t>(1, 16384 / C), [&](int t, int64_t s, int64_t e) {
+    std::vector<float>& acc = part[t];
+    acc.assign(static_cast<size_t>(2 * W), 0.f);
+    for (int64_t r = s; r < e; r += k) affineSumsSpan(dy + r * C, x + r * C, acc.data(), acc.data() + W, std::min(k, e - r) * C);
   });
-  for (int64_t c = 0; c < C; ++c) {
-    dscale[c] = acc[c];
-    dshift[c] = acc[C + c];
-  }
+  for (int64_t c = 0; c < C; ++c) dscale[c] = dshift[c] = 0.f;
+  for (const std::vector<float>& acc : part)
+    if (!acc.empty())
+      for (int64_t i = 0; i < W; ++i) {
+        dscale[i % C] += acc[i];
+        dshift[i % C] += acc[W + i];
+      }
   return info.Env().Undefined();
 }
 
