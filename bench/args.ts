@@ -10,10 +10,12 @@ export interface BenchArgs {
   micro: boolean;
   train: boolean;
   hvp: boolean;
+  /** Rounds of paired measurements (PyTorch and native back to back, order alternating); null: 3, --quick 1. */
+  rounds: number | null;
 }
 
 const USAGE =
-  'usage: npm run bench -- [--backends native,wasm,cpu] [--models vit-cpu,swin-cpu,resnet-20,alternet-20] [--batches 32,128] [--steps N] [--warmup N] [--quick] [--no-torch] [--no-micro] [--no-train] [--no-hvp]';
+  'usage: npm run bench -- [--backends native,wasm,cpu] [--models vit-cpu,swin-cpu,resnet-20,alternet-20] [--batches 32,128] [--steps N] [--warmup N] [--rounds N] [--quick] [--no-torch] [--no-micro] [--no-train] [--no-hvp]';
 
 function list(flag: string, value: string | undefined): string[] {
   if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag}: expected a comma-separated list\n${USAGE}`);
@@ -27,7 +29,7 @@ function positiveInt(flag: string, value: string): number {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { backends: null, models: ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'], batches: null, steps: null, warmup: null, quick: false, torch: true, micro: true, train: true, hvp: true };
+  const a: BenchArgs = { backends: null, models: ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'], batches: null, steps: null, warmup: null, quick: false, torch: true, micro: true, train: true, hvp: true, rounds: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -38,6 +40,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--batches': a.batches = list(flag, value()).map((b) => positiveInt(flag, b)); break;
       case '--steps': a.steps = Math.max(1, positiveInt(flag, value() ?? '')); break;
       case '--warmup': a.warmup = positiveInt(flag, value() ?? ''); break;
+      case '--rounds': a.rounds = Math.max(1, positiveInt(flag, value() ?? '')); break;
       case '--quick': a.quick = true; break;
       case '--no-torch': a.torch = false; break;
       case '--no-micro': a.micro = false; break;

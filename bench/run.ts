@@ -8,7 +8,9 @@ import { runMicro } from './micro.ts';
 import { parameterCount, timeTrainStep } from './train-step.ts';
 import { timeHvp } from './hvp.ts';
 import { bestByThreads, bestHvpByThreads, findTorchPython, runTorch, runTorchHvp, torchThreadCounts, type TorchHvpResult, type TorchResult } from './torch.ts';
-import { emit, note, round } from './timing.ts';
+
+const round2 = (x: number): number => round(x, 2);
+import { emit, median, note, round } from './timing.ts';
 import { runWebGPUBench } from './webgpu.ts';
 
 // Keep stdout for JSON only, whatever a library logs.
@@ -48,27 +50,43 @@ async function main(): Promise<number> {
     }
   };
 
-  // PyTorch first (the same step, measured in this run), for every batch any backend will use.
-  const torch = new Map<string, TorchResult>();
+  // The PyTorch reference of the training step: measured per (model, batch) right next to the native step, in
+  // `rounds` pairs whose order alternates, so that the machine's drift (±30% within minutes on shared VMs) falls on
+  // both sides of each ratio; the ratio reported is the median of the rounds' ratios.
+  const rounds = args.rounds ?? (quick ? 1 : 3);
+  let python: string | null = null;
   if (args.train && args.torch) {
-    const python = args.models.some((m) => TORCH_MODELS.has(m)) ? findTorchPython() : null;
     const torchModels = args.models.filter((m) => TORCH_MODELS.has(m));
     if (torchModels.length === 0) note(`no PyTorch reference for ${args.models.join(', ')} (only ${[...TORCH_MODELS].join(', ')})`);
-    else if (python === null) note('PyTorch not found (python3 -c "import torch" fails; set VITSCOPE_PYTHON): no torch reference');
     else {
-      const batches = [...new Set([...fastBatches, ...(args.batches ?? (quick ? [2] : [32]))])].sort((a, b) => a - b);
-      note(`PyTorch reference with ${python}: ${torchModels.join(', ')} at batch ${batches.join(', ')}, ${torchThreadCounts().join(' and ')} thread(s); ratios use the faster`);
-      try {
-        const results = runTorch(python, torchModels, batches, fastWarmup, fastSteps);
-        for (const r of results)
-          emit({ bench: 'train_step', model: r.model, backend: 'torch', batch: r.batch, params: r.params, threads: r.threads, step_ms: round(r.step_s * 1e3, 2), img_per_s: round(r.img_per_s, 3) });
-        for (const [key, r] of bestByThreads(results)) torch.set(key, r);
-      } catch (err) {
-        note(`PyTorch reference failed: ${(err as Error).message}`);
-        status = 1;
-      }
+      python = findTorchPython();
+      if (python === null) note('PyTorch not found (python3 -c "import torch" fails; set VITSCOPE_PYTHON): no torch reference');
+      else note(`PyTorch reference with ${python}: ${torchModels.join(', ')}, ${torchThreadCounts().join(' and ')} thread(s), ratios use the faster; ${rounds} round${rounds === 1 ? '' : 's'} per measurement, interleaved with native`);
     }
   }
+  /** Best-of-threads PyTorch results per model@batch, one per round measured. */
+  const torchRuns = new Map<string, TorchResult[]>();
+  const measureTorch = (model: string, batch: number, roundNo: number, warmup: number, steps: number): TorchResult | null => {
+    if (python === null || !TORCH_MODELS.has(model)) return null;
+    try {
+      const results = runTorch(python, [model], [batch], warmup, steps);
+      for (const r of results)
+        emit({ bench: 'train_step', model: r.model, backend: 'torch', batch: r.batch, round: roundNo, params: r.params, threads: r.threads, step_ms: round2(r.step_s * 1e3), img_per_s: round(r.img_per_s, 3) });
+      const best = bestByThreads(results).get(`${model}@${batch}`) ?? null;
+      if (best) torchRuns.set(`${model}@${batch}`, [...(torchRuns.get(`${model}@${batch}`) ?? []), best]);
+      return best;
+    } catch (err) {
+      note(`PyTorch reference failed: ${(err as Error).message}`);
+      status = 1;
+      return null;
+    }
+  };
+  /** The reference for a backend measured without pairing: the median of the rounds so far, else one measurement. */
+  const torchReference = (model: string, batch: number, warmup: number, steps: number): TorchResult | null => {
+    const runs = torchRuns.get(`${model}@${batch}`);
+    if (runs && runs.length > 0) return [...runs].sort((p, q) => p.img_per_s - q.img_per_s)[(runs.length - 1) >> 1]!;
+    return measureTorch(model, batch, 1, warmup, steps);
+  };
 
   for (const name of wanted) {
     // webgpu has its own presets, batch and measurements (bench/webgpu.ts)
@@ -105,21 +123,46 @@ async function main(): Promise<number> {
       for (const batch of batches) {
         try {
           const params = parameterCount(model);
-          const ref = torch.get(`${model}@${batch}`);
-          if (ref && ref.params !== params) {
-            note(`parameter counts differ for ${model}: vitscope ${params}, PyTorch ${ref.params}; the comparison would not be fair`);
-            status = 1;
+          const paired = name === 'native' && python !== null && TORCH_MODELS.has(model);
+          const n = paired ? rounds : 1;
+          const imgs: number[] = [];
+          const torchImgs: number[] = [];
+          const ratios: number[] = [];
+          let torchParams: number | null = null;
+          for (let rnd = 1; rnd <= n; rnd++) {
+            const torchFirst = rnd % 2 === 1;
+            let ref = paired && torchFirst ? measureTorch(model, batch, rnd, warmup, steps) : null;
+            note(`${name} ${model} batch ${batch}${n > 1 ? ` round ${rnd}/${n}` : ''}: ${warmup} warm-up + ${steps} timed step${steps === 1 ? '' : 's'}`);
+            const r = await timeTrainStep(model, batch, warmup, steps);
+            if (paired && !torchFirst) ref = measureTorch(model, batch, rnd, warmup, steps);
+            if (!paired) ref = torchReference(model, batch, warmup, steps);
+            if (ref && ref.params !== params) {
+              note(`parameter counts differ for ${model}: vitscope ${params}, PyTorch ${ref.params}; the comparison would not be fair`);
+              status = 1;
+            }
+            const imgPerS = batch / r.stepSeconds;
+            const same = ref !== null && ref.params === r.params;
+            imgs.push(imgPerS);
+            if (ref !== null) {
+              torchImgs.push(ref.img_per_s);
+              torchParams = ref.params;
+              if (same) ratios.push(imgPerS / ref.img_per_s);
+            }
+            emit({
+              bench: 'train_step', model, backend: name, batch, round: rnd, params: r.params, steps, warmup,
+              step_ms: round2(r.stepSeconds * 1e3), img_per_s: round(imgPerS, 3),
+              torch_params: ref?.params ?? null, torch_img_per_s: ref ? round(ref.img_per_s, 3) : null, torch_threads: ref?.threads ?? null,
+              ratio: same && ref !== null ? round(imgPerS / ref.img_per_s, 4) : null,
+            });
           }
-          note(`${name} ${model} batch ${batch}: ${warmup} warm-up + ${steps} timed step${steps === 1 ? '' : 's'}`);
-          const r = await timeTrainStep(model, batch, warmup, steps);
-          const imgPerS = batch / r.stepSeconds;
-          const same = ref !== undefined && ref.params === r.params;
-          emit({
-            bench: 'train_step', model, backend: name, batch, params: r.params, steps, warmup,
-            step_ms: round(r.stepSeconds * 1e3, 2), img_per_s: round(imgPerS, 3),
-            torch_params: ref?.params ?? null, torch_img_per_s: ref ? round(ref.img_per_s, 3) : null, torch_threads: ref?.threads ?? null,
-            ratio: same ? round(imgPerS / ref.img_per_s, 4) : null,
-          });
+          if (n > 1) {
+            emit({
+              bench: 'train_step_summary', model, backend: name, batch, rounds: n, params, img_per_s: round(median(imgs), 3),
+              torch_params: torchParams, torch_img_per_s: torchImgs.length > 0 ? round(median(torchImgs), 3) : null,
+              ratio: ratios.length > 0 ? round(median(ratios), 4) : null,
+              ratio_min: ratios.length > 0 ? round(Math.min(...ratios), 4) : null, ratio_max: ratios.length > 0 ? round(Math.max(...ratios), 4) : null,
+            });
+          }
         } catch (err) {
           note(`${name} ${model} batch ${batch} failed: ${(err as Error).message.split('\n')[0]}`);
           emit({ bench: 'train_step', model, backend: name, batch, error: (err as Error).message.split('\n')[0] });
@@ -134,13 +177,28 @@ async function main(): Promise<number> {
       if (torchHvp === null) torchHvp = measureTorchHvp(args.torch ? hvpModels : [], batch, quick);
       for (const model of hvpModels) {
         try {
-          const t = await timeHvp(model, batch, quick ? 1 : 3);
+          // rounds as for the training step: each times its own steps and products back to back
+          const n = name === 'native' ? rounds : 1;
           const ref = torchHvp.get(model);
-          emit({
-            bench: 'hvp', model, backend: name, batch, step_ms: round(t.trainStepMs, 2), hvp_ms: round(t.hvpMs, 2), ratio: round(t.ratio, 3),
-            torch_step_ms: ref ? round(ref.step_s * 1e3, 2) : null, torch_hvp_ms: ref ? round(ref.hvp_s * 1e3, 2) : null,
-            torch_ratio: ref ? round(ref.ratio, 3) : null, torch_threads: ref?.threads ?? null,
-          });
+          const ts: { stepMs: number; hvpMs: number; ratio: number }[] = [];
+          for (let rnd = 1; rnd <= n; rnd++) {
+            const t = await timeHvp(model, batch, quick ? 1 : 3);
+            ts.push({ stepMs: t.trainStepMs, hvpMs: t.hvpMs, ratio: t.ratio });
+            emit({
+              bench: 'hvp', model, backend: name, batch, round: rnd, step_ms: round(t.trainStepMs, 2), hvp_ms: round(t.hvpMs, 2), ratio: round(t.ratio, 3),
+              torch_step_ms: ref ? round(ref.step_s * 1e3, 2) : null, torch_hvp_ms: ref ? round(ref.hvp_s * 1e3, 2) : null,
+              torch_ratio: ref ? round(ref.ratio, 3) : null, torch_threads: ref?.threads ?? null,
+            });
+          }
+          if (n > 1) {
+            const ratios = ts.map((t) => t.ratio);
+            emit({
+              bench: 'hvp_summary', model, backend: name, batch, rounds: n, step_ms: round(median(ts.map((t) => t.stepMs)), 2),
+              hvp_ms: round(median(ts.map((t) => t.hvpMs)), 2), ratio: round(median(ratios), 3),
+              ratio_min: round(Math.min(...ratios), 3), ratio_max: round(Math.max(...ratios), 3),
+              torch_ratio: ref ? round(ref.ratio, 3) : null, torch_threads: ref?.threads ?? null,
+            });
+          }
         } catch (err) {
           note(`${name} ${model} hvp failed: ${(err as Error).message.split('\n')[0]}`);
           emit({ bench: 'hvp', model, backend: name, batch, error: (err as Error).message.split('\n')[0] });

@@ -41,3 +41,24 @@ test('bench/run.ts --quick prints parseable JSON lines with the required fields'
   assert.ok('torch_img_per_s' in s && 'ratio' in s, 'torch fields present (null without a reference)');
   assert.equal(s.ratio, null, 'no PyTorch twin of the test preset, so no ratio');
 });
+
+test('bench/table.ts: medians over rounds, the ratio from the summary line, PyTorch per thread count', async () => {
+  const { tables } = await import('../../bench/table.ts');
+  const recs = [
+    { bench: 'train_step', model: 'm', backend: 'torch', batch: 8, round: 1, threads: 1, img_per_s: 10 },
+    { bench: 'train_step', model: 'm', backend: 'torch', batch: 8, round: 1, threads: 2, img_per_s: 30 },
+    { bench: 'train_step', model: 'm', backend: 'native', batch: 8, round: 1, img_per_s: 33, ratio: 1.1 },
+    { bench: 'train_step', model: 'm', backend: 'torch', batch: 8, round: 2, threads: 1, img_per_s: 12 },
+    { bench: 'train_step', model: 'm', backend: 'torch', batch: 8, round: 2, threads: 2, img_per_s: 20 },
+    { bench: 'train_step', model: 'm', backend: 'native', batch: 8, round: 2, img_per_s: 30, ratio: 1.5 },
+    { bench: 'train_step', model: 'm', backend: 'torch', batch: 8, round: 3, threads: 1, img_per_s: 11 },
+    { bench: 'train_step', model: 'm', backend: 'torch', batch: 8, round: 3, threads: 2, img_per_s: 25 },
+    { bench: 'train_step', model: 'm', backend: 'native', batch: 8, round: 3, img_per_s: 31, ratio: 1.24 },
+    { bench: 'train_step_summary', model: 'm', backend: 'native', batch: 8, rounds: 3, img_per_s: 31, ratio: 1.24 },
+    { bench: 'hvp', model: 'm', backend: 'native', batch: 8, round: 1, step_ms: 10, hvp_ms: 25, ratio: 2.5, torch_ratio: 4 },
+    { bench: 'hvp', model: 'm', backend: 'native', batch: 8, round: 2, step_ms: 12, hvp_ms: 24, ratio: 2, torch_ratio: 4 },
+  ];
+  const md = tables(recs);
+  assert.match(md, /\| m \| 8 \| native \| 31\.0 \| 11\.0 \| 25\.0 \| \*\*1\.24\*\* \(1\.10–1\.50\) \|/);
+  assert.match(md, /\| m \| 8 \| native \| 11\.0 \| 24\.5 \| \*\*2\.25\*\* \(2\.00–2\.50\) \| 4\.00 \|/);
+});
