@@ -137,10 +137,11 @@ export function batchNorm(ctx: Ctx, prefix: string, x: tf.Tensor4D, eps = 1e-5, 
     return y as tf.Tensor4D;
   }
   // (x - rm) * scale + beta as one per-channel affine pass (fused with its derivatives where the backend has it);
-  // only the C-sized scale and shift are composite
+  // only the C-sized scale and shift are composite. beta + (-rm) * scale equals beta - rm * scale exactly, and its
+  // gradients need no Neg (rm is a buffer: its Neg is never differentiated)
   return tf.tidy(() => {
     const scale = tf.mul(tf.rsqrt(tf.add(rv, eps)), gamma);
-    const shift = tf.sub(beta, tf.mul(rm, scale));
+    const shift = tf.add(beta, tf.mul(tf.neg(rm), scale));
     return channelAffine(x, scale, shift) as tf.Tensor4D;
   });
 }
