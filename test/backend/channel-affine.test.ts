@@ -201,3 +201,21 @@ test('channelAffine runs the composite when fusion is off', async () => {
     setFusedKernelsEnabled(prev);
   }
 });
+
+test('channelAffine\'s gradients fall back to composite sums on a backend without VitscopeChannelAffineGrad', async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  const saved = tf.getKernel(CHANNEL_AFFINE_GRAD, 'cpu')!;
+  tf.unregisterKernel(CHANNEL_AFFINE_GRAD, 'cpu');
+  try {
+    const x = randn([3, 2, 4]), s = randn([4], 0.5, 1), t = randn([4]), w = randn([3, 2, 4]), v = [randn([3, 2, 4]), randn([4]), randn([4])];
+    const f = (ca: Affine) => (a: tf.Tensor[]) => tf.sum(tf.mul(tf.tanh(ca(a[0]!, a[1]!, a[2]!)), w));
+    const hvp = (ca: Affine) => tf.grads((...a: tf.Tensor[]) =>
+      tf.addN(tf.grads((...b: tf.Tensor[]) => f(ca)(b))(a).map((g, i) => tf.sum(tf.mul(g, v[i]!)))))([x, s, t]);
+    const names = await kernelsRun(() => hvp(channelAffine).forEach((g) => g.dispose()));
+    assert.ok(names.includes(CHANNEL_AFFINE) && !names.includes(CHANNEL_AFFINE_GRAD), `ran ${names.join(',')}`);
+    const hf = hvp(channelAffine), hc = hvp(channelAffineComposite);
+    ['x', 'scale', 'shift'].forEach((n, i) => close(hf[i]!, hc[i]!, `Hv wrt ${n} without the fused sums`, 5e-5));
+  } finally {
+    tf.registerKernel(saved);
+  }
+});
