@@ -1,11 +1,13 @@
 // Gradient-norm clipping over all parameters together (torch.nn.utils.clip_grad_norm_):
 // when the global L2 norm exceeds maxNorm, every gradient is scaled by maxNorm / (norm + 1e-6).
 import { tf } from '../backend/tf.ts';
+import { sumOfSquares } from '../backend/sum-of-squares.ts';
 
 /** The global L2 norm of the gradients as a scalar tensor (the caller disposes it; read it with `await .data()`). */
 export function globalNormTensor(grads: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
   if (grads.size === 0) return tf.scalar(0);
-  return tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))) as tf.Scalar);
+  // one kernel over all gradients on host backends (src/backend/sum-of-squares.ts)
+  return tf.tidy(() => tf.sqrt(sumOfSquares([...grads.values()])) as tf.Scalar);
 }
 
 export async function globalNorm(grads: ReadonlyMap<string, tf.Tensor>): Promise<number> {
