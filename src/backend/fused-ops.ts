@@ -74,7 +74,9 @@ export function batchNormTraining(
     x.rank > 1 && x.size > 0 && x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32' &&
     gamma.size === C && beta.size === C && fusedAvailable(BATCH_NORM)
   ) {
-    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM, { x, gamma: tf.reshape(gamma, [C]), beta: tf.reshape(beta, [C]) },
+    // parameters are stored as [C]: no Reshape kernels (and none in the backward pass) when they already are
+    const asC = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [C]));
+    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM, { x, gamma: asC(gamma), beta: asC(beta) },
       { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
     return { y, mean, variance };
   }

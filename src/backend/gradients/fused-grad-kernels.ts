@@ -36,6 +36,11 @@ function epsOf(attrs: tf.NamedAttrMap): number {
   return (attrs as unknown as { epsilon: number }).epsilon;
 }
 
+/** t reshaped to like's shape; t itself when the shapes already agree (a Reshape kernel less, on the tape too). */
+function shapedLike(t: tf.Tensor, like: tf.Tensor): tf.Tensor {
+  return tf.util.arraysEqual(t.shape, like.shape) ? t : tf.reshape(t, like.shape);
+}
+
 function addOpt(a: tf.Tensor | null, b: tf.Tensor): tf.Tensor {
   return a === null ? b : tf.add(a, b);
 }
@@ -69,7 +74,7 @@ const layerNormGrad: tf.GradConfig = {
     const [dx, dg, db] = hasKernel(LAYER_NORM_GRAD)
       ? runKernel<tf.Tensor>(LAYER_NORM_GRAD, { x, gamma, dy: d }, { epsilon: eps }) as unknown as tf.Tensor[]
       : layerNormGradOps(x, gamma, d, eps);
-    return { x: () => dx, gamma: () => tf.reshape(dg, gamma.shape), beta: () => tf.reshape(db, beta.shape) };
+    return { x: () => dx, gamma: () => shapedLike(dg, gamma), beta: () => shapedLike(db, beta) };
   },
 };
 
@@ -139,7 +144,7 @@ const layerNormGradGrad: tf.GradConfig = {
     if (Ab) dDy = addOpt(dDy, tf.reshape(Ab, [n]));
     return {
       x: () => dX ?? tf.zerosLike(x),
-      gamma: () => (dGamma === null ? tf.zerosLike(gamma) : tf.reshape(dGamma, gamma.shape)),
+      gamma: () => (dGamma === null ? tf.zerosLike(gamma) : shapedLike(dGamma, gamma)),
       dy: () => (dDy === null ? tf.zerosLike(dy) : tf.broadcastTo(dDy, dy.shape)),
     };
   },
@@ -218,7 +223,7 @@ const batchNormGradGrad: tf.GradConfig = {
     if (corr) dX = dX === null ? tf.neg(corr) : tf.sub(dX, corr);
     return {
       x: () => dX ?? tf.zerosLike(x),
-      gamma: () => (dGamma === null ? tf.zerosLike(gamma) : tf.reshape(dGamma, gamma.shape)),
+      gamma: () => (dGamma === null ? tf.zerosLike(gamma) : shapedLike(dGamma, gamma)),
       dy: () => (dDy === null ? tf.zerosLike(dy) : tf.broadcastTo(dDy, dy.shape)),
       mean: () => tf.zerosLike(mean),
       variance: () => tf.zerosLike(variance),
@@ -247,7 +252,7 @@ const batchNormGrad: tf.GradConfig = {
       const m = recordingTape() ? tf.mean(x, axes) : mean;
       dx = tf.add(dx, tf.mul(tf.sub(x, m), tf.mul(dVar, 2 / n)));
     }
-    return { x: () => dx, gamma: () => tf.reshape(parts[1]!, gamma.shape), beta: () => tf.reshape(parts[2]!, beta.shape) };
+    return { x: () => dx, gamma: () => shapedLike(parts[1]!, gamma), beta: () => shapedLike(parts[2]!, beta) };
   },
 };
 
