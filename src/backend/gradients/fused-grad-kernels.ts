@@ -261,10 +261,12 @@ const batchNormGrad: tf.GradConfig = {
 /** ChannelAffine(x, scale, shift?) where the backend has it, the composite otherwise (shift null: none). */
 function affine(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor | null): tf.Tensor {
   const C = x.shape[x.rank - 1]!;
-  const s = tf.reshape(scale, [C]);
-  if (hasKernel(CHANNEL_AFFINE)) return runKernel<tf.Tensor>(CHANNEL_AFFINE, shift === null ? { x, scale: s } : { x, scale: s, shift: tf.reshape(shift, [C]) }, {});
+  // adjoints and saved scales are usually [C] already: no Reshape kernel for them (nor one on the tape)
+  const asC = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [C]));
+  const s = asC(scale);
+  if (hasKernel(CHANNEL_AFFINE)) return runKernel<tf.Tensor>(CHANNEL_AFFINE, shift === null ? { x, scale: s } : { x, scale: s, shift: asC(shift) }, {});
   const y = tf.mul(x, s);
-  return shift === null ? y : tf.add(y, tf.reshape(shift, [C]));
+  return shift === null ? y : tf.add(y, asC(shift));
 }
 
 /** [sum dy * x, sum dy] per channel: ChannelAffineGrad where the backend has it, the composite otherwise. */
