@@ -298,6 +298,32 @@ for (const backend of backends) {
     assert.ok(names.filter((n) => n === 'Slice').length < 5, `cross-entropy HVP ran ${names.filter((n) => n === 'Slice').length} Slice kernels`);
   });
 
+  test(`[${backend}] Mean and Multiply gradients (broadcast, any axes) to second order, without ones tensors or float32 casts`, async () => {
+    await tf.setBackend(backend);
+    const rng = new Rng(29);
+    const cases: [number[], number[]][] = [[[2, 3, 4, 5], [1, 2]], [[6, 7], [0]], [[3, 4], [0, 1]], [[5], [0]]];
+    for (const [shape, axes] of cases) {
+      checkDirectional(`mean ${shape} over ${axes}`, (z) => tf.mean(z, axes), [randn(rng, shape)], rng, linear);
+      const { err } = hvpError((z) => tf.sum(tf.square(tf.mean(tf.square(z), axes))), randn(rng, shape), randn(rng, shape), smooth.eps);
+      assert.ok(err < smooth.rtol, `mean ${shape} over ${axes}: relative HVP error ${err.toExponential(2)}`);
+    }
+    for (const [sa, sb] of [[[3, 4], [3, 4]], [[2, 3, 4], [4]], [[3, 1], [1, 5]]] as [number[], number[]][]) {
+      checkDirectional(`mul ${sa} * ${sb}`, (a, b) => tf.mul(a!, b!), [randn(rng, sa), randn(rng, sb)], rng, smooth);
+      const b = randn(rng, sb);
+      const { err } = hvpError((z) => tf.sum(tf.square(tf.mul(tf.mul(z, b), z))), randn(rng, sa), randn(rng, sa), smooth.eps);
+      assert.ok(err < smooth.rtol, `mul ${sa} * ${sb}: relative HVP error ${err.toExponential(2)}`);
+    }
+    const x = randn(rng, [4, 6, 6, 8]);
+    const y = randn(rng, [4, 6, 6, 8]);
+    const names = (await tf.profile(() => {
+      tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.mean(tf.mul(z, y), [1, 2]), 3)))(x).dispose();
+    })).kernels.map((k) => k.name);
+    // forward z*y and m*3; backward (m*3)' and (z*y)' — no product with a ones tensor in Mean's gradient
+    assert.equal(names.filter((n) => n === 'Multiply').length, 4, `gradient ran ${names.join(', ')}`);
+    assert.ok(!names.includes('Cast') && names.includes('Tile'), `gradient ran ${names.join(', ')}`);
+    tf.dispose([x, y]);
+  });
+
   test(`[${backend}] ReLU gradient equals dy * step(x) bit for bit (NaN, zero, negative x), one kernel where fused, twice differentiable`, async () => {
     await tf.setBackend(backend);
     const rng = new Rng(19);

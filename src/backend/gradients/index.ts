@@ -6,7 +6,7 @@
 //   boolean-valued kernels (Equal, Less, ...);
 // - replaced: Exp, Softmax, LogSoftmax, Sigmoid, Tanh, Pow, whose tfjs-core gradients use the saved
 //   output, which a second differentiation sees as a constant (see exp.ts); SquaredDifference, whose
-//   tfjs-core gradient ignores broadcasting; Relu, whose mask a second differentiation walked through for zeros (and whose product is one fused kernel where the backend has it); Sum, whose gradient filled a ones tensor; Tile, whose gradient sliced dy once per tile; Multiply, whose gradient cast and reshaped even when
+//   tfjs-core gradient ignores broadcasting; Relu, whose mask a second differentiation walked through for zeros (and whose product is one fused kernel where the backend has it); Sum and Mean, whose gradients filled a ones tensor; Tile, whose gradient sliced dy once per tile; Multiply, whose gradient cast and reshaped even when
 //   nothing needed it.
 import { tf } from './tf-core.ts';
 import { conv2DBackpropFilterGradConfig } from './conv2d-backprop-filter.ts';
@@ -26,6 +26,7 @@ import { reluGradConfig, reluGradGradConfig } from './relu.ts';
 import { sumGradConfig } from './sum.ts';
 import { tileGradConfig } from './tile.ts';
 import { multiplyGradConfig } from './arithmetic.ts';
+import { meanGradConfig } from './mean.ts';
 
 export { twiceDifferentiableLogSoftmax } from './stable-log-softmax.ts';
 
@@ -49,6 +50,7 @@ export const SECOND_ORDER_GRADIENTS: readonly tf.GradConfig[] = [
   sumGradConfig,
   tileGradConfig,
   multiplyGradConfig,
+  meanGradConfig,
 ];
 
 /** Registers (or re-registers) all of them; returns the kernel names. Idempotent. */
