@@ -182,7 +182,7 @@ async function main(): Promise<number> {
           const ref = torchHvp.get(model);
           const ts: { stepMs: number; hvpMs: number; ratio: number }[] = [];
           for (let rnd = 1; rnd <= n; rnd++) {
-            const t = await timeHvp(model, batch, quick ? 1 : 3);
+            const t = await timeHvp(model, batch, quick ? 1 : 5);
             ts.push({ stepMs: t.trainStepMs, hvpMs: t.hvpMs, ratio: t.ratio });
             emit({
               bench: 'hvp', model, backend: name, batch, round: rnd, step_ms: round(t.trainStepMs, 2), hvp_ms: round(t.hvpMs, 2), ratio: round(t.ratio, 3),

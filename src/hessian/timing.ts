@@ -13,6 +13,7 @@ export interface StepTiming {
   trainStepMs: number;
   /** Median ms of one exact Hessian-vector product (all selected parameters, evaluation mode). */
   hvpMs: number;
+  /** Median over the repeats of product time / step time, each pair measured back to back. */
   ratio: number;
   repeats: number;
 }
@@ -37,16 +38,23 @@ export async function timeHvpVsStep(model: Model, batch: HessianBatch, opts: { n
     await op.matvec(v, out);
   };
   const time = async (f: () => Promise<void>): Promise<number> => {
-    await f(); // warm-up
-    const ts: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      const t0 = performance.now();
-      await f();
-      ts.push(performance.now() - t0);
-    }
-    return median(ts);
+    const t0 = performance.now();
+    await f();
+    return performance.now() - t0;
   };
-  const trainStepMs = await time(step);
-  const hvpMs = await time(hvp);
-  return { trainStepMs, hvpMs, ratio: hvpMs / trainStepMs, repeats };
+  await step(); // warm-up
+  await hvp();
+  // Pairs, step then product, back to back: a shared machine's speed drifts within minutes, and a ratio of two
+  // medians taken minutes apart carried that drift; the median of the pairs' ratios does not.
+  const steps: number[] = [];
+  const hvps: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const s = await time(step);
+    const h = await time(hvp);
+    steps.push(s);
+    hvps.push(h);
+    ratios.push(h / s);
+  }
+  return { trainStepMs: median(steps), hvpMs: median(hvps), ratio: median(ratios), repeats };
 }
