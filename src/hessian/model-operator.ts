@@ -7,6 +7,7 @@ import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
 import { selectParams } from '../models/flat-params.ts';
 import { readIntoFloat64, tensorsFromFloat64 } from '../backend/host-vectors.ts';
+import { withDeferredParameterGradients } from '../backend/deferred-parameter-gradients.ts';
 import { lossOfParams, type LossOfParams } from '../train/loss-of-params.ts';
 import { crossEntropy } from '../train/losses.ts';
 import type { LinearOperator } from './linear-operator.ts';
@@ -92,7 +93,9 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
     for (let b = 0; b < losses.length; b++) {
       const hv = tf.tidy(() => {
         const dot = seed(vs, weights[b]!);
-        const gDotV = (...ps: tf.Tensor[]): tf.Scalar => dot(...gradFns[b]!(ps)) as tf.Scalar;
+        // the first backward pass leaves the parameter gradients' values uncomputed (never read: only their tape
+        // nodes are differentiated again), src/backend/deferred-parameter-gradients.ts
+        const gDotV = (...ps: tf.Tensor[]): tf.Scalar => dot(...withDeferredParameterGradients(ps, () => gradFns[b]!(ps))) as tf.Scalar;
         return tf.grads(gDotV)([...point]);
       });
       if (acc === null) acc = hv;
