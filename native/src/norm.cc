@@ -185,8 +185,10 @@ void channelSums(int64_t rows, int64_t C, int nAcc, std::vector<float>& out, F r
 }
 
 // batchNormTrain(x, gamma, beta, y, mean, variance, rows, C, eps): statistics over rows per channel (last axis),
-// variance = mean((x - mean)^2) as tf.moments, y = (x - mean) * rsqrt(var + eps) * gamma + beta
-Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
+// variance = mean((x - mean)^2) as tf.moments, y = (x - mean) * rsqrt(var + eps) * gamma + beta.
+// kRelu: y = relu(...) written in the same pass (batchNormReluTrain), as the Relu kernel: v < 0 ? 0 : v.
+template <bool kRelu>
+Napi::Value batchNormTrainImpl(const Napi::CallbackInfo& info) {
   const float* x = arr<float>(info, 0);
   const float* g = arr<float>(info, 1);
   const float* b = arr<float>(info, 2);
@@ -221,25 +223,41 @@ Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) {
     for (int64_t r = s; r < e; ++r) {
       const float* xr = x + r * C;
       float* yr = y + r * C;
-      for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] * sc[c] + sh[c];
+      for (int64_t c = 0; c < C; ++c) {
+        const float v = xr[c] * sc[c] + sh[c];
+        yr[c] = kRelu ? (v < 0.f ? 0.f : v) : v;
+      }
     }
   });
   return info.Env().Undefined();
 }
 
+Napi::Value BatchNormTrain(const Napi::CallbackInfo& info) { return batchNormTrainImpl<false>(info); }
+
+// batchNormReluTrain(x, gamma, beta, y, mean, variance, rows, C, eps): batchNormTrain with y = relu(y)
+Napi::Value BatchNormReluTrain(const Napi::CallbackInfo& info) { return batchNormTrainImpl<true>(info); }
+
+/** ReLU's gradient factor from its output y, as the ReluGrad kernel's from its input (y > 0 iff x > 0; NaN passes). */
+inline float reluMask(float y) { return y != y ? y : (y > 0.f ? 1.f : 0.f); }
+
 // batchNormTrainGrad(x, gamma, dy, mean, variance, dx, dgamma, dbeta, rows, C, eps): first-order gradient of
-// batchNormTrain's y through the batch statistics
-Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
+// batchNormTrain's y through the batch statistics.
+// kRelu: batchNormReluTrainGrad(x, gamma, y, dy, mean, variance, dx, dgamma, dbeta, rows, C, eps), the gradient of
+// batchNormReluTrain given its output y: dy * step(y) (as the ReluGrad kernel) in place of dy wherever dy is read.
+template <bool kRelu>
+Napi::Value batchNormTrainGradImpl(const Napi::CallbackInfo& info) {
+  const size_t o = kRelu ? 1 : 0;  // the y input shifts the rest by one
   const float* x = arr<float>(info, 0);
   const float* g = arr<float>(info, 1);
-  const float* dy = arr<float>(info, 2);
-  const float* mean = arr<float>(info, 3);
-  const float* var = arr<float>(info, 4);
-  float* dx = arr<float>(info, 5);
-  float* dg = arr<float>(info, 6);
-  float* db = arr<float>(info, 7);
-  const int64_t rows = num(info, 8), C = num(info, 9);
-  const float eps = static_cast<float>(dbl(info, 10));
+  const float* y = kRelu ? arr<float>(info, 2) : nullptr;
+  const float* dy = arr<float>(info, 2 + o);
+  const float* mean = arr<float>(info, 3 + o);
+  const float* var = arr<float>(info, 4 + o);
+  float* dx = arr<float>(info, 5 + o);
+  float* dg = arr<float>(info, 6 + o);
+  float* db = arr<float>(info, 7 + o);
+  const int64_t rows = num(info, 8 + o), C = num(info, 9 + o);
+  const float eps = static_cast<float>(dbl(info, 10 + o));
   if (C == 0) return info.Env().Undefined();
   std::vector<float> rstd(C);
   for (int64_t c = 0; c < C; ++c) rstd[c] = 1.f / std::sqrt(var[c] + eps);
@@ -248,10 +266,12 @@ Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
   channelSums(rows, C, 2, acc, [&](int64_t r, float* a) {
     const float* xr = x + r * C;
     const float* dr = dy + r * C;
+    const float* yr = kRelu ? y + r * C : nullptr;
     float* a1 = a + C;
     for (int64_t c = 0; c < C; ++c) {
-      a[c] += dr[c];
-      a1[c] += dr[c] * (xr[c] - mean[c]) * rs[c];
+      const float d = kRelu ? dr[c] * reluMask(yr[c]) : dr[c];
+      a[c] += d;
+      a1[c] += d * (xr[c] - mean[c]) * rs[c];
     }
   });
   std::vector<float> k1(C), k2(C), k3(C);
@@ -269,12 +289,20 @@ Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) {
     for (int64_t r = s; r < e; ++r) {
       const float* xr = x + r * C;
       const float* dr = dy + r * C;
-      float* o = dx + r * C;
-      for (int64_t c = 0; c < C; ++c) o[c] = p1[c] * (dr[c] - p2[c] - (xr[c] - mean[c]) * p3[c]);
+      const float* yr = kRelu ? y + r * C : nullptr;
+      float* out = dx + r * C;
+      for (int64_t c = 0; c < C; ++c) {
+        const float d = kRelu ? dr[c] * reluMask(yr[c]) : dr[c];
+        out[c] = p1[c] * (d - p2[c] - (xr[c] - mean[c]) * p3[c]);
+      }
     }
   });
   return info.Env().Undefined();
 }
+
+Napi::Value BatchNormTrainGrad(const Napi::CallbackInfo& info) { return batchNormTrainGradImpl<false>(info); }
+
+Napi::Value BatchNormReluTrainGrad(const Napi::CallbackInfo& info) { return batchNormTrainGradImpl<true>(info); }
 
 /**
  * Channel-affine rows are short (16 channels in resnet-20's first stage: two AVX2 vectors, then loop overhead), so
@@ -367,6 +395,8 @@ void registerNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
   exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain, "batchNormTrain"));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad, "batchNormTrainGrad"));
+  exports.Set("batchNormReluTrain", Napi::Function::New(env, BatchNormReluTrain, "batchNormReluTrain"));
+  exports.Set("batchNormReluTrainGrad", Napi::Function::New(env, BatchNormReluTrainGrad, "batchNormReluTrainGrad"));
   exports.Set("channelAffine", Napi::Function::New(env, ChannelAffine, "channelAffine"));
   exports.Set("channelAffineGrad", Napi::Function::New(env, ChannelAffineGrad, "channelAffineGrad"));
 }

@@ -1,11 +1,11 @@
 // Composite ops that models call by name so that a backend can replace them with one fused kernel
 // (see src/backend/native). Whatever runs underneath, each must stay twice differentiable.
-// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', 'VitscopeBatchNorm', 'VitscopeChannelAffine', registered for
+// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', 'VitscopeBatchNorm', 'VitscopeBatchNormRelu', 'VitscopeChannelAffine', registered for
 // the cpu and native backends) compute the same formulas. Their gradients run the fused backward kernels, under double backprop too:
 // the backward kernels have gradients of their own (src/backend/gradients/fused-grad-kernels.ts), so only the
 // second backward pass of a Hessian-vector product is composite. Other backends run the composites below.
 import { tf } from './tf.ts';
-import { ADAMW, BATCH_NORM, CHANNEL_AFFINE, GELU, LAYER_NORM, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
+import { ADAMW, BATCH_NORM, BATCH_NORM_RELU, CHANNEL_AFFINE, GELU, LAYER_NORM, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
 import { registerFusedGradients } from './gradients/fused-grad-kernels.ts';
 
 registerFusedKernels();
@@ -94,6 +94,36 @@ export function batchNormTrainingComposite(
   const { mean, variance } = tf.moments(x, axes);
   const y = tf.tidy(() => tf.add(tf.mul(tf.sub(x, mean), tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma)), beta));
   return { y, mean, variance };
+}
+
+/**
+ * relu(batchNormTraining(x, gamma, beta, eps).y) with the batch statistics: one fused pass where the backend has
+ * 'VitscopeBatchNormRelu' (and one fused backward pass in an ordinary gradient), the composite otherwise; equal to
+ * float32 rounding either way, twice differentiable. x: rank >= 2, channels (C) on the last axis; gamma and beta:
+ * C entries ([C] or [1, ..., 1, C]). Throws naming the argument when a shape does not fit.
+ */
+export function batchNormReluTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon = 1e-5,
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  if (x.rank < 2) throw new Error(`batchNormReluTraining: x has shape [${x.shape.join(',')}], expected rank >= 2 with channels on the last axis`);
+  const C = x.shape[x.rank - 1]!;
+  for (const [name, t] of [['gamma', gamma], ['beta', beta]] as const) {
+    const fits = t.size === C && t.rank >= 1 && t.rank <= x.rank && t.shape[t.rank - 1] === C;
+    if (!fits) throw new Error(`batchNormReluTraining: ${name} has shape [${t.shape.join(',')}], expected [${C}] (the last axis of x [${x.shape.join(',')}])`);
+  }
+  if (x.size > 0 && x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32' && fusedAvailable(BATCH_NORM_RELU)) {
+    const asC = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [C]));
+    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_RELU, { x, gamma: asC(gamma), beta: asC(beta) },
+      { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    return { y, mean, variance };
+  }
+  const { y, mean, variance } = batchNormTraining(x, gamma, beta, epsilon);
+  const out = { y: tf.relu(y), mean, variance };
+  y.dispose();
+  return out;
 }
 
 /**

@@ -22,6 +22,7 @@ import { fail, positiveInt, positiveIntList } from './config-checks.ts';
 import type { ModelConfig } from './model.ts';
 import {
   batchNorm,
+  batchNormRelu,
   conv1x1,
   convKxK,
   dense,
@@ -119,22 +120,22 @@ export class AlterNet extends BaseModel {
       h = s.kind === 'msa' ? this.msaBlock(ctx, s, h) : this.convBlock(ctx, s, h);
       collect?.(s.name, s.kind === 'msa' ? 'msa' : s.stride > 1 ? 'pool' : 'conv', h);
     }
-    const pooled = globalAvgPool(tf.relu(batchNorm(ctx, 'norm', h)));
+    const pooled = globalAvgPool(batchNormRelu(ctx, 'norm', h));
     return dense(ctx, 'head', pooled, true) as tf.Tensor2D;
   }
 
   private convBlock(ctx: Ctx, s: AlterBlockSpec, x: tf.Tensor4D): tf.Tensor4D {
     const n = s.name;
-    const pre = tf.relu(batchNorm(ctx, `${n}.bn1`, x));
+    const pre = batchNormRelu(ctx, `${n}.bn1`, x);
     const skip = s.projection ? conv1x1(pre, ctx.p(`${n}.shortcut.conv.kernel`), s.stride) : x;
     let r: tf.Tensor4D;
     if (this.config.block === 'basic') {
       r = convKxK(pre, ctx.p(`${n}.conv1.kernel`), s.stride);
-      r = convKxK(tf.relu(batchNorm(ctx, `${n}.bn2`, r)), ctx.p(`${n}.conv2.kernel`), 1);
+      r = convKxK(batchNormRelu(ctx, `${n}.bn2`, r), ctx.p(`${n}.conv2.kernel`), 1);
     } else {
       r = conv1x1(pre, ctx.p(`${n}.conv1.kernel`), 1);
-      r = convKxK(tf.relu(batchNorm(ctx, `${n}.bn2`, r)), ctx.p(`${n}.conv2.kernel`), s.stride);
-      r = conv1x1(tf.relu(batchNorm(ctx, `${n}.bn3`, r)), ctx.p(`${n}.conv3.kernel`), 1);
+      r = convKxK(batchNormRelu(ctx, `${n}.bn2`, r), ctx.p(`${n}.conv2.kernel`), s.stride);
+      r = conv1x1(batchNormRelu(ctx, `${n}.bn3`, r), ctx.p(`${n}.conv3.kernel`), 1);
     }
     return tf.add(skip, dropPath(ctx, r, s.dropPath)) as tf.Tensor4D;
   }

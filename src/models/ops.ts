@@ -9,7 +9,7 @@
 // - 3x3 convolutions use tf.conv2d; the gradient of Conv2DBackpropFilter that a second
 //   differentiation needs is registered by src/backend/gradients (imported by src/backend/tf.ts).
 import { tf } from '../backend/tf.ts';
-import { batchNormTraining, channelAffine, gelu, layerNorm } from '../backend/fused-ops.ts';
+import { batchNormReluTraining, batchNormTraining, channelAffine, gelu, layerNorm } from '../backend/fused-ops.ts';
 import { Rng } from '../util/random.ts';
 
 export { gelu, layerNorm };
@@ -127,13 +127,7 @@ export function batchNorm(ctx: Ctx, prefix: string, x: tf.Tensor4D, eps = 1e-5, 
   if (ctx.training) {
     // fused on backends that provide it (src/backend/fused-ops.ts), composite otherwise
     const { y, mean, variance } = batchNormTraining(x, gamma, beta, eps);
-    if (!ctx.updateStats) return y as tf.Tensor4D;
-    const n = x.shape[0] * x.shape[1] * x.shape[2];
-    const unbias = n > 1 ? n / (n - 1) : 1;
-    tf.tidy(() => {
-      rm.assign(tf.add(tf.mul(rm, 1 - momentum), tf.mul(mean, momentum)) as tf.Tensor1D);
-      rv.assign(tf.add(tf.mul(rv, 1 - momentum), tf.mul(variance, momentum * unbias)) as tf.Tensor1D);
-    });
+    updateRunningStats(ctx, prefix, x, mean, variance, momentum);
     return y as tf.Tensor4D;
   }
   // (x - rm) * scale + beta as one per-channel affine pass (fused with its derivatives where the backend has it);
@@ -143,6 +137,33 @@ export function batchNorm(ctx: Ctx, prefix: string, x: tf.Tensor4D, eps = 1e-5, 
     const scale = tf.mul(tf.rsqrt(tf.add(rv, eps)), gamma);
     const shift = tf.add(beta, tf.mul(tf.neg(rm), scale));
     return channelAffine(x, scale, shift) as tf.Tensor4D;
+  });
+}
+
+/**
+ * relu(batchNorm(ctx, prefix, x)). Training: the normalisation and the ReLU as one fused pass (and one fused
+ * backward pass) where the backend has it, the same running-statistics update as batchNorm. Evaluation: as batchNorm.
+ */
+export function batchNormRelu(ctx: Ctx, prefix: string, x: tf.Tensor4D, eps = 1e-5, momentum = 0.1): tf.Tensor4D {
+  if (!ctx.training) return tf.relu(batchNorm(ctx, prefix, x, eps, momentum));
+  const { y, mean, variance } = batchNormReluTraining(x, ctx.p(`${prefix}.gamma`), ctx.p(`${prefix}.beta`), eps);
+  updateRunningStats(ctx, prefix, x, mean, variance, momentum);
+  return y as tf.Tensor4D;
+}
+
+/**
+ * When ctx.updateStats, moves `${prefix}.running_mean/var` by momentum towards the batch mean and unbiased variance
+ * (PyTorch's rule).
+ */
+function updateRunningStats(ctx: Ctx, prefix: string, x: tf.Tensor4D, mean: tf.Tensor, variance: tf.Tensor, momentum: number): void {
+  if (!ctx.updateStats) return;
+  const rm = ctx.buffer(`${prefix}.running_mean`);
+  const rv = ctx.buffer(`${prefix}.running_var`);
+  const n = x.shape[0] * x.shape[1] * x.shape[2];
+  const unbias = n > 1 ? n / (n - 1) : 1;
+  tf.tidy(() => {
+    rm.assign(tf.add(tf.mul(rm, 1 - momentum), tf.mul(mean, momentum)) as tf.Tensor1D);
+    rv.assign(tf.add(tf.mul(rv, 1 - momentum), tf.mul(variance, momentum * unbias)) as tf.Tensor1D);
   });
 }
 

@@ -14,7 +14,7 @@ import { BaseModel, kaimingFanOut, uniform, type Collector } from './base.ts';
 import { checkCnnStages, cnnBlocks, expansionOf, type CnnBlock, type CnnStageConfig } from './cnn-stages.ts';
 import { fail, oneOf } from './config-checks.ts';
 import type { ModelConfig } from './model.ts';
-import { batchNorm, convKxK, dense, dropPath, globalAvgPool, subsample2, type Ctx } from './ops.ts';
+import { batchNorm, batchNormRelu, convKxK, dense, dropPath, globalAvgPool, subsample2, type Ctx } from './ops.ts';
 import { registerFamily, registerPreset, type Complexity } from './registry.ts';
 
 export interface ResNetConfig extends ModelConfig, CnnStageConfig {
@@ -86,18 +86,18 @@ export class ResNet extends BaseModel {
   protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
     const bottleneck = this.config.block === 'bottleneck';
     const imagenetStem = this.config.stem === 'imagenet';
-    let h = tf.relu(batchNorm(ctx, 'stem.bn', convKxK(x, ctx.p('stem.conv.kernel'), imagenetStem ? 2 : 1)));
+    let h = batchNormRelu(ctx, 'stem.bn', convKxK(x, ctx.p('stem.conv.kernel'), imagenetStem ? 2 : 1));
     if (imagenetStem) h = maxPool3x3Stride2(h);
     collect?.('stem', 'embedding', h);
     for (const s of this.specs) {
       const n = s.name;
       let r: tf.Tensor4D;
       if (!bottleneck) {
-        r = tf.relu(batchNorm(ctx, `${n}.bn1`, convKxK(h, ctx.p(`${n}.conv1.kernel`), s.stride)));
+        r = batchNormRelu(ctx, `${n}.bn1`, convKxK(h, ctx.p(`${n}.conv1.kernel`), s.stride));
         r = batchNorm(ctx, `${n}.bn2`, convKxK(r, ctx.p(`${n}.conv2.kernel`), 1));
       } else {
-        r = tf.relu(batchNorm(ctx, `${n}.bn1`, convKxK(h, ctx.p(`${n}.conv1.kernel`), 1)));
-        r = tf.relu(batchNorm(ctx, `${n}.bn2`, convKxK(r, ctx.p(`${n}.conv2.kernel`), s.stride)));
+        r = batchNormRelu(ctx, `${n}.bn1`, convKxK(h, ctx.p(`${n}.conv1.kernel`), 1));
+        r = batchNormRelu(ctx, `${n}.bn2`, convKxK(r, ctx.p(`${n}.conv2.kernel`), s.stride));
         r = batchNorm(ctx, `${n}.bn3`, convKxK(r, ctx.p(`${n}.conv3.kernel`), 1));
       }
       let skip: tf.Tensor4D = h;

@@ -1,5 +1,6 @@
 // Gradients of the fused first-order backward kernels ('VitscopeLayerNormGrad', 'VitscopeGeluGrad',
-// 'VitscopeBatchNormGrad', 'VitscopeChannelAffineGrad'), and gradients of the fused forward kernels that always run those backward kernels.
+// 'VitscopeBatchNormGrad', 'VitscopeChannelAffineGrad'), and gradients of the fused forward kernels that always run those backward kernels
+// ('VitscopeBatchNormRelu' runs its own first-order kernel when the tape is off, the BatchNorm and ReLU ones otherwise).
 //
 // Without these, a gradient that is itself differentiated (double backprop: exact Hessian-vector products)
 // recorded the first backward pass of every layer norm / GELU / batch norm as a dozen composite tf ops, and the
@@ -11,9 +12,12 @@
 // src/backend/native/fused-kernels.ts). Not imported by ./index.ts: the kernel names and the composite fallbacks
 // live in ../native/fused-kernels.ts, which imports ../tf.ts, which imports ./index.ts.
 import { tf, recordingTape, runKernel } from './tf-core.ts';
+import { reluGrad } from './relu.ts';
 import {
   BATCH_NORM,
   BATCH_NORM_GRAD,
+  BATCH_NORM_RELU,
+  BATCH_NORM_RELU_GRAD,
   CHANNEL_AFFINE,
   CHANNEL_AFFINE_GRAD,
   GELU,
@@ -240,18 +244,54 @@ const batchNormGrad: tf.GradConfig = {
     const [x, gamma, beta, mean, variance] = saved;
     const eps = epsOf(attrs);
     const [dy, dMean, dVar] = dys as tf.Tensor[];
-    const axes = [...Array(x.rank - 1).keys()];
     const parts = hasKernel(BATCH_NORM_GRAD)
       ? (runKernel<tf.Tensor>(BATCH_NORM_GRAD, { x, gamma, dy, mean, variance }, { epsilon: eps }) as unknown as tf.Tensor[])
       : batchNormGradOps(x, gamma, dy, eps);
-    let dx = parts[0]!;
-    // the statistics are outputs too: d mean/dx = 1/n, d var/dx = 2 (x - mean) / n (differentiable ops)
-    const n = x.size / Math.max(1, x.shape[x.rank - 1]!);
-    if (!knownZero(dMean)) dx = tf.add(dx, tf.div(dMean, n));
-    if (!knownZero(dVar)) {
-      const m = recordingTape() ? tf.mean(x, axes) : mean;
-      dx = tf.add(dx, tf.mul(tf.sub(x, m), tf.mul(dVar, 2 / n)));
+    const dx = withStatisticsAdjoints(parts[0]!, x, mean, dMean, dVar);
+    return { x: () => dx, gamma: () => shapedLike(parts[1]!, gamma), beta: () => shapedLike(parts[2]!, beta) };
+  },
+};
+
+/**
+ * dx plus what the batch statistics (outputs of the training forward kernels too) contribute through their adjoints:
+ * d mean/dx = 1/n, d var/dx = 2 (x - mean) / n (differentiable ops); an adjoint known to be zero adds nothing.
+ */
+function withStatisticsAdjoints(dx: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, dMean: tf.Tensor, dVar: tf.Tensor): tf.Tensor {
+  const axes = [...Array(x.rank - 1).keys()];
+  const n = x.size / Math.max(1, x.shape[x.rank - 1]!);
+  let out = dx;
+  if (!knownZero(dMean)) out = tf.add(out, tf.div(dMean, n));
+  if (!knownZero(dVar)) {
+    const m = recordingTape() ? tf.mean(x, axes) : mean;
+    out = tf.add(out, tf.mul(tf.sub(x, m), tf.mul(dVar, 2 / n)));
+  }
+  return out;
+}
+
+/**
+ * relu(batchNorm(x)) with outputs [y, mean, variance]. Tape off (an ordinary training step): the one fused
+ * BatchNormReluGrad kernel, the mask step(y) applied as it reads dy. Tape on (a gradient to be differentiated
+ * again): ReLU's gradient (mask off the tape) then BatchNorm's, each twice differentiable already, so second
+ * derivatives are those of the composite with no formulas of their own. step(y) = step(x's pre-activation), y >= 0.
+ */
+const batchNormReluGrad: tf.GradConfig = {
+  kernelName: BATCH_NORM_RELU,
+  inputsToSave: ['x', 'gamma', 'beta'],
+  outputsToSave: [true, true, true],
+  gradFunc: (dys, saved, attrs) => {
+    const [x, gamma, beta, y, mean, variance] = saved;
+    const eps = epsOf(attrs);
+    const [dy, dMean, dVar] = dys as tf.Tensor[];
+    let parts: tf.Tensor[];
+    if (!recordingTape() && hasKernel(BATCH_NORM_RELU_GRAD)) {
+      parts = runKernel<tf.Tensor>(BATCH_NORM_RELU_GRAD, { x, gamma, y, dy, mean, variance }, { epsilon: eps }) as unknown as tf.Tensor[];
+    } else {
+      const masked = reluGrad(dy, y);
+      parts = hasKernel(BATCH_NORM_GRAD)
+        ? (runKernel<tf.Tensor>(BATCH_NORM_GRAD, { x, gamma, dy: masked, mean, variance }, { epsilon: eps }) as unknown as tf.Tensor[])
+        : batchNormGradOps(x, gamma, masked, eps);
     }
+    const dx = withStatisticsAdjoints(parts[0]!, x, mean, dMean, dVar);
     return { x: () => dx, gamma: () => shapedLike(parts[1]!, gamma), beta: () => shapedLike(parts[2]!, beta) };
   },
 };
@@ -316,7 +356,8 @@ const channelAffineGradGrad: tf.GradConfig = {
 
 /** Every gradient this file registers. */
 export const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
-  layerNormGrad, layerNormGradGrad, geluGrad, geluGradGrad, batchNormGrad, batchNormGradGrad, channelAffineGrad, channelAffineGradGrad,
+  layerNormGrad, layerNormGradGrad, geluGrad, geluGradGrad, batchNormGrad, batchNormGradGrad, batchNormReluGrad, channelAffineGrad,
+  channelAffineGradGrad,
 ];
 
 /** Registers them, replacing the gradients src/backend/native/fused-kernels.ts registered. Idempotent. */

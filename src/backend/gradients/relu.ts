@@ -23,7 +23,7 @@ export function offTape<T>(f: () => T): T {
 }
 
 /** dy * step(x), with x a constant of any enclosing gradient. */
-function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+export function reluGrad(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   const recording = recordingTape();
   if (tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined && dy.dtype === 'float32' && x.dtype === 'float32') {
     const mask = recording ? offTape(() => tf.clone(x)) : x;

@@ -48,6 +48,11 @@ export interface NativeAddon {
   batchNormTrain(x: F32, gamma: F32, beta: F32, y: F32, mean: F32, variance: F32, rows: number, c: number, eps: number): void;
   batchNormTrainGrad(x: F32, gamma: F32, dy: F32, mean: F32, variance: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number,
     c: number, eps: number): void;
+  /** batchNormTrain with y = relu(y), written in the same pass. */
+  batchNormReluTrain(x: F32, gamma: F32, beta: F32, y: F32, mean: F32, variance: F32, rows: number, c: number, eps: number): void;
+  /** batchNormTrainGrad of dy * step(y), y being batchNormReluTrain's output: the mask applied as dy is read. */
+  batchNormReluTrainGrad(x: F32, gamma: F32, y: F32, dy: F32, mean: F32, variance: F32, dx: F32, dgamma: F32, dbeta: F32,
+    rows: number, c: number, eps: number): void;
   adamw(p: F32, g: F32, m: F32, v: F32, pOut: F32, mOut: F32, vOut: F32, n: number, beta1: number, beta2: number, eps: number,
     stepSize: number, bc2Sqrt: number, decay: number): void;
   batchNorm(x: F32, mean: F32, variance: F32, offset: F32 | null, scale: F32 | null, y: F32, n: number, c: number,

@@ -1,4 +1,4 @@
-// Fused LayerNorm, GELU, BatchNorm and channel-affine kernels ('VitscopeLayerNorm', 'VitscopeGelu', ... and their
+// Fused LayerNorm, GELU, BatchNorm (also with ReLU) and channel-affine kernels ('VitscopeLayerNorm', 'VitscopeGelu', ... and their
 // first-order backward kernels): names, JavaScript implementations for the cpu backend, and gradients.
 // Their gradients (src/backend/gradients/fused-grad-kernels.ts, registered by src/backend/fused-ops.ts) run the
 // fused backward kernels, which have twice-differentiable gradients of their own, so Hessian-vector products stay exact.
@@ -12,6 +12,13 @@ export const GELU = 'VitscopeGelu';
 export const GELU_GRAD = 'VitscopeGeluGrad';
 export const BATCH_NORM = 'VitscopeBatchNorm';
 export const BATCH_NORM_GRAD = 'VitscopeBatchNormGrad';
+/** relu(VitscopeBatchNorm(x, gamma, beta)) in one pass: inputs {x, gamma, beta}, outputs [y, mean, variance]. */
+export const BATCH_NORM_RELU = 'VitscopeBatchNormRelu';
+/**
+ * VitscopeBatchNormGrad of dy * step(y), y being VitscopeBatchNormRelu's output: inputs {x, gamma, y, dy, mean,
+ * variance}, outputs [dx, dgamma, dbeta]. First order only (no gradient of its own; see fused-grad-kernels.ts).
+ */
+export const BATCH_NORM_RELU_GRAD = 'VitscopeBatchNormReluGrad';
 export const ADAMW = 'VitscopeAdamW';
 /** y = x * scale + shift per channel (last axis): evaluation-mode BatchNorm. Inputs {x, scale, shift?}. */
 export const CHANNEL_AFFINE = 'VitscopeChannelAffine';
@@ -130,6 +137,21 @@ export function batchNormGradCpu(x: Float32Array, g: Float32Array, dy: Float32Ar
   return [dx, Float32Array.from(sdx), Float32Array.from(sdy)];
 }
 
+/** relu(batchNormCpu(...)) as the cpu backend's Relu (Math.max(0, v)): y, batch mean, batch variance. */
+export function batchNormReluCpu(x: Float32Array, g: Float32Array, b: Float32Array, C: number, eps: number): [Float32Array, Float32Array, Float32Array] {
+  const [y, mean, variance] = batchNormCpu(x, g, b, C, eps);
+  for (let i = 0; i < y.length; ++i) y[i] = Math.max(0, y[i]);
+  return [y, mean, variance];
+}
+
+/** batchNormGradCpu of dy * step(y) (step as the cpu backend's: NaN stays NaN), y the forward's relu'd output. */
+export function batchNormReluGradCpu(x: Float32Array, g: Float32Array, y: Float32Array, dy: Float32Array, mean: Float32Array,
+  variance: Float32Array, C: number, eps: number): [Float32Array, Float32Array, Float32Array] {
+  const masked = new Float32Array(dy.length);
+  for (let i = 0; i < dy.length; ++i) masked[i] = dy[i] * (Number.isNaN(y[i]) ? NaN : y[i] > 0 ? 1 : 0);
+  return batchNormGradCpu(x, g, masked, mean, variance, C, eps);
+}
+
 /** y = x * scale + shift over the last axis (C entries); no shift: y = x * scale. */
 export function channelAffineCpu(x: Float32Array, scale: Float32Array, shift: Float32Array | null, C: number): Float32Array {
   const y = new Float32Array(x.length);
@@ -174,6 +196,29 @@ export function checkChannelAffineInputs(kernel: string, inputs: Record<string, 
   }
   if (kernel === CHANNEL_AFFINE && !inputs.scale) throw new Error(`${kernel}: input 'scale' is missing`);
   if (kernel === CHANNEL_AFFINE_GRAD && !inputs.dy) throw new Error(`${kernel}: input 'dy' is missing`);
+}
+
+/**
+ * Checks the inputs of BatchNormRelu ({x, gamma, beta}) or BatchNormReluGrad ({x, gamma, y, dy, mean, variance}):
+ * all float32, x of rank >= 2 with C > 0 channels on the last axis, gamma, beta, mean and variance of shape [C], y and
+ * dy of x's shape; throws naming the kernel, the input, what was found and what was expected.
+ */
+export function checkBatchNormReluInputs(kernel: string, inputs: Record<string, tf.TensorInfo | undefined>): void {
+  const names = kernel === BATCH_NORM_RELU ? ['x', 'gamma', 'beta'] : ['x', 'gamma', 'y', 'dy', 'mean', 'variance'];
+  for (const name of names) if (!inputs[name]) throw new Error(`${kernel}: input '${name}' is missing`);
+  const x = inputs.x!;
+  if (x.shape.length < 2)
+    throw new Error(`${kernel}: input 'x' has shape ${shapeText(x)}, expected rank >= 2 (rows of channels, channels on the last axis)`);
+  const C = x.shape[x.shape.length - 1]!;
+  if (C < 1) throw new Error(`${kernel}: input 'x' has shape ${shapeText(x)}, expected at least one channel on the last axis`);
+  for (const name of names) {
+    const t = inputs[name]!;
+    if (t.dtype !== 'float32') throw new Error(`${kernel}: input '${name}' has dtype ${t.dtype}, expected float32`);
+    if ((name === 'y' || name === 'dy') && t.shape.join() !== x.shape.join())
+      throw new Error(`${kernel}: input '${name}' has shape ${shapeText(t)}, expected the shape of x ${shapeText(x)}`);
+    if (name !== 'x' && name !== 'y' && name !== 'dy' && (t.shape.length !== 1 || t.shape[0] !== C))
+      throw new Error(`${kernel}: input '${name}' has shape ${shapeText(t)}, expected [${C}] (the last axis of x ${shapeText(x)})`);
+  }
 }
 
 /** One AdamW step in float32, operation for operation as the composite in src/train/adamw.ts. */
@@ -236,6 +281,29 @@ function cpuConfigs(): tf.KernelConfig[] {
         const b = backend as Cpu;
         const C = last(x);
         const [dx, dg, db] = batchNormGradCpu(f32(b, x), f32(b, gamma), f32(b, dy), f32(b, mean), f32(b, variance), C, (attrs as { epsilon: number }).epsilon);
+        return [b.makeTensorInfo(x.shape, 'float32', dx), b.makeTensorInfo([C], 'float32', dg), b.makeTensorInfo([C], 'float32', db)];
+      },
+    },
+    {
+      kernelName: BATCH_NORM_RELU, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        checkBatchNormReluInputs(BATCH_NORM_RELU, inputs as Record<string, tf.TensorInfo | undefined>);
+        const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const C = last(x);
+        const [y, m, v] = batchNormReluCpu(f32(b, x), f32(b, gamma), f32(b, beta), C, (attrs as { epsilon: number }).epsilon);
+        return [b.makeTensorInfo(x.shape, 'float32', y), b.makeTensorInfo([C], 'float32', m), b.makeTensorInfo([C], 'float32', v)];
+      },
+    },
+    {
+      kernelName: BATCH_NORM_RELU_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        checkBatchNormReluInputs(BATCH_NORM_RELU_GRAD, inputs as Record<string, tf.TensorInfo | undefined>);
+        const { x, gamma, y, dy, mean, variance } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const C = last(x);
+        const [dx, dg, db] = batchNormReluGradCpu(f32(b, x), f32(b, gamma), f32(b, y), f32(b, dy), f32(b, mean), f32(b, variance), C,
+          (attrs as { epsilon: number }).epsilon);
         return [b.makeTensorInfo(x.shape, 'float32', dx), b.makeTensorInfo([C], 'float32', dg), b.makeTensorInfo([C], 'float32', db)];
       },
     },

@@ -71,6 +71,8 @@ import { unpackConfig } from './Unpack.ts';
 import { vitscopeAdamWConfig } from './VitscopeAdamW.ts';
 import { vitscopeBatchNormConfig } from './VitscopeBatchNorm.ts';
 import { vitscopeBatchNormGradConfig } from './VitscopeBatchNormGrad.ts';
+import { vitscopeBatchNormReluConfig } from './VitscopeBatchNormRelu.ts';
+import { vitscopeBatchNormReluGradConfig } from './VitscopeBatchNormReluGrad.ts';
 import { vitscopeChannelAffineConfig } from './VitscopeChannelAffine.ts';
 import { vitscopeChannelAffineGradConfig } from './VitscopeChannelAffineGrad.ts';
 import { vitscopeGeluConfig } from './VitscopeGelu.ts';
@@ -151,6 +153,8 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   vitscopeAdamWConfig,
   vitscopeBatchNormConfig,
   vitscopeBatchNormGradConfig,
+  vitscopeBatchNormReluConfig,
+  vitscopeBatchNormReluGradConfig,
   vitscopeChannelAffineConfig,
   vitscopeChannelAffineGradConfig,
   vitscopeGeluConfig,
