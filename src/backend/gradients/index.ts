@@ -27,6 +27,7 @@ import { sumGradConfig } from './sum.ts';
 import { tileGradConfig } from './tile.ts';
 import { multiplyGradConfig } from './arithmetic.ts';
 import { meanGradConfig } from './mean.ts';
+import './saved-tensors.ts';
 
 export { twiceDifferentiableLogSoftmax } from './stable-log-softmax.ts';
 
