@@ -10,6 +10,7 @@
 //   differentiation needs is registered by src/backend/gradients (imported by src/backend/tf.ts).
 import { tf } from '../backend/tf.ts';
 import { batchNormReluTraining, batchNormTraining, channelAffine, gelu, layerNorm } from '../backend/fused-ops.ts';
+import { movingAverages } from '../backend/moving-averages.ts';
 import { Rng } from '../util/random.ts';
 
 export { gelu, layerNorm };
@@ -162,8 +163,10 @@ function updateRunningStats(ctx: Ctx, prefix: string, x: tf.Tensor4D, mean: tf.T
   const n = x.shape[0] * x.shape[1] * x.shape[2];
   const unbias = n > 1 ? n / (n - 1) : 1;
   tf.tidy(() => {
-    rm.assign(tf.add(tf.mul(rm, 1 - momentum), tf.mul(mean, momentum)) as tf.Tensor1D);
-    rv.assign(tf.add(tf.mul(rv, 1 - momentum), tf.mul(variance, momentum * unbias)) as tf.Tensor1D);
+    // one kernel for both statistics where the backend has it (src/backend/moving-averages.ts)
+    const [m, v] = movingAverages(rm, rv, mean, variance, momentum, unbias);
+    rm.assign(m as tf.Tensor1D);
+    rv.assign(v as tf.Tensor1D);
   });
 }
 
