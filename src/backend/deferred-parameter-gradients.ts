@@ -9,6 +9,7 @@
 // Only BatchMatMul (a linear layer's weight) and Conv2D (a filter) are deferred, and only where the operand is
 // one of the given parameters (same data) on a host backend; everything else runs as usual.
 import { tf } from './tf.ts';
+import { pool } from './native/buffer-pool.ts';
 
 export const DEFERRED_MATMUL = 'VitscopeDeferredBatchMatMul';
 export const DEFERRED_CONV_FILTER = 'VitscopeDeferredConv2DBackpropFilter';
@@ -46,8 +47,11 @@ interface HostBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
 }
 
+/** Zeros of `shape`; on the native backend from its buffer pool (fresh memory costs page faults per product). */
 function zerosInfo(backend: unknown, shape: number[]): tf.TensorInfo {
-  return (backend as HostBackend).makeTensorInfo(shape, 'float32', new Float32Array(tf.util.sizeFromShape(shape)));
+  const n = tf.util.sizeFromShape(shape);
+  const values = tf.getBackend() === 'native' ? (pool.take('float32', n, true) as Float32Array) : new Float32Array(n);
+  return (backend as HostBackend).makeTensorInfo(shape, 'float32', values);
 }
 
 /** matMul(a, b, transposeA, transposeB)'s output shape (rank-2 operands, or equal batch dimensions). */
