@@ -107,6 +107,7 @@ export async function maxEigenvalueSpectrum(model: Model, batches: readonly Hess
       variant: opts.variant,
     });
     products += op.products;
+    op.dispose(); // its recorded graph: one batch's activations
     perBatch.push({
       values: res.values,
       iterations: res.iterations,
@@ -223,6 +224,7 @@ export async function hessianSpectrum(model: Model, subsets: readonly (readonly 
     const slq = await slqDensity(op, { steps: opts.slqSteps ?? 30, runs: opts.slqRuns ?? 2, seed: seed + 1 });
     stage = 'trace';
     const trace = await hutchinsonTrace(op, { samples: opts.traceSamples ?? 10, seed: seed + 2 });
+    op.dispose();
     out.push({
       indices: subsets[s]!.flatMap((b) => [...(b.indices ?? [])]),
       top,

@@ -56,5 +56,6 @@ export async function timeHvpVsStep(model: Model, batch: HessianBatch, opts: { n
     hvps.push(h);
     ratios.push(h / s);
   }
+  op.dispose();
   return { trainStepMs: median(steps), hvpMs: median(hvps), ratio: median(ratios), repeats };
 }

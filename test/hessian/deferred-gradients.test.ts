@@ -33,7 +33,8 @@ for (const backend of ['cpu', 'native'] as const) {
       const size = model.config.imageSize;
       const x = tf.randomNormal([3, size, size, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
       const y = tf.tensor1d([1, 0, 2], 'int32');
-      const op = modelHessianOperator(model, [{ x, y }]);
+      // every product runs its first backward pass (no recorded graph), so each one shows the stand-ins
+      const op = modelHessianOperator(model, [{ x, y }], { reuseGraph: false });
       const v = normalVector(rng, op.dim);
       let deferredKernels = 0;
       const on = await op.matvec(v);
