@@ -41,7 +41,10 @@ async function main(): Promise<number> {
     try {
       const results = runTorchHvp(python, models, batch, 1, quick ? 1 : 3);
       for (const r of results)
-        emit({ bench: 'hvp', model: r.model, backend: 'torch', batch: r.batch, params: r.params, threads: r.threads, step_ms: round(r.step_s * 1e3, 2), hvp_ms: round(r.hvp_s * 1e3, 2), ratio: round(r.ratio, 3) });
+        emit({
+          bench: 'hvp', model: r.model, backend: 'torch', batch: r.batch, params: r.params, threads: r.threads, step_ms: round(r.step_s * 1e3, 2),
+          hvp_ms: round(r.hvp_s * 1e3, 2), ratio: round(r.ratio, 3), hvp_recompute_ms: r.hvp_recompute_s === undefined ? null : round(r.hvp_recompute_s * 1e3, 2),
+        });
       return bestHvpByThreads(results);
     } catch (err) {
       note(`PyTorch Hessian-vector product failed: ${(err as Error).message}`);

@@ -24,8 +24,11 @@ export interface TorchHvpResult {
   params: number;
   threads: number;
   step_s: number;
+  /** One product from the kept gradient graph (PyHessian's one-batch mode). */
   hvp_s: number;
   ratio: number;
+  /** One product with the forward and first backward pass recomputed (PyHessian's dataloader mode). */
+  hvp_recompute_s?: number;
   torch: string;
 }
 
