@@ -6,7 +6,8 @@ import { median } from './timing.ts';
 type Rec = Record<string, unknown>;
 
 function read(file: string): Rec[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().length > 0);
+  // npm's own header lines ("> vitscope@… bench") when the output was saved from `npm run bench` without --silent
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().length > 0 && !l.startsWith('> '));
   return lines.map((l, i) => {
     try {
       return JSON.parse(l) as Rec;
@@ -46,14 +47,14 @@ export function tables(recs: readonly Rec[]): string {
   const hvps = recs.filter((r) => r.bench === 'hvp' && r.backend !== 'torch' && !('error' in r));
   const hvpKeys = [...new Set(hvps.map((r) => `${r.model}@${r.backend}`))];
   if (hvpKeys.length > 0) {
-    out.push('| Hessian-vector product | batch | backend | value+gradient ms | product ms | ratio: median (min–max) | PyTorch (PyHessian) ratio |');
-    out.push('|---|---|---|---|---|---|---|');
+    out.push('| Hessian-vector product | batch | backend | value+gradient ms | product ms | ratio: median (min–max) | PyTorch (PyHessian) product ms | its ratio |');
+    out.push('|---|---|---|---|---|---|---|---|');
     for (const key of hvpKeys) {
       const [model, backend] = key.split('@');
       const mine = hvps.filter((r) => r.model === model && r.backend === backend);
       const ratios = mine.map((r) => num(r, 'ratio')!);
       const range = ratios.length > 1 ? ` (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})` : '';
-      out.push(`| ${model} | ${mine[0]!.batch} | ${backend} | ${fmt(median(mine.map((r) => num(r, 'step_ms')!)))} | ${fmt(median(mine.map((r) => num(r, 'hvp_ms')!)))} | **${fmt(median(ratios), 2)}**${range} | ${fmt(num(mine[0]!, 'torch_ratio'), 2)} |`);
+      out.push(`| ${model} | ${mine[0]!.batch} | ${backend} | ${fmt(median(mine.map((r) => num(r, 'step_ms')!)))} | ${fmt(median(mine.map((r) => num(r, 'hvp_ms')!)))} | **${fmt(median(ratios), 2)}**${range} | ${fmt(num(mine[0]!, 'torch_hvp_ms'), 0)} | ${fmt(num(mine[0]!, 'torch_ratio'), 2)} |`);
     }
     out.push('');
   }
