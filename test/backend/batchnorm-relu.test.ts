@@ -13,8 +13,10 @@ import { BATCH_NORM_GRAD, BATCH_NORM_RELU, BATCH_NORM_RELU_GRAD } from '../../sr
 import { RELU_GRAD } from '../../src/backend/gradients/relu.ts';
 import { batchNorm, batchNormRelu, type Ctx } from '../../src/models/ops.ts';
 import { Rng } from '../../src/util/random.ts';
+import { assertClose, kernelsRun } from '../support/fused-checks.ts';
 
 const TOL = 2e-5;
+const close = (a: tf.Tensor, b: tf.Tensor, what: string, tol = TOL): void => assertClose(a, b, what, tol);
 const rng = new Rng(11);
 const randn = (shape: number[], scale = 1, shift = 0) => {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -41,18 +43,6 @@ function sameBits(a: tf.Tensor, b: tf.Tensor, what: string): void {
   for (let i = 0; i < x.length; ++i) assert.ok(xb[i] === yb[i], `${what}[${i}]: fused ${x[i]}, reference ${y[i]}`);
 }
 
-function close(a: tf.Tensor, b: tf.Tensor, what: string, tol = TOL): void {
-  assert.deepEqual(a.shape, b.shape, `${what}: shape`);
-  const x = a.dataSync(), y = b.dataSync();
-  let scale = 1, maxDiff = 0;
-  for (let i = 0; i < y.length; ++i) {
-    assert.ok(Number.isFinite(x[i]), `${what}[${i}] = ${x[i]}`);
-    scale = Math.max(scale, Math.abs(y[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
-  }
-  assert.ok(maxDiff <= tol * scale, `${what}: max |fused - reference| = ${maxDiff}, allowed ${tol * scale}`);
-}
-
 /**
  * Inputs with C >= 4 channels whose first three are special: channel 0 has gamma = beta = 0 (every pre-activation
  * exactly zero: ReLU's gradient is 0 there), channel 1 gamma = 0 and beta < 0 (all negative), channel 2 gamma = 0
@@ -74,10 +64,6 @@ function lossOf(op: BnRelu, w: tf.Tensor, wm: tf.Tensor, wv: tf.Tensor) {
     const r = op(x, g, b);
     return tf.addN([tf.sum(tf.mul(r.y, w)), tf.sum(tf.mul(r.mean, wm)), tf.sum(tf.mul(r.variance, wv))]) as tf.Scalar;
   };
-}
-
-async function kernelsRun(f: () => void): Promise<string[]> {
-  return (await tf.profile(() => { f(); })).kernelNames;
 }
 
 const native = tryRegisterNativeBackend();

@@ -11,31 +11,15 @@ import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
 import { CHANNEL_AFFINE, CHANNEL_AFFINE_GRAD } from '../../src/backend/native/fused-kernels.ts';
 import { batchNorm, type Ctx } from '../../src/models/ops.ts';
 import { Rng } from '../../src/util/random.ts';
+import { assertClose, kernelsRun } from '../support/fused-checks.ts';
 
 const TOL = 2e-5;
+const close = (a: tf.Tensor, b: tf.Tensor, what: string, tol = TOL): void => assertClose(a, b, what, tol);
 const rng = new Rng(11);
 const randn = (shape: number[], scale = 1, shift = 0) => {
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Array.from({ length: n }, () => shift + scale * rng.normal()), shape);
 };
-
-/** |a - b| <= tol * max(1, max |b|) elementwise, same shape, all finite. */
-function close(a: tf.Tensor, b: tf.Tensor, what: string, tol = TOL): void {
-  assert.deepEqual(a.shape, b.shape, `${what}: shape`);
-  const x = a.dataSync(), y = b.dataSync();
-  let scale = 1, maxDiff = 0;
-  for (let i = 0; i < y.length; ++i) {
-    scale = Math.max(scale, Math.abs(y[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
-    assert.ok(Number.isFinite(x[i]), `${what}[${i}] = ${x[i]}`);
-  }
-  assert.ok(maxDiff <= tol * scale, `${what}: max |fused - reference| = ${maxDiff}, allowed ${tol * scale}`);
-}
-
-/** The kernels run while f runs, one entry per call. */
-async function kernelsRun(f: () => void): Promise<string[]> {
-  return (await tf.profile(() => { f(); })).kernels.map((k) => k.name);
-}
 
 type Affine = typeof channelAffine;
 const native = tryRegisterNativeBackend();

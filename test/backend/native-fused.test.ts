@@ -9,30 +9,15 @@ import { adamwUpdate, adamwUpdateComposite, batchNormTraining, batchNormTraining
 import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
 import { ADAMW, BATCH_NORM, BATCH_NORM_GRAD, GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
 import { Rng } from '../../src/util/random.ts';
+import { assertClose, kernelsRun } from '../support/fused-checks.ts';
 
 const TOL = 2e-5;
+const close = (a: tf.Tensor, b: tf.Tensor, what: string, tol = TOL): void => assertClose(a, b, what, tol);
 const rng = new Rng(7);
 const randn = (shape: number[], scale = 1, shift = 0) => {
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(Array.from({ length: n }, () => shift + scale * rng.normal()), shape);
 };
-
-function close(a: tf.Tensor, b: tf.Tensor, what: string): void {
-  assert.deepEqual(a.shape, b.shape, `${what}: shape`);
-  const x = a.dataSync(), y = b.dataSync();
-  let scale = 1, maxDiff = 0;
-  for (let i = 0; i < y.length; ++i) {
-    scale = Math.max(scale, Math.abs(y[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
-    assert.ok(Number.isFinite(x[i]), `${what}[${i}] = ${x[i]}`);
-  }
-  assert.ok(maxDiff <= TOL * scale, `${what}: max |fused - composite| = ${maxDiff}, allowed ${TOL * scale}`);
-}
-
-/** Counts kernel invocations by name while f runs. */
-async function kernelsRun(f: () => void): Promise<string[]> {
-  return (await tf.profile(() => { f(); })).kernelNames;
-}
 
 const native = tryRegisterNativeBackend();
 const backends = ['cpu', ...(native.registered ? ['native'] : [])];
