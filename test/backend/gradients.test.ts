@@ -296,6 +296,15 @@ for (const backend of backends) {
     const hv = () => tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.grad((q: tf.Tensor) => crossEntropy(q as tf.Tensor2D, labels))(z), v)))(logits);
     const names = (await tf.profile(() => { hv().dispose(); })).kernels.map((k) => k.name);
     assert.ok(names.filter((n) => n === 'Slice').length < 5, `cross-entropy HVP ran ${names.filter((n) => n === 'Slice').length} Slice kernels`);
+    // the gradient of a broadcast (a keepDims mean over three axes, as BatchNorm's composite takes) keeps x's rank:
+    // no tensor beyond rank 4 (WebGPU's shaders stop at rank 6)
+    const x4 = randn(rng, [2, 3, 4, 5]);
+    const kernels = (await tf.profile(() => {
+      tf.grad((z: tf.Tensor) => tf.sum(tf.square(tf.grad((q: tf.Tensor) => tf.sum(tf.square(tf.mean(q, [0, 1, 2], true))))(z))))(x4).dispose();
+    })).kernels;
+    const ranks = kernels.flatMap((k) => [...k.inputShapes, ...k.outputShapes].map((sh) => sh.length));
+    assert.ok(Math.max(...ranks) <= 4, `a broadcast's second derivative reached rank ${Math.max(...ranks)}`);
+    x4.dispose();
   });
 
   test(`[${backend}] Mean and Multiply gradients (broadcast, any axes) to second order, without ones tensors or float32 casts`, async () => {

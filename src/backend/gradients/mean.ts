@@ -2,18 +2,12 @@
 // ones tensor of x's shape that it fills in JavaScript (fresh, unpooled memory: page faults on every call) and then
 // divides; a Hessian-vector product runs it twice per global average pool. Same values up to the order of the
 // float32 operations (dy / n instead of dy * 1 / n, which rounds identically).
-// Host backends only: differentiated again, Tile's gradient reshapes a rank-r tensor to rank 2r, beyond the rank 6
-// the WebGPU backend's shaders support; elsewhere tfjs-core's gradient runs.
 import { tf } from './tf-core.ts';
-
-const HOST_BACKENDS = new Set(['cpu', 'native']);
-const tfjsMeanGrad = tf.getGradient('Mean');
 
 export const meanGradConfig: tf.GradConfig = {
   kernelName: 'Mean',
   inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {
-    if (tfjsMeanGrad && !HOST_BACKENDS.has(tf.getBackend())) return tfjsMeanGrad.gradFunc(dy, saved, attrs);
     const [x] = saved;
     const axes = tf.util.parseAxisParam((attrs as unknown as tf.MeanAttrs).axis, x!.shape);
     const expanded = x!.shape.slice();

@@ -14,12 +14,14 @@ export const tileGradConfig: tf.GradConfig = {
       x: () => {
         const split: number[] = [];
         const repAxes: number[] = [];
+        // an input axis of size 1 under reps (a broadcast, e.g. the gradient of a keepDims sum or mean) needs no axis
+        // of its own: the view keeps x's rank, within the rank 6 the WebGPU backend's shaders support
         x!.shape.forEach((s, d) => {
           if (reps[d]! > 1) {
             repAxes.push(split.length);
             split.push(reps[d]!);
-          }
-          split.push(s);
+            if (s !== 1) split.push(s);
+          } else split.push(s);
         });
         const d = dy as tf.Tensor;
         if (repAxes.length === 0) return tf.reshape(d, x!.shape);
