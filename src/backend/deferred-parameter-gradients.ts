@@ -10,14 +10,14 @@
 // one of the given parameters (same data) on a host backend; everything else runs as usual.
 import { tf } from './tf.ts';
 import { pool } from './native/buffer-pool.ts';
+import { HOST_BACKENDS } from './host-backends.ts';
+import type { Backend } from './native/kernels/util.ts';
 
 export const DEFERRED_MATMUL = 'VitscopeDeferredBatchMatMul';
 export const DEFERRED_CONV_FILTER = 'VitscopeDeferredConv2DBackpropFilter';
 
 /** Data of the parameters whose gradients are deferred right now; null outside withDeferredParameterGradients. */
 let deferred: Set<object> | null = null;
-
-const HOST_BACKENDS = new Set(['cpu', 'native']);
 
 let enabled = true;
 
@@ -43,15 +43,11 @@ function isDeferred(t: tf.Tensor | undefined): boolean {
   return deferred !== null && t !== undefined && deferred.has(t.dataId as object);
 }
 
-interface HostBackend {
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array): tf.TensorInfo;
-}
-
 /** Zeros of `shape`; on the native backend from its buffer pool (fresh memory costs page faults per product). */
 function zerosInfo(backend: unknown, shape: number[]): tf.TensorInfo {
   const n = tf.util.sizeFromShape(shape);
   const values = tf.getBackend() === 'native' ? (pool.take('float32', n, true) as Float32Array) : new Float32Array(n);
-  return (backend as HostBackend).makeTensorInfo(shape, 'float32', values);
+  return (backend as Backend).makeTensorInfo(shape, 'float32', values);
 }
 
 /** matMul(a, b, transposeA, transposeB)'s output shape (rank-2 operands, or equal batch dimensions). */

@@ -7,9 +7,8 @@
 // pages costs page faults (on some virtual machines about 5 ms per MB: ~100 ms per product of vit-cpu).
 import { tf } from './tf.ts';
 import { pool } from './native/buffer-pool.ts';
-
-/** Backends whose tensors are typed arrays in this process. */
-const HOST_BACKENDS = new Set(['cpu', 'native']);
+import { HOST_BACKENDS } from './host-backends.ts';
+import { f32, type Backend } from './native/kernels/util.ts';
 
 function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -40,19 +39,6 @@ export function tensorsFromFloat64(vec: Float64Array, shapes: readonly (readonly
   return out;
 }
 
-interface PeekableBackend {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-}
-
-/** The float32 values of a host tensor, without marking them as handed out (the caller copies and drops them). */
-function hostValues(t: tf.Tensor): Float32Array {
-  if (tf.getBackend() === 'native') {
-    const d = (tf.backend() as unknown as PeekableBackend).data.get(t.dataId as object);
-    if (d?.values instanceof Float32Array) return d.values;
-  }
-  return t.dataSync() as Float32Array;
-}
-
 /**
  * Writes the parts, in order, into `out` from `offset` (float32 widened to float64). On host backends each part is
  * copied directly; elsewhere they are concatenated on the device and read once (one asynchronous read).
@@ -76,7 +62,8 @@ export async function readIntoFloat64(parts: readonly tf.Tensor[], out: Float64A
   }
   let off = offset;
   for (const part of parts) {
-    out.set(hostValues(part), off);
+    // the stored values, read without marking them as handed out (the pool keeps them): copied here and dropped
+    out.set(f32(tf.backend() as Backend, part), off);
     off += part.size;
   }
   return out;

@@ -5,6 +5,8 @@
 // operations in the same order (each product rounded, then the sum), so the statistics are bit-identical; other
 // backends run the composite. Not differentiable (buffers, not parameters).
 import { tf } from './tf.ts';
+import { HOST_BACKENDS } from './host-backends.ts';
+import { f32, type Backend } from './native/kernels/util.ts';
 
 export const MOVING_AVERAGES = 'VitscopeMovingAverages';
 
@@ -14,25 +16,11 @@ interface MovingAverageAttrs {
   varWeight: number;
 }
 
-interface HostBackend {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
-function valuesOf(backend: HostBackend, t: tf.TensorInfo, name: string): Float32Array {
-  const v = backend.data.get(t.dataId as object)?.values;
-  if (!(v instanceof Float32Array)) throw new Error(`${MOVING_AVERAGES}: input '${name}' must be float32, found ${t.dtype}`);
-  return v;
-}
-
 function movingAveragesHost({ inputs, attrs, backend }: { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: unknown }): tf.TensorInfo[] {
-  const b = backend as HostBackend;
+  const b = backend as Backend;
   const { runningMean, runningVar, mean, variance } = inputs as Record<string, tf.TensorInfo>;
   const { keep, meanWeight, varWeight } = attrs as unknown as MovingAverageAttrs;
-  const rm = valuesOf(b, runningMean!, 'runningMean');
-  const rv = valuesOf(b, runningVar!, 'runningVar');
-  const m = valuesOf(b, mean!, 'mean');
-  const v = valuesOf(b, variance!, 'variance');
+  const [rm, rv, m, v] = [runningMean!, runningVar!, mean!, variance!].map((t) => f32(b, t)) as [Float32Array, Float32Array, Float32Array, Float32Array];
   const n = rm.length;
   if (rv.length !== n || m.length !== n || v.length !== n) {
     throw new Error(`${MOVING_AVERAGES}: statistics of ${n}, ${rv.length}, ${m.length} and ${v.length} entries, expected one length`);
@@ -50,7 +38,7 @@ function movingAveragesHost({ inputs, attrs, backend }: { inputs: tf.NamedTensor
   return [b.makeTensorInfo(runningMean!.shape, 'float32', outMean), b.makeTensorInfo(runningVar!.shape, 'float32', outVar)];
 }
 
-for (const backendName of ['cpu', 'native']) {
+for (const backendName of HOST_BACKENDS) {
   if (!tf.getKernel(MOVING_AVERAGES, backendName)) {
     tf.registerKernel({ kernelName: MOVING_AVERAGES, backendName, kernelFunc: movingAveragesHost as unknown as tf.KernelFunc });
   }

@@ -4,21 +4,17 @@
 // On host backends (cpu, native) one kernel reads the arrays in place and accumulates in float64; elsewhere the
 // composite runs. Not differentiable (nothing differentiates a norm used for clipping).
 import { tf } from './tf.ts';
+import { HOST_BACKENDS } from './host-backends.ts';
+import { f32, type Backend } from './native/kernels/util.ts';
 
 export const SUM_OF_SQUARES = 'VitscopeSumOfSquares';
 
-interface HostBackend {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
 function sumOfSquaresHost({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
   const list = inputs as unknown as tf.TensorInfo[];
-  const b = backend as HostBackend;
+  const b = backend as Backend;
   let total = 0;
   for (const t of list) {
-    const v = b.data.get(t.dataId as object)?.values;
-    if (!(v instanceof Float32Array)) throw new Error(`${SUM_OF_SQUARES}: expected float32 tensors, found ${t.dtype} [${t.shape}]`);
+    const v = f32(b, t);
     // four partial sums: independent dependency chains, so the loop is not bound by one add's latency
     let s0 = 0;
     let s1 = 0;
@@ -42,7 +38,7 @@ function sumOfSquaresHost({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; 
   return b.makeTensorInfo([], 'float32', Float32Array.of(total));
 }
 
-for (const backendName of ['cpu', 'native']) {
+for (const backendName of HOST_BACKENDS) {
   if (!tf.getKernel(SUM_OF_SQUARES, backendName)) tf.registerKernel({ kernelName: SUM_OF_SQUARES, backendName, kernelFunc: sumOfSquaresHost as tf.KernelFunc });
 }
 

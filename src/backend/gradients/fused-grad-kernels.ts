@@ -29,6 +29,7 @@ import {
   geluDerivOps,
   layerNormGradOps,
 } from '../native/fused-kernels.ts';
+import { HOST_BACKENDS } from '../host-backends.ts';
 
 const SQRT_2PI_INV = 0.3989422804014327;
 
@@ -49,8 +50,6 @@ function addOpt(a: tf.Tensor | null, b: tf.Tensor): tf.Tensor {
   return a === null ? b : tf.add(a, b);
 }
 
-/** Backends whose tensors can be read synchronously at no cost (typed arrays in this process). */
-const HOST_BACKENDS = new Set(['cpu', 'native']);
 
 /**
  * Whether a small adjoint is exactly zero. The engine hands a multi-output kernel's gradient zeros (not null) for

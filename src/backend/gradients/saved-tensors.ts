@@ -7,6 +7,7 @@
 // resnet-20 step for nothing. There a saved tensor is a new handle on the same data (a reference count, no
 // kernel, no tape node); at depth >= 2 tfjs-core's clone runs as before. Host backends only.
 import { tf } from './tf-core.ts';
+import { HOST_BACKENDS } from '../host-backends.ts';
 
 interface EngineInternals {
   state: { gradientDepth: number; tensorInfo: { get(dataId: object): { backend: BackendWithRefs } | undefined } };
@@ -21,7 +22,6 @@ interface BackendWithRefs {
   incRef(dataId: object): void;
 }
 
-const HOST_BACKENDS = new Set(['cpu', 'native']);
 let light = true;
 
 /** Turns light saves off (false: tfjs-core's clones everywhere) or back on; returns the previous setting. */
