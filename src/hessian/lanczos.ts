@@ -3,7 +3,7 @@
 import { Rng, normalVector } from '../util/random.ts';
 import type { LinearOperator } from './linear-operator.ts';
 import { tridiagonalEigen } from './tridiagonal.ts';
-import { axpy, checkMatvecResult, dot, norm, normalize, orthogonalize } from './vector.ts';
+import { axpy, checkMatvecResult, dot, norm, normalize, orthogonalize, ownedProduct } from './vector.ts';
 
 export interface LanczosOptions {
   /** Krylov steps (= operator products); capped at op.dim. */
@@ -70,8 +70,7 @@ export async function lanczosDecomposition(
     const q = basis[j]!;
     // the product is written into the vector that becomes the next basis vector (one new vector per step)
     const into = new Float64Array(n);
-    const product = checkMatvecResult(await op.matvec(q, into), n, 'lanczos');
-    const w = product.buffer === q.buffer ? Float64Array.from(product) : product;
+    const w = ownedProduct(checkMatvecResult(await op.matvec(q, into), n, 'lanczos'), q);
     onStep?.(j + 1, m);
     const a = dot(w, q);
     alpha.push(a);

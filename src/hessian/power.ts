@@ -3,7 +3,7 @@
 // result is the top-k eigenvalues by magnitude (negative ones included).
 import { Rng, normalVector } from '../util/random.ts';
 import type { LinearOperator } from './linear-operator.ts';
-import { checkMatvecResult, dot, normalize, orthogonalize } from './vector.ts';
+import { checkMatvecResult, dot, normalize, normalizeInPlace, orthogonalize, ownedProduct } from './vector.ts';
 
 export interface PowerOptions {
   k: number;
@@ -64,7 +64,7 @@ export async function powerIteration(op: LinearOperator, opts: PowerOptions): Pr
     let it = 0;
     while (it < maxIter) {
       normalizeInPlace(orthogonalize(v, vectors));
-      const hv = ownProduct(checkMatvecResult(await op.matvec(v, hvBuf), op.dim, 'powerIteration'), v);
+      const hv = ownedProduct(checkMatvecResult(await op.matvec(v, hvBuf), op.dim, 'powerIteration'), v);
       it++;
       opts.onStep?.(e, it);
       const rayleigh = dot(hv, v);
@@ -92,20 +92,6 @@ export async function powerIteration(op: LinearOperator, opts: PowerOptions): Pr
     converged.push(done);
   }
   return { values, vectors, iterations, converged };
-}
-
-/** x / ||x|| in place (the same arithmetic as normalize: multiplication by 1 / ||x||). */
-function normalizeInPlace(x: Float64Array): Float64Array {
-  const n = Math.sqrt(dot(x, x));
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`normalize: vector norm is ${n}`);
-  const a = 1 / n;
-  for (let i = 0; i < x.length; i++) x[i] = a * x[i]!;
-  return x;
-}
-
-/** The product as an array this loop may overwrite: a copy if the operator handed back its input. */
-function ownProduct(hv: Float64Array, v: Float64Array): Float64Array {
-  return hv.buffer === v.buffer ? Float64Array.from(hv) : hv;
 }
 
 /** PyHessian's normalization(): v / (||v|| + 1e-6), into `out` (which may be v). */

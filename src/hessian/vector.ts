@@ -19,17 +19,26 @@ export function axpy(alpha: number, x: Float64Array, y: Float64Array): Float64Ar
   return y;
 }
 
-export function scale(alpha: number, x: Float64Array): Float64Array {
-  const y = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) y[i] = alpha * x[i]!;
-  return y;
-}
-
 /** x / ||x|| as a new array; throws on a zero vector. */
 export function normalize(x: Float64Array): Float64Array {
+  return normalizeInPlace(Float64Array.from(x));
+}
+
+/** x / ||x|| in place (multiplication by 1 / ||x||); returns x. Throws on a zero vector. */
+export function normalizeInPlace(x: Float64Array): Float64Array {
   const n = norm(x);
   if (!(n > 0) || !Number.isFinite(n)) throw new Error(`normalize: vector norm is ${n}`);
-  return scale(1 / n, x);
+  const a = 1 / n;
+  for (let i = 0; i < x.length; i++) x[i] = a * x[i]!;
+  return x;
+}
+
+/**
+ * An operator's product as an array the caller may overwrite: the product itself (the operator's output vector or
+ * a new one), or a copy if the operator handed back its input.
+ */
+export function ownedProduct(product: Float64Array, input: Float64Array): Float64Array {
+  return product.buffer === input.buffer ? Float64Array.from(product) : product;
 }
 
 /**
