@@ -9,7 +9,6 @@ import { parameterCount, timeTrainStep } from './train-step.ts';
 import { timeHvp } from './hvp.ts';
 import { bestByThreads, bestHvpByThreads, findTorchPython, runTorch, runTorchHvp, torchThreadCounts, type TorchHvpResult, type TorchResult } from './torch.ts';
 
-const round2 = (x: number): number => round(x, 2);
 import { emit, median, note, round } from './timing.ts';
 import { runWebGPUBench } from './webgpu.ts';
 
@@ -74,7 +73,7 @@ async function main(): Promise<number> {
     try {
       const results = runTorch(python, [model], [batch], warmup, steps);
       for (const r of results)
-        emit({ bench: 'train_step', model: r.model, backend: 'torch', batch: r.batch, round: roundNo, params: r.params, threads: r.threads, step_ms: round2(r.step_s * 1e3), img_per_s: round(r.img_per_s, 3) });
+        emit({ bench: 'train_step', model: r.model, backend: 'torch', batch: r.batch, round: roundNo, params: r.params, threads: r.threads, step_ms: round(r.step_s * 1e3, 2), img_per_s: round(r.img_per_s, 3) });
       const best = bestByThreads(results).get(`${model}@${batch}`) ?? null;
       if (best) torchRuns.set(`${model}@${batch}`, [...(torchRuns.get(`${model}@${batch}`) ?? []), best]);
       return best;
@@ -153,7 +152,7 @@ async function main(): Promise<number> {
             }
             emit({
               bench: 'train_step', model, backend: name, batch, round: rnd, params: r.params, steps, warmup,
-              step_ms: round2(r.stepSeconds * 1e3), img_per_s: round(imgPerS, 3),
+              step_ms: round(r.stepSeconds * 1e3, 2), img_per_s: round(imgPerS, 3),
               torch_params: ref?.params ?? null, torch_img_per_s: ref ? round(ref.img_per_s, 3) : null, torch_threads: ref?.threads ?? null,
               ratio: same && ref !== null ? round(imgPerS / ref.img_per_s, 4) : null,
             });

@@ -117,12 +117,15 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
   const releaseGraphs = (): void => releaseCache(cache);
   const budget = opts.graphBudgetBytes ?? Math.min(4 * 2 ** 30, os.totalmem() / 4);
   let reuseNow = reuse;
-  const graphFor = (b: number): RecordedGraph => {
+  /** Drops the recorded graphs if the point or what the losses depend on has changed since they were recorded. */
+  const dropStaleGraphs = (): void => {
     const key = stateKey();
     if (key.length !== cache.key.length || key.some((k, i) => k !== cache.key[i])) {
       releaseGraphs();
       cache.key = key;
     }
+  };
+  const graphFor = (b: number): RecordedGraph => {
     const held = cache.graphs[b];
     if (held) return held;
     const before = tf.memory().numBytes;
@@ -135,6 +138,7 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
 
   // Per parameter, the product averaged over the batches.
   const exactProduct = (vs: tf.Tensor[]): tf.Tensor[] => {
+    if (reuseNow) dropStaleGraphs();
     let acc: tf.Tensor[] | null = null;
     for (let b = 0; b < losses.length; b++) {
       const hv = reuseNow
