@@ -13,15 +13,10 @@ import { BATCH_NORM_GRAD, BATCH_NORM_RELU, BATCH_NORM_RELU_GRAD } from '../../sr
 import { RELU_GRAD } from '../../src/backend/gradients/relu.ts';
 import { batchNorm, batchNormRelu, type Ctx } from '../../src/models/ops.ts';
 import { Rng } from '../../src/util/random.ts';
-import { assertClose, kernelsRun } from '../support/fused-checks.ts';
+import { close, kernelsRun, normalTensors } from '../support/fused-checks.ts';
 
-const TOL = 2e-5;
-const close = (a: tf.Tensor, b: tf.Tensor, what: string, tol = TOL): void => assertClose(a, b, what, tol);
 const rng = new Rng(11);
-const randn = (shape: number[], scale = 1, shift = 0) => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Array.from({ length: n }, () => shift + scale * rng.normal()), shape);
-};
+const randn = normalTensors(rng);
 
 type BnRelu = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor };
 const fused: BnRelu = (x, g, b) => batchNormReluTraining(x, g, b);

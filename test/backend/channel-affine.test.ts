@@ -11,15 +11,10 @@ import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
 import { CHANNEL_AFFINE, CHANNEL_AFFINE_GRAD } from '../../src/backend/native/fused-kernels.ts';
 import { batchNorm, type Ctx } from '../../src/models/ops.ts';
 import { Rng } from '../../src/util/random.ts';
-import { assertClose, kernelsRun } from '../support/fused-checks.ts';
+import { close, kernelsRun, normalTensors } from '../support/fused-checks.ts';
 
-const TOL = 2e-5;
-const close = (a: tf.Tensor, b: tf.Tensor, what: string, tol = TOL): void => assertClose(a, b, what, tol);
 const rng = new Rng(11);
-const randn = (shape: number[], scale = 1, shift = 0) => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Array.from({ length: n }, () => shift + scale * rng.normal()), shape);
-};
+const randn = normalTensors(rng);
 
 type Affine = typeof channelAffine;
 const native = tryRegisterNativeBackend();

@@ -9,15 +9,10 @@ import { adamwUpdate, adamwUpdateComposite, batchNormTraining, batchNormTraining
 import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
 import { ADAMW, BATCH_NORM, BATCH_NORM_GRAD, GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
 import { Rng } from '../../src/util/random.ts';
-import { assertClose, kernelsRun } from '../support/fused-checks.ts';
+import { close, kernelsRun, normalTensors } from '../support/fused-checks.ts';
 
-const TOL = 2e-5;
-const close = (a: tf.Tensor, b: tf.Tensor, what: string, tol = TOL): void => assertClose(a, b, what, tol);
 const rng = new Rng(7);
-const randn = (shape: number[], scale = 1, shift = 0) => {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Array.from({ length: n }, () => shift + scale * rng.normal()), shape);
-};
+const randn = normalTensors(rng);
 
 const native = tryRegisterNativeBackend();
 const backends = ['cpu', ...(native.registered ? ['native'] : [])];
