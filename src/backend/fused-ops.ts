@@ -74,13 +74,19 @@ export function batchNormTraining(
     x.rank > 1 && x.size > 0 && x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32' &&
     gamma.size === C && beta.size === C && fusedAvailable(BATCH_NORM)
   ) {
-    // parameters are stored as [C]: no Reshape kernels (and none in the backward pass) when they already are
-    const asC = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [C]));
-    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM, { x, gamma: asC(gamma), beta: asC(beta) },
-      { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    return { y, mean, variance };
+    return runBatchNormKernel(BATCH_NORM, x, gamma, beta, epsilon);
   }
   return batchNormTrainingComposite(x, gamma, beta, epsilon);
+}
+
+/** A training BatchNorm kernel ({x, gamma, beta} -> [y, mean, variance]) with gamma and beta as [C]. */
+function runBatchNormKernel(kernel: string, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const C = x.shape[x.rank - 1]!;
+  // parameters are stored as [C]: no Reshape kernels (and none in the backward pass) when they already are
+  const asC = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [C]));
+  const [y, mean, variance] = tf.engine().runKernel(kernel, { x, gamma: asC(gamma), beta: asC(beta) },
+    { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return { y: y!, mean: mean!, variance: variance! };
 }
 
 /** The composite definition of batchNormTraining. */
@@ -115,10 +121,7 @@ export function batchNormReluTraining(
     if (!fits) throw new Error(`batchNormReluTraining: ${name} has shape [${t.shape.join(',')}], expected [${C}] (the last axis of x [${x.shape.join(',')}])`);
   }
   if (x.size > 0 && x.dtype === 'float32' && gamma.dtype === 'float32' && beta.dtype === 'float32' && fusedAvailable(BATCH_NORM_RELU)) {
-    const asC = (t: tf.Tensor) => (t.rank === 1 ? t : tf.reshape(t, [C]));
-    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_RELU, { x, gamma: asC(gamma), beta: asC(beta) },
-      { epsilon } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    return { y, mean, variance };
+    return runBatchNormKernel(BATCH_NORM_RELU, x, gamma, beta, epsilon);
   }
   const { y, mean, variance } = batchNormTraining(x, gamma, beta, epsilon);
   const out = { y: tf.relu(y), mean, variance };
