@@ -4,6 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --tests: also what only the tests need (a one-node Slurm cluster's packages, the pinned timm for the
+# cross-checks); a user who only runs experiments does not get them.
+with_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --tests) with_tests=1 ;;
+    *) echo "[setup] unknown option '$arg' (expected --tests)" >&2; exit 2 ;;
+  esac
+done
+
 need_apt=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in libopenblas-dev chromium jupyter-nbconvert jupyter-client python3-ipython python3-torch python3-scipy; do
@@ -39,5 +49,10 @@ fi
 # checkout's tslab binary, and a second clone must not run the first one's.
 if command -v jupyter >/dev/null; then
   bash scripts/register-kernel.sh >/dev/null || echo "[setup] WARNING: tslab kernel registration failed (notebooks will not run)" >&2
+fi
+if [ "$with_tests" = 1 ]; then
+  for part in scripts/setup-tests/*.sh; do
+    [ -f "$part" ] && bash "$part"
+  done
 fi
 echo "[setup] ready"
