@@ -14,8 +14,11 @@ export const AUTO_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'nati
 export interface BackendInfo {
   name: BackendName;
   threads: number;
-  /** Why preferred backends were skipped, in order tried. */
-  skipped: { name: BackendName; reason: string }[];
+  /**
+   * Why preferred backends were skipped, in order tried. `quiet`: not worth a word unless the user asked for that
+   * backend (webgpu on a machine without any GPU device).
+   */
+  skipped: { name: BackendName; reason: string; quiet?: boolean }[];
   /** webgpu: the adapter's name and whether it is a software (CPU) emulation. */
   adapter?: { description: string; fallback: boolean };
 }
@@ -35,17 +38,30 @@ export interface BackendOptions {
 export interface WebGPUProbe {
   reason: string | null;
   adapter?: { description: string; fallback: boolean };
+  /** No GPU could be there, so nothing was probed and the backend line need not mention webgpu. */
+  quiet?: boolean;
 }
+
+/** VITSCOPE_WEBGPU_PROBE=always probes (in a child process) even without a GPU device file; for diagnosis and tests. */
+export const WEBGPU_PROBE_ENV = 'VITSCOPE_WEBGPU_PROBE';
 
 // Static: both backends are ours, and one module graph keeps one tfjs engine when the library is loaded through a
 // CommonJS require hook (notebooks/node_modules/vitscope), where a dynamic import() of a .ts file fails. The WebGPU
 // packages themselves (webgpu, tfjs-backend-webgpu) are still loaded only when a WebGPU backend is asked for.
 import { tryRegisterNativeBackend } from './native/index.ts';
 import { tryRegisterWebGPUBackend } from './webgpu/register.ts';
+import { gpuDevices } from './webgpu/gpu-devices.ts';
+import { probeAdapterInChild } from './webgpu/probe-child.ts';
+import { diagnoseVulkan } from './webgpu/vulkan-diagnosis.ts';
 
 export type { NativeRegistration } from './native/index.ts';
 
 let current: BackendInfo | null = null;
+
+function debugOutput(): boolean {
+  const v = process.env.VITSCOPE_DEBUG;
+  return v !== undefined && v !== '' && v !== '0' && v !== 'false';
+}
 let warnedNoAddon = false;
 
 export function parseBackendName(value: string, source: string): BackendName | 'auto' {
@@ -74,7 +90,25 @@ async function tryNative(): Promise<{ reason: string | null; threads: number }> 
   }
 }
 
+/**
+ * The automatic choice asks Dawn only where a GPU device exists, and first in a child process whose stderr it
+ * keeps, so that Mesa's and Dawn's driver warnings never reach a user who has no GPU to use; the backend is
+ * registered in-process only for a hardware adapter. An explicit `--backend webgpu` probes in-process at once.
+ */
 async function tryWebGPU(explicit: boolean): Promise<WebGPUProbe> {
+  if (!explicit) {
+    const devices = gpuDevices();
+    const forced = process.env[WEBGPU_PROBE_ENV] === 'always';
+    if (devices.length === 0 && !forced) return { reason: 'no GPU device (no /dev/nvidia*, /dev/dri/renderD*, /dev/kfd or /dev/dxg)', quiet: true };
+    const vulkan = diagnoseVulkan();
+    if (vulkan.problem !== null) return { reason: `no usable GPU adapter: ${vulkan.problem}`, quiet: devices.length === 0 };
+    const probe = await probeAdapterInChild();
+    if (debugOutput() && probe.stderr) process.stderr.write(probe.stderr);
+    if (probe.adapter === null || probe.adapter.fallback) {
+      const why = probe.adapter ? `only a fallback adapter (${probe.adapter.description}, a CPU emulation of a GPU); pass --backend webgpu to use it anyway` : probe.reason;
+      return { reason: `no usable GPU adapter: ${why}`, adapter: probe.adapter ?? undefined, quiet: devices.length === 0 };
+    }
+  }
   try {
     const reg = await tryRegisterWebGPUBackend({ allowFallback: explicit });
     const adapter = reg.adapter ? { description: reg.adapter.description, fallback: reg.adapter.fallback } : undefined;
@@ -115,17 +149,18 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendInf
   for (const name of order) {
     let reason: string | null = null;
     let threads = 1;
+    let quiet: boolean | undefined;
     if (name === 'tensorflow') reason = await tryTensorflow();
     else if (name === 'native') ({ reason, threads } = await tryNative());
     else if (name === 'wasm') reason = await tryWasm(requested === 'wasm');
     // 'auto' takes a hardware adapter only; a fallback (software) adapter needs --backend webgpu (webgpu/adapter.ts)
-    else if (name === 'webgpu') ({ reason, adapter } = await (opts.probeWebGPU ?? tryWebGPU)(requested === 'webgpu'));
+    else if (name === 'webgpu') ({ reason, adapter, quiet } = await (opts.probeWebGPU ?? tryWebGPU)(requested === 'webgpu'));
     if (reason === null) {
       const ok = await tf.setBackend(name);
       if (!ok) reason = `tf.setBackend('${name}') failed`;
     }
     if (reason !== null) {
-      skipped.push({ name, reason });
+      skipped.push({ name, reason, ...(quiet ? { quiet } : {}) });
       if (name === 'native' && !warnedNoAddon && !opts.quiet) {
         warnedNoAddon = true;
         console.error(
@@ -152,7 +187,7 @@ export function backendMessage(info: BackendInfo, requested: BackendName | 'auto
     return `[vitscope] backend: webgpu on ${a.description}${emulation}`;
   }
   const base = `[vitscope] backend: ${info.name} (${info.threads} thread${info.threads === 1 ? '' : 's'})`;
-  const gpu = info.skipped.find((s) => s.name === 'webgpu');
+  const gpu = info.skipped.find((s) => s.name === 'webgpu' && (requested === 'webgpu' || !s.quiet));
   return gpu ? `${base}${requested === 'webgpu' ? ' instead of webgpu' : ''}; webgpu: ${gpu.reason}` : base;
 }
 

@@ -19,10 +19,25 @@ export type AdapterChoice = { adapter: DawnAdapter; summary: AdapterSummary } | 
 
 const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|software/i;
 
+/** The fields of a GPUAdapterInfo that say what an adapter is. */
+export interface AdapterInfoLike {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter?: boolean;
+}
+
+/** An adapter's name, and whether it is a software emulation (Dawn's flag, or a known software driver's name). */
+export function classifyAdapter(info: AdapterInfoLike): { description: string; fallback: boolean } {
+  const description = info.description || [info.vendor, info.architecture, info.device].filter((s) => s).join(' ') || 'unnamed adapter';
+  const fallback = info.isFallbackAdapter === true || SOFTWARE_NAMES.test(`${description} ${info.architecture}`);
+  return { description, fallback };
+}
+
 export function summarize(adapter: DawnAdapter): AdapterSummary {
   const info = adapter.info;
-  const description = info.description || [info.vendor, info.architecture, info.device].filter((s) => s).join(' ') || 'unnamed adapter';
-  const fallback = (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || SOFTWARE_NAMES.test(`${description} ${info.architecture}`);
+  const { description, fallback } = classifyAdapter(info as AdapterInfoLike);
   return {
     description,
     vendor: info.vendor,
