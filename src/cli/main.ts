@@ -9,7 +9,7 @@ import { initBackend, type BackendName } from '../backend/select.ts';
 import { createContext } from './context.ts';
 import { commandHelp, globalHelp } from './help.ts';
 import { resolveOptions } from './options.ts';
-import { getRegistry } from './registry.ts';
+import { getRegistry, loadCommand } from './registry.ts';
 import { describeSystemError, isExpectedError, isSystemErrorUserCanFix } from '../util/errors.ts';
 
 /** True when VITSCOPE_DEBUG asks for stacks of every error. */
@@ -36,18 +36,20 @@ export function reportError(command: string, err: unknown): { text: string; exit
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const reg = await getRegistry();
   const args = [...argv];
   if (args[0] === '--') args.shift();
   const name = args[0];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const reg = await getRegistry();
     const topic = name === 'help' ? args[1] : undefined;
     const cmd = topic ? reg.commands.get(topic) : undefined;
     process.stdout.write((cmd ? commandHelp(cmd) : globalHelp(reg)) + '\n');
     return name === undefined ? 1 : 0;
   }
-  const cmd = reg.commands.get(name);
+  // Only the command that runs is imported; the whole registry is read only to explain an unknown or broken one.
+  const cmd = (await loadCommand(name)) ?? (await getRegistry()).commands.get(name);
   if (!cmd) {
+    const reg = await getRegistry();
     const broken = reg.broken.find((b) => b.name === name);
     if (broken) {
       process.stderr.write(`command '${name}' failed to load from ${broken.file}:\n${broken.error}\n`);

@@ -1,6 +1,6 @@
 // The command registry: every src/cli/commands/<name>.ts exporting `command: Command` is a command.
 // Files that fail to load are reported (help lists them) without breaking the other commands.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Command, CommandContext, OptionValues } from './command.ts';
@@ -45,6 +45,22 @@ export async function discoverCommands(dir = COMMANDS_DIR): Promise<Registry> {
     }
   }
   return registry;
+}
+
+/**
+ * The command called `name` from its own file (`<dir>/<name>.ts`) without importing every other command and its
+ * module graph (start-up time); null when no such file holds it, and the caller falls back to the registry.
+ */
+export async function loadCommand(name: string, dir = COMMANDS_DIR): Promise<Command | null> {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) return null;
+  const file = path.join(dir, `${name}.ts`);
+  if (!existsSync(file)) return null;
+  try {
+    const mod = (await import(pathToFileURL(file).href)) as { command?: unknown };
+    return isCommand(mod.command) && mod.command.name === name ? mod.command : null;
+  } catch {
+    return null; // the registry reports the broken file with its error
+  }
 }
 
 let cached: Promise<Registry> | null = null;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Command, OptionValues } from '../../src/cli/command.ts';
 import { OptionError, parseFlags, resolveOptions, completeOptions, optionsFor } from '../../src/cli/options.ts';
-import { discoverCommands, runCommand } from '../../src/cli/registry.ts';
+import { discoverCommands, loadCommand, runCommand } from '../../src/cli/registry.ts';
 import { bareContext } from '../../src/cli/context.ts';
 import { commandHelp, globalHelp } from '../../src/cli/help.ts';
 import { Reporter } from '../../src/cli/progress.ts';
@@ -128,4 +128,17 @@ test('progress: plain lines when not a TTY, redrawn bar with ETA on a TTY', () =
 test('a repeated list flag adds up, as comma-separated values do', () => {
   const o = resolveOptions(cmd, ['--fractions', '0.02', '--fractions=0.1,0.5']);
   assert.deepEqual(o.fractions, ['0.02', '0.1', '0.5']);
+});
+
+test('loadCommand imports only the named command file: another file that would throw on import is not touched', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'vitscope-cmds-'));
+  writeFileSync(path.join(dir, 'hello.ts'), `export const command = { name: 'hello', summary: 's', options: [], run: async () => {} };`);
+  writeFileSync(path.join(dir, 'other.ts'), `globalThis.__vitscopeOtherLoaded = true; export const command = { name: 'other', summary: 's', options: [], run: async () => {} };`);
+  writeFileSync(path.join(dir, 'renamed.ts'), `export const command = { name: 'different', summary: 's', options: [], run: async () => {} };`);
+  const cmd = await loadCommand('hello', dir);
+  assert.equal(cmd?.name, 'hello');
+  assert.equal((globalThis as { __vitscopeOtherLoaded?: boolean }).__vitscopeOtherLoaded, undefined);
+  assert.equal(await loadCommand('nope', dir), null);
+  assert.equal(await loadCommand('../hello', dir), null, 'names are not paths');
+  assert.equal(await loadCommand('renamed', dir), null, 'a file whose command has another name is left to the registry');
 });
