@@ -12,10 +12,16 @@ export interface BenchArgs {
   hvp: boolean;
   /** Rounds of paired measurements (PyTorch and native back to back, order alternating); null: 3, --quick 1. */
   rounds: number | null;
+  /** The paper's presets (PAPER_PRESETS) at batch 16 and 64, steps and products, instead of the CPU presets. */
+  paper: boolean;
 }
 
+/** The paper's presets: the models the science is done on (bench/torch_step.py builds each in PyTorch, timm's where timm has it). */
+export const PAPER_PRESETS = ['vit-ti', 'swin-ti', 'resnet-50', 'alternet-50', 'pit-ti', 'mixer-ti', 'mobilevit-xxs'] as const;
+export const PAPER_BATCHES = [16, 64] as const;
+
 const USAGE =
-  'usage: npm run bench -- [--backends native,wasm,cpu] [--models vit-cpu,swin-cpu,resnet-20,alternet-20] [--batches 32,128] [--steps N] [--warmup N] [--rounds N] [--quick] [--no-torch] [--no-micro] [--no-train] [--no-hvp]';
+  'usage: npm run bench -- [--backends native,wasm,cpu] [--models vit-cpu,swin-cpu,resnet-20,alternet-20] [--batches 32,128] [--steps N] [--warmup N] [--rounds N] [--paper] [--quick] [--no-torch] [--no-micro] [--no-train] [--no-hvp]';
 
 function list(flag: string, value: string | undefined): string[] {
   if (value === undefined || value === '' || value.startsWith('--')) throw new Error(`${flag}: expected a comma-separated list\n${USAGE}`);
@@ -29,7 +35,7 @@ function positiveInt(flag: string, value: string): number {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const a: BenchArgs = { backends: null, models: ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'], batches: null, steps: null, warmup: null, quick: false, torch: true, micro: true, train: true, hvp: true, rounds: null };
+  const a: BenchArgs = { backends: null, models: ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'], batches: null, steps: null, warmup: null, quick: false, torch: true, micro: true, train: true, hvp: true, rounds: null, paper: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -42,6 +48,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--warmup': a.warmup = positiveInt(flag, value() ?? ''); break;
       case '--rounds': a.rounds = Math.max(1, positiveInt(flag, value() ?? '')); break;
       case '--quick': a.quick = true; break;
+      case '--paper': a.paper = true; break;
       case '--no-torch': a.torch = false; break;
       case '--no-micro': a.micro = false; break;
       case '--no-train': a.train = false; break;
@@ -49,6 +56,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--help': case '-h': throw new Error(USAGE);
       default: throw new Error(`unknown option '${arg}'\n${USAGE}`);
     }
+  }
+  if (a.paper) {
+    if (!argv.some((x) => x === '--models' || x.startsWith('--models='))) a.models = [...PAPER_PRESETS];
+    a.batches ??= [...PAPER_BATCHES];
   }
   return a;
 }

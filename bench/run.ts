@@ -3,8 +3,9 @@
 import * as os from 'node:os';
 import { tf } from '../src/backend/tf.ts';
 import { initBackend, type BackendName } from '../src/backend/select.ts';
-import { parseArgs } from './args.ts';
-import { runMicro } from './micro.ts';
+import { PAPER_PRESETS, parseArgs } from './args.ts';
+import { nativePeak, runMicro } from './micro.ts';
+import { flopsPerImage, listPresets } from '../src/models/index.ts';
 import { parameterCount, timeTrainStep } from './train-step.ts';
 import { timeHvp } from './hvp.ts';
 import { bestByThreads, bestHvpByThreads, findTorchPython, runTorch, runTorchHvp, torchThreadCounts, type TorchHvpResult, type TorchResult } from './torch.ts';
@@ -20,9 +21,25 @@ const SLOW = new Set(['cpu', 'wasm']);
 const CONV_MODELS = /^(resnet|alternet)/;
 const modelsNamed = process.argv.some((a) => a === '--models' || a.startsWith('--models='));
 /** The presets bench/torch_step.py builds in PyTorch. */
-const TORCH_MODELS = new Set(['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20']);
-/** The presets whose Hessian-vector product cost is measured (the main job's models). */
+const TORCH_MODELS = new Set<string>(['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20', ...PAPER_PRESETS]);
+/** The presets whose PyTorch reference is timm's own module (bench/torch_step.py PAPER_MODELS). */
+const TIMM_MODELS = new Set(['vit-ti', 'swin-ti', 'pit-ti', 'mixer-ti', 'mobilevit-xxs']);
+/** The presets whose Hessian-vector product cost is measured by default (the main job's models; --paper: the paper's). */
 const HVP_MODELS = new Set(['vit-cpu', 'resnet-20']);
+
+/**
+ * FLOPs counted per image: a training step is a forward pass and a backward pass of twice its cost (the data and
+ * the weight gradients): 3 x 2 x MACs. An exact Hessian-vector product replays the recorded double-backward pass,
+ * two matrix products for each of the step's three (src/hessian/model-operator.ts): 2 x the step's FLOPs.
+ */
+const stepFlops = (model: string, batch: number): number => 3 * flopsPerImage(model) * batch;
+const hvpFlops = (model: string, batch: number): number => 2 * stepFlops(model, batch);
+
+const timmChecked = new Map<string, boolean>();
+function hasTimm(python: string): boolean {
+  if (!timmChecked.has(python)) timmChecked.set(python, findTorchPython(true) === python);
+  return timmChecked.get(python)!;
+}
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
@@ -33,9 +50,14 @@ async function main(): Promise<number> {
   const fastWarmup = args.warmup ?? (quick ? 1 : 2);
   let status = 0;
   let torchHvp: Map<string, TorchHvpResult> | null = null;
-  const measureTorchHvp = (models: string[], batch: number, quick: boolean): Map<string, TorchHvpResult> => {
-    const python = models.length > 0 ? findTorchPython() : null;
+  const torchHvpByBatch = new Map<number, Map<string, TorchHvpResult>>();
+  const measureTorchHvp = (wantedModels: string[], batch: number, quick: boolean): Map<string, TorchHvpResult> => {
+    let models = wantedModels;
+    const timm = models.some((m) => TIMM_MODELS.has(m));
+    const python = models.length > 0 ? findTorchPython(timm) ?? findTorchPython() : null;
     if (python === null) return new Map();
+    if (timm && !hasTimm(python)) models = models.filter((m) => !TIMM_MODELS.has(m));
+    if (models.length === 0) return new Map();
     note(`PyTorch Hessian-vector product with ${python}: ${models.join(', ')} at batch ${batch}, ${torchThreadCounts().join(' and ')} thread(s)`);
     try {
       const results = runTorchHvp(python, models, batch, 1, quick ? 1 : 3);
@@ -61,7 +83,12 @@ async function main(): Promise<number> {
     const torchModels = args.models.filter((m) => TORCH_MODELS.has(m));
     if (torchModels.length === 0) note(`no PyTorch reference for ${args.models.join(', ')} (only ${[...TORCH_MODELS].join(', ')})`);
     else {
-      python = findTorchPython();
+      const needTimm = torchModels.some((m) => TIMM_MODELS.has(m));
+      python = findTorchPython(needTimm);
+      if (python === null && needTimm) {
+        python = findTorchPython();
+        if (python !== null) note(`timm not found (bash scripts/setup-tests/20-timm.sh makes .venv/timm; or set VITSCOPE_PYTHON): no PyTorch reference for ${torchModels.filter((m) => TIMM_MODELS.has(m)).join(', ')}`);
+      }
       if (python === null) note('PyTorch not found (python3 -c "import torch" fails; set VITSCOPE_PYTHON): no torch reference');
       else note(`PyTorch reference with ${python}: ${torchModels.join(', ')}, ${torchThreadCounts().join(' and ')} thread(s), ratios use the faster; ${rounds} round${rounds === 1 ? '' : 's'} per measurement, interleaved with native`);
     }
@@ -69,7 +96,7 @@ async function main(): Promise<number> {
   /** Best-of-threads PyTorch results per model@batch, one per round measured. */
   const torchRuns = new Map<string, TorchResult[]>();
   const measureTorch = (model: string, batch: number, roundNo: number, warmup: number, steps: number): TorchResult | null => {
-    if (python === null || !TORCH_MODELS.has(model)) return null;
+    if (python === null || !TORCH_MODELS.has(model) || (TIMM_MODELS.has(model) && !hasTimm(python))) return null;
     try {
       const results = runTorch(python, [model], [batch], warmup, steps);
       for (const r of results)
@@ -109,7 +136,16 @@ async function main(): Promise<number> {
     const batches = args.batches ?? (slow ? [quick ? 2 : 32] : fastBatches);
     const steps = args.steps ?? (slow ? 1 : fastSteps);
     const warmup = args.warmup ?? (slow ? 1 : fastWarmup);
-    for (const model of args.models) {
+    const known = new Set(listPresets());
+    for (const model of args.models.filter((m) => !known.has(m))) {
+      note(`${model}: not a preset of this checkout (skipped)`);
+      emit({ bench: 'train_step', model, backend: name, skipped: 'not a preset of this checkout' });
+    }
+    const peak = name === 'native' ? nativePeak() : null;
+    if (peak && !args.micro) emit(peak.record);
+    const ofPeak = (flops: number, seconds: number): Record<string, number> =>
+      peak ? { gflop_s: round(flops / seconds / 1e9, 1), pct_peak: round((100 * flops) / seconds / 1e9 / peak.gflops, 1) } : { gflop_s: round(flops / seconds / 1e9, 1) };
+    for (const model of args.models.filter((m) => known.has(m))) {
       // tfjs-cpu's Conv2DBackpropFilter takes minutes per ResNet step: measured only when asked for by name.
       if (slow && !modelsNamed && CONV_MODELS.test(model)) {
         note(`${name} ${model}: skipped (minutes per step on this backend; pass --backends ${name} --models ${model} to measure it)`);
@@ -152,7 +188,7 @@ async function main(): Promise<number> {
             }
             emit({
               bench: 'train_step', model, backend: name, batch, round: rnd, params: r.params, steps, warmup,
-              step_ms: round(r.stepSeconds * 1e3, 2), img_per_s: round(imgPerS, 3),
+              step_ms: round(r.stepSeconds * 1e3, 2), img_per_s: round(imgPerS, 3), ...ofPeak(stepFlops(model, batch), r.stepSeconds),
               torch_params: ref?.params ?? null, torch_img_per_s: ref ? round(ref.img_per_s, 3) : null, torch_threads: ref?.threads ?? null,
               ratio: same && ref !== null ? round(imgPerS / ref.img_per_s, 4) : null,
             });
@@ -160,6 +196,7 @@ async function main(): Promise<number> {
           if (n > 1) {
             emit({
               bench: 'train_step_summary', model, backend: name, batch, rounds: n, params, img_per_s: round(median(imgs), 3),
+              ...ofPeak(stepFlops(model, batch), batch / median(imgs)),
               torch_params: torchParams, torch_img_per_s: torchImgs.length > 0 ? round(median(torchImgs), 3) : null,
               ratio: ratios.length > 0 ? round(median(ratios), 4) : null,
               ratio_min: ratios.length > 0 ? round(Math.min(...ratios), 4) : null, ratio_max: ratios.length > 0 ? round(Math.max(...ratios), 4) : null,
@@ -174,9 +211,11 @@ async function main(): Promise<number> {
     // Hessian-vector product / training step (value and gradient) on the same batch, the hessian command's ratio,
     // next to PyTorch's (bench/torch_hvp.py, measured once, at the thread count with the faster product)
     if (!slow && args.hvp) {
-      const hvpModels = args.models.filter((m) => HVP_MODELS.has(m));
-      const batch = quick ? 2 : 32;
-      if (torchHvp === null) torchHvp = measureTorchHvp(args.torch ? hvpModels : [], batch, quick);
+      const hvpModels = args.models.filter((m) => known.has(m) && (args.paper || HVP_MODELS.has(m)));
+      const hvpBatches = args.paper ? batches : [quick ? 2 : 32];
+      for (const batch of hvpBatches) {
+      torchHvp = torchHvpByBatch.get(batch) ?? measureTorchHvp(args.torch ? hvpModels : [], batch, quick);
+      torchHvpByBatch.set(batch, torchHvp);
       for (const model of hvpModels) {
         try {
           // rounds as for the training step: each times its own steps and products back to back
@@ -184,10 +223,11 @@ async function main(): Promise<number> {
           const ref = torchHvp.get(model);
           const ts: { stepMs: number; hvpMs: number; ratio: number }[] = [];
           for (let rnd = 1; rnd <= n; rnd++) {
-            const t = await timeHvp(model, batch, quick ? 1 : 5);
+            const t = await timeHvp(model, batch, quick ? 1 : args.paper ? 2 : 5);
             ts.push({ stepMs: t.trainStepMs, hvpMs: t.hvpMs, ratio: t.ratio });
             emit({
               bench: 'hvp', model, backend: name, batch, round: rnd, step_ms: round(t.trainStepMs, 2), hvp_ms: round(t.hvpMs, 2), ratio: round(t.ratio, 3),
+              ...ofPeak(hvpFlops(model, batch), t.hvpMs / 1e3),
               torch_step_ms: ref ? round(ref.step_s * 1e3, 2) : null, torch_hvp_ms: ref ? round(ref.hvp_s * 1e3, 2) : null,
               torch_ratio: ref ? round(ref.ratio, 3) : null, torch_threads: ref?.threads ?? null,
             });
@@ -197,6 +237,8 @@ async function main(): Promise<number> {
             emit({
               bench: 'hvp_summary', model, backend: name, batch, rounds: n, step_ms: round(median(ts.map((t) => t.stepMs)), 2),
               hvp_ms: round(median(ts.map((t) => t.hvpMs)), 2), ratio: round(median(ratios), 3),
+              ...ofPeak(hvpFlops(model, batch), median(ts.map((t) => t.hvpMs)) / 1e3),
+              torch_hvp_ms: ref ? round(ref.hvp_s * 1e3, 2) : null, vs_torch_hvp: ref ? round((ref.hvp_s * 1e3) / median(ts.map((t) => t.hvpMs)), 3) : null,
               ratio_min: round(Math.min(...ratios), 3), ratio_max: round(Math.max(...ratios), 3),
               torch_ratio: ref ? round(ref.ratio, 3) : null, torch_threads: ref?.threads ?? null,
             });
@@ -205,6 +247,7 @@ async function main(): Promise<number> {
           note(`${name} ${model} hvp failed: ${(err as Error).message.split('\n')[0]}`);
           emit({ bench: 'hvp', model, backend: name, batch, error: (err as Error).message.split('\n')[0] });
         }
+      }
       }
     }
     note(`${name}: ${tf.memory().numTensors} tensors alive after the runs`);

@@ -26,8 +26,8 @@ export function tables(recs: readonly Rec[]): string {
   const keys = [...new Set(steps.filter((r) => r.backend !== 'torch').map((r) => `${r.model}@${r.batch}@${r.backend}`))];
   const threads = [...new Set(steps.filter((r) => r.backend === 'torch').map((r) => num(r, 'threads')!))].sort((a, b) => a - b);
   if (keys.length > 0) {
-    out.push(`| training step | batch | backend | img/s (median) | ${threads.map((t) => `PyTorch ${t} thread${t === 1 ? '' : 's'}`).join(' | ')} | ratio to the faster: median (min–max) |`);
-    out.push(`|---|---|---|---|${threads.map(() => '---|').join('')}---|`);
+    out.push(`| training step | batch | backend | img/s (median) | % of peak | ${threads.map((t) => `PyTorch ${t} thread${t === 1 ? '' : 's'}`).join(' | ')} | ratio to the faster: median (min–max) |`);
+    out.push(`|---|---|---|---|---|${threads.map(() => '---|').join('')}---|`);
     for (const key of keys) {
       const [model, batch, backend] = key.split('@');
       const mine = steps.filter((r) => r.model === model && String(r.batch) === batch && r.backend === backend);
@@ -40,21 +40,27 @@ export function tables(recs: readonly Rec[]): string {
       const ratio = summary ? num(summary, 'ratio') : ratios.length > 0 ? median(ratios) : null;
       const range = ratios.length > 1 ? ` (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})` : '';
       const img = median(mine.map((r) => num(r, 'img_per_s')!));
-      out.push(`| ${model} | ${batch} | ${backend} | ${fmt(img)} | ${torchCells.join(' | ')} | ${ratio === null ? '–' : `**${fmt(ratio, 2)}**${range}`} |`);
+      const pcts = mine.map((r) => num(r, 'pct_peak')).filter((x): x is number => x !== null);
+      const pct = summary && num(summary, 'pct_peak') !== null ? num(summary, 'pct_peak') : pcts.length > 0 ? median(pcts) : null;
+      out.push(`| ${model} | ${batch} | ${backend} | ${fmt(img)} | ${fmt(pct, 0)} | ${torchCells.join(' | ')} | ${ratio === null ? '–' : `**${fmt(ratio, 2)}**${range}`} |`);
     }
     out.push('');
   }
   const hvps = recs.filter((r) => r.bench === 'hvp' && r.backend !== 'torch' && !('error' in r));
-  const hvpKeys = [...new Set(hvps.map((r) => `${r.model}@${r.backend}`))];
+  const hvpKeys = [...new Set(hvps.map((r) => `${r.model}@${r.batch}@${r.backend}`))];
   if (hvpKeys.length > 0) {
-    out.push('| Hessian-vector product | batch | backend | value+gradient ms | product ms | ratio: median (min–max) | PyTorch (PyHessian) product ms | its ratio |');
-    out.push('|---|---|---|---|---|---|---|---|');
+    out.push('| Hessian-vector product | batch | backend | value+gradient ms | product ms | ratio: median (min–max) | % of peak | PyTorch (PyHessian) product ms | its ratio | PyTorch product / ours |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const key of hvpKeys) {
-      const [model, backend] = key.split('@');
-      const mine = hvps.filter((r) => r.model === model && r.backend === backend);
+      const [model, batch, backend] = key.split('@');
+      const mine = hvps.filter((r) => r.model === model && String(r.batch) === batch && r.backend === backend);
       const ratios = mine.map((r) => num(r, 'ratio')!);
       const range = ratios.length > 1 ? ` (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)})` : '';
-      out.push(`| ${model} | ${mine[0]!.batch} | ${backend} | ${fmt(median(mine.map((r) => num(r, 'step_ms')!)))} | ${fmt(median(mine.map((r) => num(r, 'hvp_ms')!)))} | **${fmt(median(ratios), 2)}**${range} | ${fmt(num(mine[0]!, 'torch_hvp_ms'), 0)} | ${fmt(num(mine[0]!, 'torch_ratio'), 2)} |`);
+      const hvpMs = median(mine.map((r) => num(r, 'hvp_ms')!));
+      const pcts = mine.map((r) => num(r, 'pct_peak')).filter((x): x is number => x !== null);
+      const torchMs = num(mine[0]!, 'torch_hvp_ms');
+      const faster = torchMs === null ? '–' : `**${fmt(torchMs / hvpMs, 2)}**`;
+      out.push(`| ${model} | ${batch} | ${backend} | ${fmt(median(mine.map((r) => num(r, 'step_ms')!)))} | ${fmt(hvpMs)} | **${fmt(median(ratios), 2)}**${range} | ${pcts.length > 0 ? fmt(median(pcts), 0) : '–'} | ${fmt(torchMs, 0)} | ${fmt(num(mine[0]!, 'torch_ratio'), 2)} | ${faster} |`);
     }
     out.push('');
   }

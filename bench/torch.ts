@@ -32,11 +32,17 @@ export interface TorchHvpResult {
   torch: string;
 }
 
-/** A Python interpreter that imports torch: $VITSCOPE_PYTHON, python3, /usr/bin/python3; null if none. */
-export function findTorchPython(): string | null {
-  const candidates = [process.env.VITSCOPE_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
+/** The pinned-timm virtual environment over Debian's torch (scripts/setup-tests/20-timm.sh). */
+export const TIMM_VENV_PYTHON = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.venv', 'timm', 'bin', 'python');
+
+/**
+ * A Python interpreter that imports torch: $VITSCOPE_PYTHON, the timm virtual environment, python3, /usr/bin/python3;
+ * null if none. `needTimm`: one that also imports timm (the paper presets' reference is timm's own modules).
+ */
+export function findTorchPython(needTimm = false): string | null {
+  const candidates = [process.env.VITSCOPE_PYTHON, TIMM_VENV_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter((c): c is string => !!c);
   for (const py of candidates) {
-    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    const r = spawnSync(py, ['-c', needTimm ? 'import torch, timm' : 'import torch'], { stdio: 'ignore', timeout: 60_000 });
     if (r.status === 0) return py;
   }
   return null;

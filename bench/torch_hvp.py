@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_step import MODELS  # noqa: E402  (the same architectures as the training-step reference)
+from torch_step import IMAGE_SIZE, MODELS  # noqa: E402  (the same architectures as the training-step reference)
 
 
 def median_seconds(fn, warmup, repeats):
@@ -51,8 +51,9 @@ def main():
             torch.manual_seed(0)
             model = MODELS[name]()
             params = [p for p in model.parameters() if p.requires_grad]
-            x = torch.randn(args.batch, 3, 32, 32)
-            y = torch.randint(0, 100, (args.batch,))
+            size = IMAGE_SIZE.get(name, 32)
+            x = torch.randn(args.batch, 3, size, size)
+            y = torch.randint(0, 1000 if name in IMAGE_SIZE else 100, (args.batch,))
             v = [torch.randn_like(p) for p in params]
 
             def step():

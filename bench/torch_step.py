@@ -249,18 +249,43 @@ class PreActBlock(nn.Module):
         return skip + self.drop_path(self.conv2(F.relu(self.bn2(self.conv1(pre)))))
 
 
+class PreActBottleneck(nn.Module):
+    """Pre-activation bottleneck (BN-ReLU-1x1, BN-ReLU-3x3 with the stride, BN-ReLU-1x1 x4), 1x1 projection shortcut."""
+
+    def __init__(self, cin, planes, stride, drop_path):
+        super().__init__()
+        cout = 4 * planes
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, planes, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(planes)
+        self.conv3 = nn.Conv2d(planes, cout, 1, bias=False)
+        self.shortcut = nn.Conv2d(cin, cout, 1, stride, bias=False) if (stride != 1 or cin != cout) else None
+        self.drop_path = DropPath(drop_path)
+
+    def forward(self, x):
+        pre = F.relu(self.bn1(x))
+        skip = self.shortcut(pre) if self.shortcut is not None else x
+        r = self.conv1(pre)
+        r = self.conv2(F.relu(self.bn2(r)))
+        r = self.conv3(F.relu(self.bn3(r)))
+        return skip + self.drop_path(r)
+
+
 class AttentionBlockB(nn.Module):
     """AlterNet's MSA block: BN-GELU, 1x1 conv, BN, window attention (1x1 q/kv/proj, one bias table), identity."""
 
-    def __init__(self, dim, heads, head_dim, ws, drop_path):
+    def __init__(self, dim, heads, head_dim, ws, drop_path, width=None):
         super().__init__()
         inner = heads * head_dim
+        width = width or dim  # bottleneck AlterNets attend at dim / expansion channels
         self.heads, self.ws = heads, ws
         self.bn1 = nn.BatchNorm2d(dim)
-        self.conv = nn.Conv2d(dim, dim, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(dim)
-        self.q = nn.Linear(dim, inner, bias=False)
-        self.kv = nn.Linear(dim, 2 * inner, bias=False)
+        self.conv = nn.Conv2d(dim, width, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.q = nn.Linear(width, inner, bias=False)
+        self.kv = nn.Linear(width, 2 * inner, bias=False)
         self.relative_position_bias_table = nn.Parameter(torch.randn((2 * ws - 1) ** 2, 1) * 0.02)
         self.register_buffer("index", relative_index(ws), persistent=False)
         self.proj = nn.Linear(inner, dim)
@@ -284,20 +309,24 @@ class AlterNet20(nn.Module):
     """alternet-20: pre-activation ResNet-20 (16/32/64) with MSA blocks as the last block of stages 2 and 3."""
 
     def __init__(self, classes=100, widths=(16, 32, 64), blocks=(3, 3, 3), msa=((), (2,), (2,)), heads=(1, 2, 4),
-                 head_dim=16, ws=4, drop_path=0.1):
+                 head_dim=16, ws=4, drop_path=0.1, bottleneck=False, stem=None):
         super().__init__()
-        self.stem = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
-        total, idx, cin, res, layers = sum(blocks), 0, widths[0], 32, []
+        expansion = 4 if bottleneck else 1
+        stem = stem or widths[0]
+        self.stem = nn.Conv2d(3, stem, 3, 1, 1, bias=False)
+        total, idx, cin, res, layers = sum(blocks), 0, stem, 32, []
         for s, (wd, nb) in enumerate(zip(widths, blocks)):
             for j in range(nb):
                 rate = drop_path * idx / (total - 1)
                 stride = 2 if (j == 0 and s > 0) else 1
                 if j in msa[s]:
-                    layers.append(AttentionBlockB(cin, heads[s], head_dim, min(ws, res), rate))
+                    layers.append(AttentionBlockB(cin, heads[s], head_dim, min(ws, res), rate, width=max(1, cin // expansion)))
+                elif bottleneck:
+                    layers.append(PreActBottleneck(cin, wd, stride, rate))
                 else:
                     layers.append(PreActBlock(cin, wd, stride, rate))
                 res //= stride
-                cin = wd
+                cin = wd * expansion
                 idx += 1
         self.layers = nn.Sequential(*layers)
         self.norm = nn.BatchNorm2d(cin)
@@ -308,7 +337,53 @@ class AlterNet20(nn.Module):
         return self.head(h.mean(dim=(2, 3)))
 
 
-MODELS = {"vit-cpu": ViT, "swin-cpu": Swin, "resnet-20": ResNet20, "alternet-20": AlterNet20}
+def alternet_50():
+    """The paper's Alter-ResNet-50 (the authors' models/alternet.py): pre-activation bottlenecks 3-4-6-4, MSA blocks
+    at the ends of stages 2 and 3 and as blocks 2 and 4 of stage 4."""
+    return AlterNet20(widths=(64, 128, 256, 512), blocks=(3, 4, 6, 4), msa=((), (3,), (5,), (1, 3)), heads=(3, 6, 12, 24),
+                      head_dim=64, ws=4, bottleneck=True, stem=64)
+
+
+def resnet_50():
+    """The authors' CIFAR ResNet-50 (models/resnet.py, stem=False): torchvision's bottlenecks (stride on the 3x3),
+    a 3x3 stride-1 stem and no max-pool."""
+    import torchvision
+    m = torchvision.models.resnet50(num_classes=100)
+    m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+    m.maxpool = nn.Identity()
+    return m
+
+
+def timm_model(name, **overrides):
+    """A model from timm's own modules (the paper's and our users' reference), built without weights."""
+    def build():
+        import timm  # a pinned timm in a virtual environment over Debian's torch (scripts/setup-tests/20-timm.sh)
+        return timm.create_model(name, pretrained=False, **overrides)
+    return build
+
+
+def timm_class(cls, **kwargs):
+    """A timm model class with the given sizes (no registered name has them)."""
+    def build():
+        import timm
+        return getattr(timm.models, cls)(**kwargs)
+    return build
+
+
+# The paper's presets, as timm builds them where timm has the model (the authors trained timm's modules).
+PAPER_MODELS = {
+    "vit-ti": timm_model("vit_tiny_patch16_224", img_size=32, patch_size=2, qkv_bias=False, num_classes=100),
+    "swin-ti": timm_model("swin_tiny_patch4_window7_224", img_size=32, patch_size=1, window_size=4, qkv_bias=False, num_classes=100),
+    "pit-ti": timm_model("pit_ti_224", img_size=32, patch_size=2, stride=1, base_dims=[32, 32, 32], depth=[2, 6, 4], heads=[2, 4, 8], num_classes=100),
+    "mixer-ti": timm_class("MlpMixer", img_size=32, patch_size=2, num_blocks=8, embed_dim=256, mlp_ratio=(0.5, 4.0), num_classes=100),
+    "mobilevit-xxs": timm_model("mobilevit_xxs", num_classes=1000),
+    "resnet-50": resnet_50,
+    "alternet-50": alternet_50,
+}
+# Input size per model (mobilevit-xxs is timm's 256x256 ImageNet model).
+IMAGE_SIZE = {"mobilevit-xxs": 256}
+
+MODELS = {"vit-cpu": ViT, "swin-cpu": Swin, "resnet-20": ResNet20, "alternet-20": AlterNet20, **PAPER_MODELS}
 
 
 # The recipes' gradient-norm clip (configs/*.json "clip-norm"); bench/train-step.ts clips at the same norm.
@@ -335,8 +410,10 @@ def main():
             model.train()
             params = sum(p.numel() for p in model.parameters())
             opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-            x = torch.randn(batch, 3, 32, 32)
-            y = torch.randint(0, 100, (batch,))
+            size = IMAGE_SIZE.get(name, 32)
+            classes = 1000 if name in IMAGE_SIZE else 100
+            x = torch.randn(batch, 3, size, size)
+            y = torch.randint(0, classes, (batch,))
             times = []
             for i in range(args.warmup + args.steps):
                 t0 = time.perf_counter()

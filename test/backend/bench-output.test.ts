@@ -54,11 +54,13 @@ test('bench/table.ts: medians over rounds, the ratio from the summary line, PyTo
     { bench: 'train_step', model: 'm', backend: 'torch', batch: 8, round: 3, threads: 1, img_per_s: 11 },
     { bench: 'train_step', model: 'm', backend: 'torch', batch: 8, round: 3, threads: 2, img_per_s: 25 },
     { bench: 'train_step', model: 'm', backend: 'native', batch: 8, round: 3, img_per_s: 31, ratio: 1.24 },
-    { bench: 'train_step_summary', model: 'm', backend: 'native', batch: 8, rounds: 3, img_per_s: 31, ratio: 1.24 },
-    { bench: 'hvp', model: 'm', backend: 'native', batch: 8, round: 1, step_ms: 10, hvp_ms: 25, ratio: 2.5, torch_hvp_ms: 90, torch_ratio: 4 },
-    { bench: 'hvp', model: 'm', backend: 'native', batch: 8, round: 2, step_ms: 12, hvp_ms: 24, ratio: 2, torch_hvp_ms: 90, torch_ratio: 4 },
+    { bench: 'train_step_summary', model: 'm', backend: 'native', batch: 8, rounds: 3, img_per_s: 31, ratio: 1.24, pct_peak: 33.3 },
+    { bench: 'hvp', model: 'm', backend: 'native', batch: 8, round: 1, step_ms: 10, hvp_ms: 25, ratio: 2.5, pct_peak: 20, torch_hvp_ms: 90, torch_ratio: 4 },
+    { bench: 'hvp', model: 'm', backend: 'native', batch: 8, round: 2, step_ms: 12, hvp_ms: 24, ratio: 2, pct_peak: 22, torch_hvp_ms: 90, torch_ratio: 4 },
+    { bench: 'hvp', model: 'm', backend: 'native', batch: 16, round: 1, step_ms: 20, hvp_ms: 30, ratio: 1.5, torch_hvp_ms: 120, torch_ratio: 3 },
   ];
   const md = tables(recs);
-  assert.match(md, /\| m \| 8 \| native \| 31\.0 \| 11\.0 \| 25\.0 \| \*\*1\.24\*\* \(1\.10–1\.50\) \|/);
-  assert.match(md, /\| m \| 8 \| native \| 11\.0 \| 24\.5 \| \*\*2\.25\*\* \(2\.00–2\.50\) \| 90 \| 4\.00 \|/);
+  assert.match(md, /\| m \| 8 \| native \| 31\.0 \| 33 \| 11\.0 \| 25\.0 \| \*\*1\.24\*\* \(1\.10–1\.50\) \|/);
+  assert.match(md, /\| m \| 8 \| native \| 11\.0 \| 24\.5 \| \*\*2\.25\*\* \(2\.00–2\.50\) \| 21 \| 90 \| 4\.00 \| \*\*3\.67\*\* \|/);
+  assert.match(md, /\| m \| 16 \| native \| 20\.0 \| 30\.0 \| \*\*1\.50\*\* \| – \| 120 \| 3\.00 \| \*\*4\.00\*\* \|/, 'one row per batch');
 });
