@@ -8,6 +8,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromiumPath, CHROMIUM_ARGS } from '../../src/plots/chromium.ts';
+import { writeReport } from '../../src/plots/report.ts';
 import { startViewServer, type ViewServer } from '../../src/view/server.ts';
 import { appendUnit, makeViewFixture, type ViewFixture } from '../support/view-fixture.ts';
 
@@ -138,4 +139,40 @@ test('live: a run added while the page is open appears; a running analysis updat
   await fs.rm(path.join(fx.results, 'fourier-added'), { recursive: true, force: true });
   await page.waitForFunction(() => !document.querySelector('#runs tr[data-run="fourier-added"]'), null, { timeout: 10_000 });
   assert.deepEqual(consoleErrors, []);
+});
+
+test('report.html: key numbers fit a 1,280 px page, a one-epoch run shows its step curve, raw tables collapse below the figures', { skip }, async () => {
+  // An `all`-like run: training and analyses nested, as the main job writes them (copies of the fixture's runs).
+  const run = path.join(tmp, 'report-run');
+  await fs.cp(path.join(fx.results, fx.runs.trainShort), path.join(run, 'train', 'vit-view-test'), { recursive: true });
+  for (const [name, from] of [['hessian', fx.runs.hessianA], ['fourier', fx.runs.fourierA]] as const) await fs.cp(path.join(fx.results, from), path.join(run, name), { recursive: true });
+  const report = await writeReport(run);
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await p.goto('file://' + report);
+    await p.waitForFunction(() => document.querySelectorAll('.vitscope-figure .main-svg').length >= 3, null, { timeout: 30_000 });
+    const info = await p.evaluate(() => {
+      const table = document.querySelector('#summary table');
+      const last = [...document.querySelectorAll('.vitscope-figure')].pop();
+      const firstDetails = document.querySelector('details.table');
+      return {
+        rows: table.querySelectorAll('tbody tr').length,
+        tableRight: table.getBoundingClientRect().right,
+        wrapScroll: table.parentElement.scrollWidth - table.parentElement.clientWidth,
+        figures: [...document.querySelectorAll('.vitscope-figure')].map((d) => d.getAttribute('data-figure')),
+        detailsAfterFigures: !!(last.compareDocumentPosition(firstDetails) & 4),
+        openDetails: document.querySelectorAll('details[open]').length,
+        details: document.querySelectorAll('details.table').length,
+      };
+    });
+    assert.ok(info.rows >= 2, `key numbers: ${info.rows} rows`);
+    assert.ok(info.tableRight <= 1280, `the key-numbers table ends at ${info.tableRight} px`);
+    assert.equal(info.wrapScroll, 0, 'no horizontal scroll bar on the key-numbers table');
+    assert.ok(info.figures.includes('training-loss-steps'), info.figures.join(', '));
+    assert.ok(!info.figures.includes('training-curves'), `a one-epoch run shows no epoch chart: ${info.figures.join(', ')}`);
+    assert.ok(info.details >= 3 && info.openDetails === 0, 'raw tables collapsed');
+    assert.ok(info.detailsAfterFigures, 'raw tables after the last figure');
+  } finally {
+    await p.close();
+  }
 });
