@@ -8,6 +8,11 @@
   var state = { runs: [], selected: [], view: 'hessian', hidden: [], filter: '', shownSignature: '', loading: 0 };
   var $ = function (id) { return document.getElementById(id); };
   var EXTRA_TABS = [{ id: 'keys', title: 'Key numbers' }, { id: 'files', title: 'Files' }];
+  // plotly.js (4.8 MB) loads deferred: the runs table is listed before it has been parsed.
+  var plotlyReady = new Promise(function (resolve) {
+    if (window.Plotly) resolve();
+    else document.addEventListener('DOMContentLoaded', function () { resolve(); });
+  });
 
   function esc(s) {
     return String(s).replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; });
@@ -55,6 +60,9 @@
     var rows = state.runs.filter(function (r) {
       return !f || (r.name + ' ' + r.command + ' ' + r.models.join(' ') + ' ' + r.protocol + ' ' + r.status.text).toLowerCase().indexOf(f) >= 0;
     });
+    // The selected runs first (in the order picked), then the others, newest first.
+    var rank = function (r) { var i = state.selected.indexOf(r.name); return i < 0 ? state.selected.length : i; };
+    rows = rows.map(function (r, i) { return { r: r, i: i }; }).sort(function (a, b) { return rank(a.r) - rank(b.r) || a.i - b.i; }).map(function (x) { return x.r; });
     body.innerHTML = rows.map(function (r) {
       var sel = state.selected.indexOf(r.name) >= 0;
       var bar = r.status.total ? '<div class="bar" title="' + r.status.done + ' of ' + r.status.total + ' units"><div style="width:' + Math.round((100 * r.status.done) / r.status.total) + '%"></div></div>' : '';
@@ -166,7 +174,8 @@
         done();
       }, fail);
     }
-    return getJson('/api/view?' + query({ view: state.view })).then(function (j) {
+    return Promise.all([getJson('/api/view?' + query({ view: state.view })), plotlyReady]).then(function (both) {
+      var j = both[0];
       if (token !== state.loading) return;
       if (!$('view').querySelector('div.figure')) clearView();
       setNotes(j.notes);
@@ -253,6 +262,7 @@
         renderRuns();
       }
     }
-    return refreshView();
+    // The first poll drew the view unless the default selection above changed it.
+    if (selectedSignature() !== state.shownSignature) return refreshView();
   }).then(function () { setTimeout(loop, C.pollMs); });
 })();

@@ -23,7 +23,7 @@ export function viewerPage(opts: { root: string; pollMs: number }): string {
 <title>vitscope results — ${escapeHtml(opts.root)}</title>
 <link rel="icon" href="data:,">
 <style>body{font-family:${FONT_FAMILY}}${CLIENT_CSS}</style>
-<script src="/plotly.js"></script>
+<script defer src="/plotly.js"></script>
 </head>
 <body>
 <header><h1>vitscope results</h1><span class="root">${escapeHtml(opts.root)}</span><span id="live" class="live">connecting…</span></header>

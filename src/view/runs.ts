@@ -108,20 +108,16 @@ function dateFromName(name: string): string | undefined {
 async function signatureOf(root: string, dirs: string[]): Promise<{ signature: string; newest: number }> {
   const h = createHash('sha1');
   let newest = 0;
-  for (const rel of dirs) {
-    for (const sub of ['', '/units']) {
-      for (const e of await listDir(path.join(root, rel + sub))) {
-        if (!e.isFile()) continue;
-        try {
-          const st = await fs.stat(path.join(root, rel + sub, e.name));
-          h.update(`${rel}${sub}/${e.name}:${st.size}:${st.mtimeMs}\n`);
-          newest = Math.max(newest, st.mtimeMs);
-        } catch {
-          // vanished between readdir and stat
-        }
-      }
-    }
-  }
+  const files = (
+    await Promise.all(dirs.flatMap((rel) => ['', '/units'].map(async (sub) => (await listDir(path.join(root, rel + sub))).filter((e) => e.isFile()).map((e) => `${rel}${sub}/${e.name}`))))
+  ).flat();
+  const stats = await Promise.all(files.map((f) => fs.stat(path.join(root, f)).catch(() => undefined))); // vanished between readdir and stat
+  files.forEach((f, i) => {
+    const st = stats[i];
+    if (!st) return;
+    h.update(`${f}:${st.size}:${st.mtimeMs}\n`);
+    newest = Math.max(newest, st.mtimeMs);
+  });
   return { signature: h.digest('hex').slice(0, 16), newest };
 }
 
@@ -250,16 +246,10 @@ export class RunIndex {
   /** Every run folder directly under the root, newest first. */
   async list(): Promise<RunInfo[]> {
     const entries = (await listDir(this.root)).filter((e) => e.isDirectory() && !e.name.startsWith('.') && isRunName(e.name));
-    const out: RunInfo[] = [];
-    const seen = new Set<string>();
-    for (const e of entries) {
-      seen.add(e.name);
-      try {
-        out.push(await this.describe(e.name));
-      } catch {
-        // deleted while being read: it is simply not listed this time
-      }
-    }
+    const seen = new Set(entries.map((e) => e.name));
+    // Concurrently: the time is in file-system calls, not in JavaScript.
+    const described = await Promise.all(entries.map((e) => this.describe(e.name).catch(() => undefined))); // deleted while read: not listed this time
+    const out = described.filter((r): r is RunInfo => r !== undefined);
     for (const name of [...this.cache.keys()]) if (!seen.has(name)) this.cache.delete(name);
     return out.sort((a, b) => b.date.localeCompare(a.date) || a.name.localeCompare(b.name));
   }

@@ -143,7 +143,7 @@ test('survives a folder that changes: half-written summaries, garbage plans, del
 test('the page and the plotly bundle are served from the server (works offline)', async () => {
   const page = await request('/');
   assert.equal(page.status, 200);
-  assert.match(page.body, /<script src="\/plotly.js"><\/script>/);
+  assert.match(page.body, /<script defer src="\/plotly.js"><\/script>/);
   assert.ok(!/src="https?:/.test(page.body), 'no script from the network');
   const bundle = await request('/plotly.js');
   assert.equal(bundle.status, 200);
