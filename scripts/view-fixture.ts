@@ -73,12 +73,15 @@ async function main(): Promise<void> {
           const nav = performance.getEntriesByType('navigation')[0];
           const res = performance.getEntriesByType('resource');
           const of = (n) => res.filter((r) => r.name.includes(n)).map((r) => Math.round(r.responseEnd - r.startTime));
-          return { domContentLoaded: Math.round(nav.domContentLoadedEventEnd), plotlyFetch: of('/plotly.js'), apiRuns: of('/api/runs'), apiView: of('/api/view'), ready: Math.round(performance.now()) };
+          const at = (a) => Number(document.documentElement.getAttribute(a));
+          return { runsListedAt: at('data-runs-listed-ms'), viewDrawnAt: at('data-view-ready-ms'), domContentLoaded: Math.round(nav.domContentLoadedEventEnd), plotlyFetch: of('/plotly.js'), apiRuns: of('/api/runs'), apiView: of('/api/view'), ready: Math.round(performance.now()) };
         })()`));
       }
       const rssAfter = rssMiB(child.pid!);
       console.log(JSON.stringify({ runs, runsListedMs: listed, loadMs: times, rssIdleMiB: Math.round(rssIdle), rssAfterLoadsMiB: Math.round(rssAfter), phases, loadAverage: (await import('node:os')).loadavg().map((x) => +x.toFixed(1)), cores: (await import('node:os')).cpus().length }));
       if (shot) {
+        await page.setViewportSize({ width: 1400, height: 1560 });
+        await page.goto('about:blank');
         await page.goto(`${url}#view=hessian&run=hessian-vit&run=hessian-resnet&run=hessian-running`);
         await page.waitForFunction(() => document.getElementById('view').getAttribute('data-state') === 'ready' && document.querySelectorAll('#view .main-svg').length >= 3, null, { timeout: 60_000 });
         await page.waitForTimeout(500);

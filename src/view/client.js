@@ -73,6 +73,8 @@
         '<td>' + esc(r.data) + '</td><td>' + esc(r.date.replace('T', ' ').slice(0, 19)) + '</td>' +
         '<td><span class="status ' + esc(r.status.state) + '">' + esc(r.status.text) + '</span>' + bar + '</td></tr>';
     }).join('');
+    // When the page first listed runs and first drew a view (ms since navigation; scripts/view-fixture.ts reads them).
+    if (!document.documentElement.hasAttribute('data-runs-listed-ms')) document.documentElement.setAttribute('data-runs-listed-ms', String(Math.round(performance.now())));
     if (rows.length === 0) body.innerHTML = '<tr><td colspan="8" class="hint">' + (state.runs.length ? 'No run matches the filter.' : 'No runs in this results folder yet; they appear here as soon as a command writes one.') + '</td></tr>';
   }
 
@@ -150,7 +152,11 @@
       $('view').setAttribute('data-state', 'ready');
       return Promise.resolve();
     }
-    var done = function () { if (token === state.loading) $('view').setAttribute('data-state', 'ready'); };
+    var done = function () {
+      if (token !== state.loading) return;
+      $('view').setAttribute('data-state', 'ready');
+      if (!document.documentElement.hasAttribute('data-view-ready-ms')) document.documentElement.setAttribute('data-view-ready-ms', String(Math.round(performance.now())));
+    };
     var fail = function (err) { if (token === state.loading) { setNotes([String(err.message || err)]); done(); } };
     if (state.view === 'keys') {
       return getJson('/api/summary?' + query()).then(function (j) {

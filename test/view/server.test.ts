@@ -3,6 +3,7 @@
 // reads from the units contract. The runs are the real experiments' output (test/support/view-fixture.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -148,4 +149,37 @@ test('the page and the plotly bundle are served from the server (works offline)'
   const bundle = await request('/plotly.js');
   assert.equal(bundle.status, 200);
   assert.ok(bundle.body.length > 1_000_000);
+});
+
+test('the command: a bad --results is an option error (exit 2); --host beyond loopback warns and serves', async () => {
+  const { main } = await import('../../src/cli/main.ts');
+  const saved = process.stderr.write.bind(process.stderr);
+  let err = '';
+  process.stderr.write = ((c: string) => ((err += c), true)) as typeof process.stderr.write;
+  try {
+    assert.equal(await main(['view', '--results', path.join(tmp, 'no-such-folder')]), 2);
+  } finally {
+    process.stderr.write = saved;
+  }
+  assert.match(err, /view: option '--results' is ".*no-such-folder", which is not a folder/);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'view', '--results', fx.results, '--host', '0.0.0.0', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /http:\/\/\S+/.exec(out);
+        if (m) resolve(m[0]);
+      });
+      child.once('exit', (code) => reject(new Error(`view exited with ${code}: ${stderr}`)));
+    });
+    assert.match(stderr, /WARNING: --host 0\.0\.0\.0 is not loopback/);
+    assert.match(url, /^http:\/\/0\.0\.0\.0:\d+\/$/);
+    const res = await fetch(url.replace('0.0.0.0', '127.0.0.1') + 'api/runs');
+    assert.equal(res.status, 200);
+  } finally {
+    child.kill('SIGTERM');
+  }
 });
