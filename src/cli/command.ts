@@ -21,5 +21,7 @@ export interface Command {
   name: string;
   summary: string;
   options: readonly OptionSpec[];
+  /** false: the command computes nothing (e.g. `view`), so main does not initialise a tensor backend. */
+  needsBackend?: boolean;
   run(opts: OptionValues, ctx: CommandContext): Promise<void>;
 }

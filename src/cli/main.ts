@@ -71,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    await initBackend({ backend: (opts.backend as BackendName | 'auto' | undefined) ?? 'auto' });
+    if (cmd.needsBackend !== false) await initBackend({ backend: (opts.backend as BackendName | 'auto' | undefined) ?? 'auto' });
   } catch (err) {
     const { text, exitCode } = reportError(name, err);
     process.stderr.write(text + '\n');

@@ -1,6 +1,7 @@
 // Figure builders (docs/PLOTS-API.md), export, reports and the notebook display helper.
 export { checkFigure, isFigureName, slug, type Figure, type PlotlyTrace, type PlotlyLayout, type BlockKind } from './figure.ts';
-export { trainingCurvesFigure, stepLossFigure, type TrainingCurves, type StepLoss } from './training.ts';
+export { trainingCurvesFigure, stepLossFigure, trainingFigures, epochsShown, MIN_EPOCHS_FOR_CURVES, type TrainingCurves, type StepLoss } from './training.ts';
+export { unitProgressFigure, type UnitProgressSeries } from './progress.ts';
 export { dataSizeFigure, type DataSizeSeries } from './datasize.ts';
 export { spectralDensityFigure, maxEigenvalueSpectrumFigure, type SpectralDensitySeries, type MaxEigenvalueSeries } from './hessian.ts';
 export { fourierDepthFigure, relativeLogAmplitudeFigure, type FourierDepthSeries, type RelativeLogAmplitude } from './fourier.ts';

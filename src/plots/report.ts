@@ -8,6 +8,7 @@ import { escapeHtml, figureDiv } from './html.ts';
 import { plotlyScriptTag } from './plotly-bundle.ts';
 import { FONT_FAMILY } from './style.ts';
 import { runSummary } from './summary.ts';
+import { epochsShown, MIN_EPOCHS_FOR_CURVES } from './training.ts';
 
 const SKIP_DIRS = new Set(['figures', 'checkpoints', 'node_modules', 'data', 'cache']);
 const MAX_DEPTH = 4;
@@ -122,14 +123,21 @@ export function keyNumbers(value: unknown, prefix = '', depth = 0, out: [string,
   return out;
 }
 
-interface Section { title: string; id: string; html: string[] }
+interface Section { title: string; id: string; html: string[]; tables: string[] }
 
 async function runSection(runDir: string, root: string, figCounter: { n: number }): Promise<Section> {
   const rel = path.relative(root, runDir) || path.basename(runDir);
   const id = 'run-' + rel.replace(/[^A-Za-z0-9_-]+/g, '-');
   const html: string[] = [];
+  const tables: string[] = [];
   const figures = await readRunFigures(runDir);
+  const hasSteps = figures.some((f) => f.name === 'training-loss-steps');
   for (const fig of figures) {
+    // A run of one or two epochs: its epoch chart is one or two points; the per-step curve shows it instead.
+    if (fig.name === 'training-curves' && hasSteps && epochsShown(fig) < MIN_EPOCHS_FOR_CURVES) {
+      html.push(`<p class="note">${epochsShown(fig)} epoch(s): the per-step curve shows this training (the epoch chart is figures/training-curves.html).</p>`);
+      continue;
+    }
     html.push(`<figure id="${escapeHtml(id)}-fig-${escapeHtml(fig.name)}"><figcaption>${escapeHtml(fig.title)} <span class="file">figures/${escapeHtml(fig.name)}</span></figcaption>\n${figureDiv(fig, `fig-${++figCounter.n}`)}</figure>`);
   }
   const files = (await listDir(runDir)).filter((e) => e.isFile() && !e.name.startsWith('.'));
@@ -157,9 +165,9 @@ async function runSection(runDir: string, root: string, figCounter: { n: number 
     } catch (err) {
       table = `<p class="note">could not read ${escapeHtml(e.name)}: ${escapeHtml((err as Error).message)}</p>`;
     }
-    html.push(`<section class="table"><h3>${escapeHtml(e.name)}</h3>\n${table}</section>`);
+    tables.push(`<details class="table"><summary>${escapeHtml(e.name)}</summary>\n${table}</details>`);
   }
-  return { title: rel, id, html };
+  return { title: rel, id, html, tables };
 }
 
 const CSS = `body{font-family:${FONT_FAMILY};margin:24px auto;max-width:1100px;padding:0 16px;color:#222;background:#fff}
@@ -168,7 +176,9 @@ h3{font-size:16px;margin:18px 0 6px}figure{margin:18px 0;overflow-x:auto}figcapt
 .file{font-weight:normal;color:#888;font-size:13px;margin-left:8px}.table-wrap{overflow-x:auto;max-height:520px;overflow-y:auto}
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;white-space:nowrap}
 th{background:#f4f4f4;position:sticky;top:0}td:first-child,th:first-child{text-align:left}.note{color:#777;font-size:12px}
-nav ul{columns:2;font-size:14px}.meta{color:#666;font-size:14px}`;
+nav ul{columns:2;font-size:14px}.meta{color:#666;font-size:14px}
+#summary table{width:100%;table-layout:fixed}#summary th,#summary td{white-space:normal;overflow-wrap:anywhere;text-align:left;vertical-align:top}
+#summary .table-wrap{max-height:none;overflow:visible}details.table{margin:4px 0}details.table>summary{cursor:pointer;font-weight:bold;font-size:14px}`;
 
 /** Writes <runDir>/report.html and returns its path. */
 export async function writeReport(runDir: string, opts: { title?: string } = {}): Promise<string> {
@@ -182,7 +192,7 @@ export async function writeReport(runDir: string, opts: { title?: string } = {})
   const counter = { n: 0 };
   const sections: Section[] = [];
   for (const dir of await findRunDirs(root)) sections.push(await runSection(dir, root, counter));
-  const nonEmpty = sections.filter((s) => s.html.length > 0);
+  const nonEmpty = sections.filter((s) => s.html.length > 0 || s.tables.length > 0);
   // First what a reader wants: the key numbers next to the paper's; then the figures and raw tables per run.
   const summary = await runSummary(root);
   const summaryHtml = summary.length
@@ -193,7 +203,12 @@ export async function writeReport(runDir: string, opts: { title?: string } = {})
   const nav = nonEmpty.length > 1 ? `<nav><ul>${nonEmpty.map((s) => `<li><a href="#${escapeHtml(s.id)}">${escapeHtml(s.title)}</a></li>`).join('')}</ul></nav>` : '';
   const body = nonEmpty.length === 0
     ? '<p class="note">This run has no figures or tables yet.</p>'
-    : nonEmpty.map((s) => `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>\n${s.html.join('\n')}</section>`).join('\n');
+    : nonEmpty.filter((s) => s.html.length > 0).map((s) => `<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>\n${s.html.join('\n')}</section>`).join('\n');
+  // The raw tables after every figure, collapsed: they are for looking a number up, not for reading through.
+  const withTables = nonEmpty.filter((s) => s.tables.length > 0);
+  const tables = withTables.length
+    ? `<section id="raw-tables"><h2>Raw tables</h2>\n${withTables.map((s) => `<h3>${escapeHtml(s.title)}</h3>\n${s.tables.join('\n')}`).join('\n')}</section>`
+    : '';
   const page = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -208,6 +223,7 @@ ${counter.n > 0 ? plotlyScriptTag() : ''}
 ${summaryHtml}
 ${nav}
 ${body}
+${tables}
 </body>
 </html>
 `;

@@ -77,3 +77,27 @@ export function stepLossFigure(runs: StepLoss[], opts: { name?: string; title?: 
     layout: baseLayout(title, { width: 820, height: 460, xaxis: axis('Step'), yaxis: axis('Training loss (nats)') }),
   };
 }
+
+/** Runs with fewer epochs than this show the per-step curve instead of an epoch chart of one or two points. */
+export const MIN_EPOCHS_FOR_CURVES = 3;
+
+/**
+ * The training figures of some runs, as the report and the results browser show them: the per-step loss of every
+ * run with steps, and the epoch curves of the runs with at least MIN_EPOCHS_FOR_CURVES epochs (or, for a run
+ * without steps, any epochs at all).
+ */
+export function trainingFigures(runs: readonly { curves?: TrainingCurves; steps?: StepLoss }[], opts: { title?: string } = {}): Figure[] {
+  const steps = runs.map((r) => r.steps).filter((s): s is StepLoss => s !== undefined && s.step.length > 0);
+  const curves = runs
+    .filter((r) => r.curves && r.curves.epoch.length > 0 && (r.curves.epoch.length >= MIN_EPOCHS_FOR_CURVES || !r.steps || r.steps.step.length === 0))
+    .map((r) => r.curves!);
+  const out: Figure[] = [];
+  if (curves.length > 0) out.push(trainingCurvesFigure(curves, { title: opts.title }));
+  if (steps.length > 0) out.push(stepLossFigure(steps));
+  return out;
+}
+
+/** The number of epochs an epoch-curves figure shows (its longest trace). */
+export function epochsShown(fig: Figure): number {
+  return Math.max(0, ...fig.data.map((t) => (Array.isArray(t.x) ? t.x.length : 0)));
+}

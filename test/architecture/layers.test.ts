@@ -17,6 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['hessian', 'analysis'],
   ['plots'],
   ['experiments'],
+  ['view'],
   ['cli'],
   ['index'],
 ];

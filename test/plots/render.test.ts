@@ -116,7 +116,7 @@ test('report.html opens in headless Chromium without console errors and draws ev
     const info = await page.evaluate(() => ({
       figures: document.querySelectorAll('.vitscope-figure').length,
       drawn: [...document.querySelectorAll('.vitscope-figure')].filter((d) => d.querySelector('.main-svg')).length,
-      tables: [...document.querySelectorAll('h3')].map((h) => h.textContent),
+      tables: [...document.querySelectorAll('details.table > summary')].map((h) => h.textContent),
       cells: [...document.querySelectorAll('td')].map((t) => t.textContent),
       scripts: [...document.querySelectorAll('script[src]')].length,
     }));
