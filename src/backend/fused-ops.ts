@@ -58,6 +58,16 @@ export function geluComposite(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
 }
 
+/** SiLU (swish) x * sigmoid(x), as torch.nn.SiLU (MobileViT's activation). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return siluComposite(x);
+}
+
+/** The composite definition of silu. */
+export function siluComposite(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+}
+
 /**
  * Training-mode batch normalisation of channels-last x (NHWC, or any rank with channels on the last axis): batch
  * statistics over every axis but the last, y = (x - mean) * rsqrt(variance + eps) * gamma + beta, variance as
