@@ -47,6 +47,21 @@ export function expectedFeatures(c: AnyModelConfig): ExpectedFeature[] {
       }
       for (let j = 0; j < depth; j++) out.push({ kind: 'msa', shape: [g, g, d] }, { kind: 'mlp', shape: [g, g, d] });
     });
+  } else if (c.family === 'pit') {
+    let g = Math.floor((c.imageSize - c.patchSize) / c.stride) + 1;
+    out.push({ kind: 'embedding', shape: [g, g, c.baseDims[0]! * c.heads[0]!] });
+    c.depths.forEach((depth, s) => {
+      const d = c.baseDims[s]! * c.heads[s]!;
+      if (s > 0) {
+        g = Math.ceil(g / 2); // k3 s2 p1
+        out.push({ kind: 'pool', shape: [g, g, d] });
+      }
+      for (let j = 0; j < depth; j++) out.push({ kind: 'msa', shape: [g, g, d] }, { kind: 'mlp', shape: [g, g, d] });
+    });
+  } else if (c.family === 'mixer') {
+    const g = c.imageSize / c.patchSize;
+    out.push({ kind: 'embedding', shape: [g, g, c.dim] });
+    for (let i = 0; i < c.depth; i++) out.push({ kind: 'token-mlp', shape: [g, g, c.dim] }, { kind: 'mlp', shape: [g, g, c.dim] });
   } else {
     const e = c.block === 'bottleneck' ? 4 : 1;
     let g = c.imageSize;

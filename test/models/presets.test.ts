@@ -11,7 +11,7 @@ import { expectedFeatures, randomImages } from './helpers.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TINY = TEST_PRESETS;
-const CPU = ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'];
+const CPU = ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20', 'pit-cpu', 'mixer-cpu'];
 /** Built and run on one image by test/models/paper-presets.test.ts. */
 const PAPER = new Set(['vit-ti', 'vit-ti-gap', 'swin-ti', 'resnet-18', 'resnet-50', 'alternet-50']);
 
@@ -106,6 +106,8 @@ const TIMM_COUNTS: Record<string, number> = {
   'vit-b-16-224': 86_567_656, // vit_base_patch16_224
   'resnet-50-224': 25_557_032, // resnet50
   'resnet-18-224': 11_689_512, // resnet18
+  'pit-ti-224': 4_847_272, // pit_ti_224
+  'mixer-b16-224': 59_880_472, // mixer_b16_224
 };
 
 for (const name of listPresets().filter((n) => !TINY.includes(n) && !CPU.includes(n) && !PAPER.has(n))) {
