@@ -4,7 +4,7 @@
 // then rounded to 22-bit fixed point, a horizontal pass then a vertical pass, each rounded and clipped to 0..255.
 // (libvips' resize, sharp's, shrinks by box filtering first and gives different bytes.)
 
-export type Interpolation = 'bicubic' | 'bilinear';
+export type Interpolation = 'bicubic' | 'bilinear' | 'nearest';
 
 /** Pillow's PRECISION_BITS for 8-bit images: 32 - 8 - 2. */
 const PRECISION_BITS = 22;
@@ -16,7 +16,7 @@ interface Filter {
   weight(x: number): number;
 }
 
-const FILTERS: Record<Interpolation, Filter> = {
+const FILTERS: Record<Exclude<Interpolation, 'nearest'>, Filter> = {
   // Keys' cubic with a = -0.5 (Pillow's bicubic_filter).
   bicubic: {
     support: 2,
@@ -97,6 +97,7 @@ export function pilResize(
   if (!(Number.isInteger(outWidth) && Number.isInteger(outHeight) && outWidth >= 1 && outHeight >= 1))
     throw new RangeError(`pilResize: output size ${outWidth} x ${outHeight} is not positive integers`);
   if (src.length !== width * height * channels) throw new RangeError(`pilResize: ${src.length} bytes do not hold a ${width} x ${height} x ${channels} image`);
+  if (interpolation === 'nearest') return nearest(src, width, height, channels, outWidth, outHeight);
   const filter = FILTERS[interpolation];
   let image = src;
   let w = width;
@@ -136,4 +137,19 @@ export function pilResize(
     image = out;
   }
   return image === src ? src.slice() : image;
+}
+
+/** Pillow's NEAREST resize (an affine scale): output pixel x takes input floor((x + 0.5) * in / out). */
+function nearest(src: Uint8Array, width: number, height: number, channels: number, outWidth: number, outHeight: number): Uint8Array {
+  const out = new Uint8Array(outWidth * outHeight * channels);
+  const xs = Int32Array.from({ length: outWidth }, (_, x) => Math.min(width - 1, Math.floor(((x + 0.5) * width) / outWidth)));
+  for (let y = 0; y < outHeight; y++) {
+    const sy = Math.min(height - 1, Math.floor(((y + 0.5) * height) / outHeight));
+    for (let x = 0; x < outWidth; x++) {
+      const s = (sy * width + xs[x]!) * channels;
+      const d = (y * outWidth + x) * channels;
+      for (let c = 0; c < channels; c++) out[d + c] = src[s + c]!;
+    }
+  }
+  return out;
 }
