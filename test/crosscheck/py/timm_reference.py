@@ -107,6 +107,26 @@ def feature_taps(family, model):
         for s in range(4):
             for j, blk in enumerate(getattr(model, "layer%d" % (s + 1))):
                 taps.append(("layers.%d.blocks.%d" % (s, j), blk, "out", lambda t: t))
+    elif family == "pit":
+        # one class token before the grid's tokens; the side follows from the token count
+        def to_map(t):
+            side = int(round((t.shape[1] - 1) ** 0.5))
+            return _tokens_to_map(t, 1, side, side)
+        taps.append(("patch_embed", model.pos_drop, "out", lambda t: t))
+        for s, stage in enumerate(model.transformers):
+            if stage.pool is not None:
+                # timm >= 0.9 pools at the start of stages 1 and 2; the module returns (map, class token)
+                taps.append(("transformers.%d.pool" % s, stage.pool, "out", lambda out: out[0]))
+            for j, blk in enumerate(stage.blocks):
+                taps.append(("transformers.%d.blocks.%d.attn" % (s, j), blk.norm2, "in", to_map))
+                taps.append(("transformers.%d.blocks.%d.mlp" % (s, j), blk, "out", to_map))
+    elif family == "mixer":
+        gh, gw = model.stem.grid_size
+        to_map = lambda t: _tokens_to_map(t, 0, gh, gw)
+        taps.append(("stem", model.stem, "out", to_map))
+        for i, blk in enumerate(model.blocks):
+            taps.append(("blocks.%d.mlp_tokens" % i, blk.norm2, "in", to_map))
+            taps.append(("blocks.%d.mlp_channels" % i, blk, "out", to_map))
     else:
         raise ValueError("no feature taps for family %r" % family)
     return taps
@@ -133,11 +153,15 @@ def run_with_features(model, x, taps):
 # --- one case -----------------------------------------------------------------------------------------
 
 def perturb(model, gen):
-    """Biases, norms, tokens and position tables get N(0, 0.1²) added; BatchNorm statistics are redrawn."""
+    """Biases, norms, tokens and position tables get N(0, 0.1²) added, weights that timm initialises to a
+    constant (Mixer's zero head) N(0, 0.02²); BatchNorm statistics are redrawn. Every parameter then
+    influences the outputs, so the check sees its layout and its gradient."""
     with torch.no_grad():
         for name, p in model.named_parameters():
             if p.ndim <= 1 or name.endswith(("cls_token", "relative_position_bias_table")):
                 p.add_(0.1 * torch.randn(p.shape, generator=gen))
+            elif p.numel() > 1 and bool((p == p.reshape(-1)[0]).all()):
+                p.add_(0.02 * torch.randn(p.shape, generator=gen))
         for name, b in model.named_buffers():
             if name.endswith("running_mean"):
                 b.copy_(0.1 * torch.randn(b.shape, generator=gen))
@@ -160,10 +184,20 @@ def nhwc(t):
     return t.detach().permute(0, 2, 3, 1).contiguous().numpy()
 
 
+def create(name, overrides):
+    """timm.create_model(name, pretrained=False, **overrides); a dotted name ('mlp_mixer.MlpMixer') is a model
+    class of timm.models, for configurations whose registered names fix the arguments (timm's Mixer entry
+    points pass patch_size, num_blocks and embed_dim themselves)."""
+    if "." in name:
+        module, cls = name.rsplit(".", 1)
+        return getattr(getattr(timm.models, module), cls)(**overrides)
+    return timm.create_model(name, pretrained=False, **overrides)
+
+
 def run_case(case):
     torch.manual_seed(case["seed"])
     gen = torch.Generator().manual_seed(case["seed"])
-    model = timm.create_model(case["timm"], pretrained=False, **case.get("overrides", {}))
+    model = create(case["timm"], case.get("overrides", {}))
     model.eval()
     perturb(model, gen)
     family, fmt = case["family"], case["format"]
@@ -220,7 +254,7 @@ def main():
     for case in job.get("cases", []):
         report["cases"][case["label"]] = run_case(case)
     for c in job.get("counts", []):
-        m = timm.create_model(c["timm"], pretrained=False, **c.get("overrides", {}))
+        m = create(c["timm"], c.get("overrides", {}))
         report["counts"].append(sum(p.numel() for p in m.parameters()))
         del m
     print(json.dumps(report))
