@@ -45,5 +45,10 @@ testPreset('mixer-tiny-test', 'mixer-ti', '8x8 images, patch 2 (16 tokens), dim 
   imageSize: 8, patchSize: 2, dim: 8, depth: 2, channelMlpRatio: 2, dropPathRate: 0,
 });
 
+testPreset('mobilevit-tiny-test', 'mobilevit-xxs-cifar', '8x8 images, stem 4 stride 1, inverted residuals 4 (residual) and 8 (stride 2), then a MobileViT block (d 8, 1 layer, 2 heads; 2x2 patches of the 4x4 map: 4 sequences of 4 tokens), final conv 16', {
+  imageSize: 8, stemWidth: 4, stemStride: 1, widths: [4, 8], stageBlocks: [1, 1], strides: [1, 2], transformerDims: [0, 8],
+  transformerDepths: [0, 1], heads: 2, numFeatures: 16,
+});
+
 /** The test presets' names, in registration order. */
 export const TEST_PRESETS: readonly string[] = names;
