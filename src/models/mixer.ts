@@ -19,6 +19,8 @@ import { fail, positiveInt, positiveNumber, rate } from './config-checks.ts';
 import type { ModelConfig } from './model.ts';
 import { dense, dropPath, dropout, gelu, norm, patchEmbed, type Ctx } from './ops.ts';
 import { registerFamily, registerPreset, type Complexity } from './registry.ts';
+import { torchName, type CheckpointSource } from './checkpoint-source.ts';
+import { imagenetPretrainedCfg, INCEPTION_MEAN, INCEPTION_STD } from './pretrained-cfg.ts';
 
 export interface MixerConfig extends ModelConfig {
   family: 'mixer';
@@ -138,12 +140,33 @@ function complexity(c: MixerConfig): Complexity {
   return { params, macs };
 }
 
+/**
+ * timm's MlpMixer state dicts (the same names in timm 0.4 to 1.0): vitscope's names with `.weight`/`.bias`; the importer
+ * converts the declared layouts (stem conv OIHW -> [p, p, 3, dim], Linear [out, in] -> [in, out], the token MLP's too).
+ */
+const TIMM_MIXER: CheckpointSource<MixerConfig> = {
+  id: 'timm-mixer',
+  title: "timm's MlpMixer",
+  recognises: (keys) => keys.has('stem.proj.weight') && keys.has('blocks.0.mlp_tokens.fc1.weight'),
+  headKey: 'head.weight',
+  key: (target) => torchName(target),
+};
+
 registerFamily<MixerConfig>({
   name: 'mixer',
   display: { color: '#ff7f0e', matches: /(^|[^a-z])mixer/ },
   validate,
   complexity,
   build: (config, seed) => new MlpMixer(config, seed),
+  checkpoints: [TIMM_MIXER],
+  refusedCheckpoints: [
+    {
+      title: "the authors' Mixer (how-do-vits-work models/mixer.py)",
+      recognises: (keys) => keys.has('embedding.1.weight') && keys.has('mlps.1.net.0.weight'),
+      reason:
+        "vitscope's mixer is timm's MlpMixer (LayerNorm eps 1e-6); the authors' models/mixer.py uses eps 1e-5 and Conv1d token MLPs under other names, and no checkpoint of it was released. Export the weights to timm's MlpMixer names to import them",
+    },
+  ],
 });
 
 /** The authors' Mixer-Ti for CIFAR (how-do-vits-work models/mixer.py `mixer_ti`, patch 2); presets override some fields. */
@@ -164,7 +187,10 @@ const MIXER_TI: MixerConfig = {
 const preset = (name: string, description: string, o: Partial<MixerConfig> = {}): void => registerPreset({ ...MIXER_TI, ...o, preset: name }, description);
 
 preset('mixer-ti', "Mixer-Ti for CIFAR (the authors' sizes): patch 2 (256 tokens), dim 256, depth 8, token MLP 128, channel MLP 1024");
-preset('mixer-b16-224', "timm's mixer_b16_224: 224x224, patch 16 (196 tokens), dim 768, depth 12, token MLP 384, channel MLP 3072", {
-  imageSize: 224, patchSize: 16, dim: 768, depth: 12,
-});
+// timm's mixer_b16_224 pretrained_cfg: mean = std = 0.5, bicubic, crop 0.875
+registerPreset(
+  { ...MIXER_TI, preset: 'mixer-b16-224', imageSize: 224, patchSize: 16, dim: 768, depth: 12 },
+  "timm's mixer_b16_224: 224x224, patch 16 (196 tokens), dim 768, depth 12, token MLP 384, channel MLP 3072",
+  { pretrained: imagenetPretrainedCfg(224, { mean: INCEPTION_MEAN, std: INCEPTION_STD, cropPct: 0.875 }) },
+);
 preset('mixer-cpu', 'CPU Mixer: patch 4 (64 tokens), dim 192, depth 6, token MLP 96, channel MLP 768', { patchSize: 4, dim: 192, depth: 6 });

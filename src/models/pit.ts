@@ -18,6 +18,8 @@ import { fail, positiveInt, positiveIntList, positiveNumber, rate } from './conf
 import type { ModelConfig } from './model.ts';
 import { dense, depthwiseConv, dropPath, dropout, gelu, multiHeadAttention, norm, splitQkv, type Ctx } from './ops.ts';
 import { registerFamily, registerPreset, type Complexity } from './registry.ts';
+import { torchName, type CheckpointSource } from './checkpoint-source.ts';
+import { imagenetPretrainedCfg } from './pretrained-cfg.ts';
 
 export interface PiTConfig extends ModelConfig {
   family: 'pit';
@@ -200,12 +202,44 @@ function complexity(c: PiTConfig): Complexity {
   return { params, macs };
 }
 
+/** The pooling between stages s - 1 and s: `transformers.{s}.pool` here and in timm >= 0.9, `transformers.{s-1}.pool` in timm <= 0.6. */
+const POOL = /^transformers\.(\d+)\.pool\./;
+
+/**
+ * timm's state dicts. Both versions name everything as vitscope does (`.kernel`/`.gamma`/`.beta` as PyTorch's
+ * `.weight`/`.bias`); the importer converts the layouts it declares (pos_embed [1, C, H, W] -> [1, H, W, C], the depthwise
+ * pooling conv [C*M, 1, 3, 3] -> [3, 3, C, M]). timm >= 0.9's per-stage `norm` is an Identity (no keys).
+ */
+const TIMM_PIT: CheckpointSource<PiTConfig> = {
+  id: 'timm-pit',
+  title: "timm's PoolingVisionTransformer (timm >= 0.9: pooling at the start of stages 1, 2)",
+  recognises: (keys) => keys.has('patch_embed.conv.weight') && keys.has('transformers.0.blocks.0.attn.qkv.weight') && !keys.has('transformers.0.pool.conv.weight'),
+  headKey: 'head.weight',
+  key: (target) => torchName(target),
+};
+
+const TIMM_PIT_05: CheckpointSource<PiTConfig> = {
+  id: 'timm-pit-0.5',
+  title: "timm's PoolingVisionTransformer (timm <= 0.6, as the authors' PiT-Ti CIFAR-100 checkpoint: pooling at the end of stages 0, 1)",
+  recognises: (keys) => keys.has('patch_embed.conv.weight') && keys.has('transformers.0.pool.conv.weight'),
+  headKey: 'head.weight',
+  key: (target) => torchName(target).replace(POOL, (_m, s: string) => `transformers.${Number(s) - 1}.pool.`),
+};
+
 registerFamily<PiTConfig>({
   name: 'pit',
   display: { color: '#9467bd', matches: /(^|[^a-z])pit/ },
   validate,
   complexity,
   build: (config, seed) => new PoolingVisionTransformer(config, seed),
+  checkpoints: [TIMM_PIT, TIMM_PIT_05],
+  refusedCheckpoints: [
+    {
+      title: "timm's distilled PiT (pit_*_distilled_224)",
+      recognises: (keys) => keys.has('patch_embed.conv.weight') && keys.has('head_dist.weight'),
+      reason: 'it has a second (distillation) head, head_dist, whose logits timm averages with the class head; vitscope models the non-distilled PiT only (use pit_ti_224 weights)',
+    },
+  ],
 });
 
 /** The authors' PiT-Ti for CIFAR (how-do-vits-work, timm PoolingVisionTransformer); presets override some fields. */
@@ -227,7 +261,10 @@ const PIT_TI: PiTConfig = {
 const preset = (name: string, description: string, o: Partial<PiTConfig> = {}): void => registerPreset({ ...PIT_TI, ...o, preset: name }, description);
 
 preset('pit-ti', "PiT-Ti for CIFAR (the authors' checkpoint): patch 2 stride 1 (31x31 grid), widths 64-128-256, depths 2-6-4, heads 2-4-8");
-preset('pit-ti-224', "timm's pit_ti_224: 224x224, patch 16 stride 8 (27x27 grid), widths 64-128-256, depths 2-6-4, heads 2-4-8", {
-  imageSize: 224, patchSize: 16, stride: 8,
-});
+// timm's pit_ti_224 pretrained_cfg: ImageNet mean/std, bicubic, crop 0.9
+registerPreset(
+  { ...PIT_TI, preset: 'pit-ti-224', imageSize: 224, patchSize: 16, stride: 8 },
+  "timm's pit_ti_224: 224x224, patch 16 stride 8 (27x27 grid), widths 64-128-256, depths 2-6-4, heads 2-4-8",
+  { pretrained: imagenetPretrainedCfg(224, { cropPct: 0.9 }) },
+);
 preset('pit-cpu', 'CPU PiT: patch 4 stride 2 (15x15 grid), widths 64-128-256, depths 1-3-2, heads 2-4-8', { patchSize: 4, stride: 2, depths: [1, 3, 2] });
