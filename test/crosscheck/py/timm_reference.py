@@ -90,8 +90,19 @@ def _nhwc_to_nchw(t):
     return t.permute(0, 3, 1, 2)
 
 
+def _mobilevit_fold(x, shape, patch_size):
+    """timm MobileVitBlock's fold: [B·P, N, C] sequences -> [B, C, H, W]."""
+    b, c, h, w = shape
+    ph, pw = patch_size
+    nh, nw = h // ph, w // pw
+    x = x.contiguous().view(b, ph * pw, nh * nw, -1)
+    x = x.transpose(1, 3).reshape(b * c * nh, nw, ph, pw)
+    return x.transpose(1, 2).reshape(b, c, nh * ph, nw * pw)
+
+
 def feature_taps(family, model):
-    """(vitscope feature name, module, 'in' | 'out', to NCHW) at the places vitscope's features() reads."""
+    """(vitscope feature name, module, 'in' | 'out', to NCHW) at the places vitscope's features() reads; a tap
+    named None only observes (its result is not a feature map)."""
     taps = []
     if family == "vit":
         gh, gw = model.patch_embed.grid_size
@@ -127,6 +138,22 @@ def feature_taps(family, model):
         for i, blk in enumerate(model.blocks):
             taps.append(("blocks.%d.mlp_tokens" % i, blk.norm2, "in", to_map))
             taps.append(("blocks.%d.mlp_channels" % i, blk, "out", to_map))
+    elif family == "mobilevit":
+        taps.append(("stem", model.stem, "out", lambda t: t))
+        for s, stage in enumerate(model.stages):
+            for j, blk in enumerate(stage):
+                name = "stages.%d.%d" % (s, j)
+                if type(blk).__name__ == "MobileVitBlock":
+                    # the transformer runs on [B·P, N, d] sequences (pixels at one offset of every 2x2 patch);
+                    # folded back as timm's MobileVitBlock.forward does, with the shape of conv_1x1's output
+                    shape = {}
+                    taps.append((None, blk.conv_1x1, "out", lambda t, shape=shape: shape.update(s=t.shape)))
+                    fold = lambda t, shape=shape, blk=blk: _mobilevit_fold(t, shape["s"], blk.patch_size)
+                    for k, layer in enumerate(blk.transformer):
+                        taps.append(("%s.transformer.%d.attn" % (name, k), layer.norm2, "in", fold))
+                        taps.append(("%s.transformer.%d.mlp" % (name, k), layer, "out", fold))
+                taps.append((name, blk, "out", lambda t: t))
+        taps.append(("final_conv", model.final_conv, "out", lambda t: t))
     else:
         raise ValueError("no feature taps for family %r" % family)
     return taps
@@ -135,12 +162,17 @@ def feature_taps(family, model):
 def run_with_features(model, x, taps):
     feats = []
     handles = []
+
+    def record(name, value):
+        if name is not None:
+            feats.append((name, value))
+
     for name, module, where, convert in taps:
         if where == "in":
-            hook = lambda m, args, name=name, convert=convert: feats.append((name, convert(args[0])))
+            hook = lambda m, args, name=name, convert=convert: record(name, convert(args[0]))
             handles.append(module.register_forward_pre_hook(hook))
         else:
-            hook = lambda m, args, out, name=name, convert=convert: feats.append((name, convert(out)))
+            hook = lambda m, args, out, name=name, convert=convert: record(name, convert(out))
             handles.append(module.register_forward_hook(hook))
     try:
         logits = model(x)
