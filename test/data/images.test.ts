@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { DataError } from '../../src/data/errors.ts';
 import { decodeImageFile, type RgbImage } from '../../src/data/image-decode.ts';
 import { listImageFolder } from '../../src/data/image-folder.ts';
@@ -32,7 +32,7 @@ function noise(width: number, height: number, channels: number, seed: number): B
   return b;
 }
 
-const raw = (data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4): sharp.Sharp => sharp(data, { raw: { width, height, channels } });
+const raw = (data: Buffer, width: number, height: number, channels: 1 | 2 | 3 | 4): Sharp => sharp(data, { raw: { width, height, channels } });
 
 interface Made {
   dir: string;
