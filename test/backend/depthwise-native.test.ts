@@ -61,13 +61,15 @@ function countAddonCalls<T>(f: () => T): { result: T; calls: Record<Counted, num
 
 /** Forward output, input gradient and filter gradient of <depthwiseConv2d(x, w), dy> as plain arrays. */
 function run(g: Geometry, x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor | null): { y: number[]; dx: number[] | null; dw: number[] | null } {
-  return tf.tidy(() => {
+  let out: { y: number[]; dx: number[] | null; dw: number[] | null } = { y: [], dx: null, dw: null };
+  tf.tidy(() => {
     const conv = (a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, g.stride, g.pad, 'NHWC', g.dilation ?? 1);
-    const y = Array.from(conv(x, w).dataSync());
-    if (!dy) return { y, dx: null, dw: null };
+    out = { y: Array.from(conv(x, w).dataSync()), dx: null, dw: null };
+    if (!dy) return;
     const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b), dy)))([x, w]);
-    return { y, dx: Array.from(dx!.dataSync()), dw: Array.from(dw!.dataSync()) };
+    out = { ...out, dx: Array.from(dx!.dataSync()), dw: Array.from(dw!.dataSync()) };
   });
+  return out;
 }
 
 test('native depthwise kernels are bit-identical to cpu (forward, input and filter gradients) and run the addon', { skip }, async () => {
