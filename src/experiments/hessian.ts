@@ -38,7 +38,7 @@ export type HessianAnalysis = (typeof HESSIAN_ANALYSES)[number];
 const ANALYSES_OPTION: OptionSpec = { name: 'analyses', type: 'list', default: [...HESSIAN_ANALYSES], choices: HESSIAN_ANALYSES, help: 'what to compute' };
 const PARAMS_OPTION: OptionSpec = {
   name: 'params', type: 'string', default: 'all',
-  help: "parameter subset: group (all, msa, mlp, conv, norm, head, embedding), block:<i>, or a regex; ',' joins",
+  help: "parameter subset: a group of declared parameters (all, embedding, msa, mlp, token-mlp, conv, pool, head, norm), layout:<dense|conv|depthwise|tokens|spatial|vector>, block:<i>, or a regex on names; ',' joins",
 };
 const ALL_CHECKPOINTS_OPTION: OptionSpec = {
   name: 'all-checkpoints', type: 'boolean', default: false, help: 'a run directory given to --checkpoint stands for all its checkpoints (a series)',
@@ -143,7 +143,7 @@ export function resolveHessianSettings(settings: HessianExperimentSettings): { r
   const analyses = new Set<HessianAnalysis>(asked.length > 0 ? asked : (ANALYSES_OPTION.default as HessianAnalysis[]));
   const params = settings.params ?? (PARAMS_OPTION.default as string);
   if (typeof params !== 'string' || params.trim() === '')
-    throw new OptionError(`hessian: option '--params' is ${JSON.stringify(params)}, expected a group (all, msa, mlp, conv, norm, head, embedding), block:<i> or a regex`);
+    throw new OptionError(`hessian: option '--params' is ${JSON.stringify(params)}, expected a group (all, embedding, msa, mlp, token-mlp, conv, pool, head, norm), layout:<layout>, block:<i> or a regex`);
   const run: HessianRunSettings = {
     ...resolved,
     protocolDescription: HESSIAN_PROTOCOLS.protocols[resolved.protocol].description,
