@@ -79,6 +79,8 @@ interface CaseReport {
   params: number;
   files: { checkpoint: string; gradient: string; vector: string; hvp: string };
   features?: string[];
+  /** Time the timm side spent on the case (build, save, forward, products). */
+  seconds: number;
 }
 
 interface Report {
@@ -161,7 +163,10 @@ export function timmCrossCheckSuite(spec: TimmSuiteSpec): void {
     });
 
     after(async () => {
-      if (report) console.log(`# ${spec.title}: timm ${report.timm} over torch ${report.torch}`);
+      if (report) {
+        const seconds = Object.entries(report.cases).map(([label, r]) => `${label} ${r.seconds}s`).join(', ');
+        console.log(`# ${spec.title}: timm ${report.timm} over torch ${report.torch}; timm side: ${seconds}`);
+      }
       if (agreement.rows.length > 0) console.log(`# Agreement with timm (${spec.title})\n${await agreement.report()}`);
       // VITSCOPE_CROSSCHECK_KEEP=1 keeps the exchanged files for inspection.
       if (dir && !process.env.VITSCOPE_CROSSCHECK_KEEP) await fs.rm(dir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import sys
+import time
 
 import numpy as np
 import torch
@@ -154,6 +155,18 @@ def feature_taps(family, model):
                         taps.append(("%s.transformer.%d.mlp" % (name, k), layer, "out", fold))
                 taps.append((name, blk, "out", lambda t: t))
         taps.append(("final_conv", model.final_conv, "out", lambda t: t))
+    elif family == "swin":
+        # timm >= 0.9 keeps Swin's maps NHWC; inside a block the MLP's input is [B, H·W, C] (square maps)
+        def tokens_nhwc(t):
+            side = int(round(t.shape[1] ** 0.5))
+            return _nhwc_to_nchw(t.reshape(t.shape[0], side, side, t.shape[2]))
+        taps.append(("patch_embed", model.patch_embed, "out", _nhwc_to_nchw))
+        for s, layer in enumerate(model.layers):
+            if not isinstance(layer.downsample, torch.nn.Identity):
+                taps.append(("layers.%d.downsample" % s, layer.downsample, "out", _nhwc_to_nchw))
+            for j, blk in enumerate(layer.blocks):
+                taps.append(("layers.%d.blocks.%d.attn" % (s, j), blk.norm2, "in", tokens_nhwc))
+                taps.append(("layers.%d.blocks.%d.mlp" % (s, j), blk, "out", _nhwc_to_nchw))
     else:
         raise ValueError("no feature taps for family %r" % family)
     return taps
@@ -284,7 +297,9 @@ def main():
         job = json.load(f)
     report = {"timm": timm.__version__, "torch": torch.__version__, "cases": {}, "counts": []}
     for case in job.get("cases", []):
+        start = time.perf_counter()
         report["cases"][case["label"]] = run_case(case)
+        report["cases"][case["label"]]["seconds"] = round(time.perf_counter() - start, 2)
     for c in job.get("counts", []):
         m = create(c["timm"], c.get("overrides", {}))
         report["counts"].append(sum(p.numel() for p in m.parameters()))
