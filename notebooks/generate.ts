@@ -741,6 +741,112 @@ for (const { model } of imported) model.dispose();`,
       },
     ],
   ),
+
+  '08-fourier-imagenet': [
+    {
+      md: `# Fourier analysis of ImageNet models, the authors' way (Figs 2a and 8)
+
+The paper's Figs 2a and 8 come from timm's ImageNet models (\`vit_tiny_patch16_224\`, \`resnet50\`) on ImageNet photos, computed
+by the authors' \`fourier_analysis.ipynb\`: each image resized with PIL to 224 × 224 (bicubic, no crop, aspect not kept), /255,
+ImageNet mean/std for every model; per block log(|FFT2| + 1e-6), centred, mean over images and channels, the half-diagonal
+minus its value at frequency 0. vitscope does the same with \`--preprocess authors-fourier\` (pixels identical to Pillow's;
+\`test/crosscheck/authors-fourier.test.ts\` checks the whole pipeline against the notebook's PyTorch code). The paper:
+**MSAs are low-pass filters, Convs high-pass** — ResNet's Δ log amplitude at the highest frequency rises with depth, ViT's
+stays low, its MSA blocks lowering it.
+
+**Your files** (else the notebook uses random weights and generated pictures, and says so):
+- timm checkpoints in \`data/imagenet-checkpoints/\`: \`vit_tiny_patch16_224.{safetensors,pth,pt,bin}\` and \`resnet50.{…}\`, e.g. the
+  \`model.safetensors\` of Hugging Face \`timm/vit_tiny_patch16_224.augreg_in21k_ft_in1k\` and \`timm/resnet50.a1_in1k\` (renamed), or
+  \`torch.save(timm.create_model(name, pretrained=True).state_dict(), f)\`;
+- ImageNet photos in \`data/imagenet-images/\`: the validation set (class subfolders \`n01440764/*.JPEG\` or a flat folder);
+  \`IMAGES\` of them are used (the authors' notebook shows one photo; \`PAPER = true\` takes all).
+
+Without checkpoints, \`notebooks/timm_random_exports.py\` writes random-weight ones (timm's own initialisation when timm is
+importable, e.g. \`.venv/timm\` from \`scripts/setup-tests/\`; PyTorch needed).`,
+    },
+    { code: IMPORTS },
+    {
+      code: `// PAPER = true: every image of the folder (the authors: "use the full val dataset for precise results"); false: IMAGES of them.
+const PAPER = false;
+const SMALL = !PAPER && process.env.VITSCOPE_NOTEBOOK_SMALL === '1';
+const IMAGES = PAPER ? Number.MAX_SAFE_INTEGER : SMALL ? 2 : 8;
+const RESULTS = process.env.VITSCOPE_NOTEBOOK_RESULTS ?? '../results/notebooks';
+const CHECKPOINTS = process.env.VITSCOPE_IMAGENET_CHECKPOINTS ?? '../data/imagenet-checkpoints';
+const PHOTOS = process.env.VITSCOPE_IMAGENET_IMAGES ?? '../data/imagenet-images';
+const runOptions: experiments.RunOptions = { progress: plots.notebookProgress(), log: (m) => console.log(m) };
+await initBackend({ quiet: true });`,
+    },
+    {
+      code: `// 1. Checkpoints: yours from CHECKPOINTS, else random-weight timm exports (written once into the results folder).
+import { spawnSync } from 'child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import * as path from 'path';
+const MODELS = [{ timm: 'vit_tiny_patch16_224', arch: 'vit-ti-16-224' }, { timm: 'resnet50', arch: 'resnet-50-224' }];
+const findFile = (dir: string, name: string) => ['.safetensors', '.pth', '.pt', '.bin'].map((e) => path.resolve(dir, name + e)).find((f) => existsSync(f));
+let sourceDir = CHECKPOINTS;
+const real = MODELS.every((m) => findFile(CHECKPOINTS, m.timm));
+if (!real) {
+  sourceDir = path.resolve(RESULTS, 'imagenet-random-exports');
+  const venv = path.resolve('../.venv/timm/bin/python');
+  const python = process.env.VITSCOPE_TIMM_PYTHON ?? (existsSync(venv) ? venv : (process.env.VITSCOPE_PYTHON ?? '/usr/bin/python3'));
+  const r = spawnSync(python, ['timm_random_exports.py', sourceDir], { encoding: 'utf8' });
+  if (r.status !== 0)
+    throw new Error(\`No timm checkpoints in \${path.resolve(CHECKPOINTS)} (vit_tiny_patch16_224.*, resnet50.*), and \${python} could not write random-weight ones \` +
+      \`(\${(r.error?.message ?? r.stderr ?? '').trim().split('\\n').pop()}): put the checkpoint files there, or install PyTorch (apt-get install python3-torch).\`);
+  console.log(r.stdout.trim());
+  console.log('RANDOM WEIGHTS: the curves below show the pipeline, not the paper (put timm checkpoints in ' + path.resolve(CHECKPOINTS) + ').');
+}
+// Imported once into vitscope checkpoints (every key and shape checked; the timm pretrained config travels with them).
+const checkpoints: string[] = [];
+for (const m of MODELS) {
+  const out = path.resolve(RESULTS, 'imported', \`\${m.timm}-\${real ? 'timm' : 'random'}\`);
+  if (!existsSync(out)) (await models.importCheckpoint({ from: findFile(sourceDir, m.timm)!, arch: m.arch, out })).model.dispose();
+  checkpoints.push(out);
+}
+console.table(MODELS.map((m, i) => ({ timm: m.timm, preset: m.arch, weights: real ? findFile(CHECKPOINTS, m.timm) : 'random', checkpoint: checkpoints[i] })));`,
+    },
+    {
+      code: `// 2. Images: your photos, else a few generated pictures (edges, gradients and texture; not ImageNet).
+import sharp from 'sharp';
+let photos = path.resolve(PHOTOS);
+if (!existsSync(photos)) {
+  photos = path.resolve(RESULTS, 'imagenet-stand-in-images');
+  mkdirSync(photos, { recursive: true });
+  for (let i = 0; i < Math.max(IMAGES, 2) && i < 16; i++) {
+    const w = 240 + 37 * i, h = 200 + 23 * (i % 5);
+    const px = Buffer.alloc(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++)
+      px[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(128 + 70 * Math.sin((x * (c + 1 + i)) / 29 + y / (11 + i)) + ((x >> 4) + (y >> 4)) % 2 * 40 - 20 + 25 * Math.sin(x * y / 97))));
+    writeFileSync(path.join(photos, \`picture-\${i}.jpg\`), await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+  }
+  console.log(\`No photos in \${path.resolve(PHOTOS)}: using generated pictures in \${photos} (not ImageNet).\`);
+}
+const dataset = await data.loadDataset({ path: photos });
+console.log(\`\${dataset.kind}: \${dataset.split('test').count} images in \${dataset.dir}\${dataset.classNames ? \` (\${dataset.classNames.length} classes)\` : ''}; using \${Math.min(IMAGES, dataset.split('test').count)}\`);`,
+    },
+    {
+      code: `// 3. Compute — what \`npm run experiment fourier -- --checkpoint <vit>,<resnet> --data <photos> --preprocess authors-fourier\` runs:
+// images decoded batch by batch (the folder is never held in memory), both models, fourier.json + CSVs + figures.
+const t0 = Date.now();
+const result = await experiments.runFourierExperiment(
+  { checkpoints: checkpoints, labels: ['ViT-Ti (vit_tiny_patch16_224)', 'ResNet-50 (resnet50)'], data: photos, preprocess: 'authors-fourier', images: IMAGES, batchSize: 4, results: RESULTS, run: 'fourier-imagenet', formats: ['html'] },
+  runOptions,
+);
+console.log(\`\${result.data.images} images, \${((Date.now() - t0) / 1000).toFixed(1)} s; results in \${result.runDir}\`);`,
+    },
+    {
+      code: `// 4. Fig. 8: Δ log amplitude at the highest frequency against normalised depth (MSA blocks grey); Fig. 2a: each model's curves by depth.
+for (const figure of experiments.fourierFigures(result.models)) plots.show(figure);`,
+    },
+    {
+      code: `// 5. Key numbers next to the paper's (read off Figs 2a/8; timm ImageNet weights).
+const PAPER_FIG8: Record<string, string> = { vit: 'stays ≈ −1.8 … −2.7; MSA blocks lower it, MLP blocks raise it', resnet: 'rises with depth, ≈ −6.6 at the stem → ≈ −1.0 at the end' };
+console.table(result.models.map((r) => {
+  const byKind = [...new Set(r.blocks.map((b) => b.kind))].map((k) => { const v = r.blocks.filter((b) => b.kind === k).map((b) => b.deltaAtHighest); return \`\${k} \${(v.reduce((a, c) => a + c, 0) / v.length).toFixed(2)}\`; }).join(', ');
+  return { model: r.label, weights: real ? 'timm checkpoint' : 'RANDOM', blocks: r.blocks.length, 'Δ first block': r.blocks[0]!.deltaAtHighest.toFixed(2), 'Δ last block': r.blocks.at(-1)!.deltaAtHighest.toFixed(2), 'mean Δ by kind': byKind, paper: PAPER_FIG8[plots.familyOf(r.preset) ?? ''] ?? '' };
+}));`,
+    },
+  ],
 };
 
 function notebook(cells: Cell[]): object {
