@@ -98,7 +98,7 @@ test("each analysis notebook's PAPER switch selects the analysis protocol 'paper
 const torchPython = process.env.VITSCOPE_PYTHON || '/usr/bin/python3';
 const torchMissing = spawnSync(torchPython, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status !== 0;
 const skipRun = (file: string): string | false =>
-  skip || (file.startsWith('07-') && torchMissing && !process.env.CI ? `${torchPython} cannot import torch and numpy to make 07's demo checkpoints` : false);
+  skip || ((file.startsWith('07-') || file.startsWith('08-')) && torchMissing && !process.env.CI ? `${torchPython} cannot import torch and numpy to make ${file.slice(0, 2)}'s demo checkpoints` : false);
 
 function checkRun(file: string, results: string, what: string): void {
   test(`notebook ${file} runs headless ${what} without errors and shows interactive figures`, { skip: skipRun(file), timeout: 420_000 }, () => {
