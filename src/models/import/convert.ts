@@ -79,3 +79,19 @@ export function toTargetLayout(values: Float32Array, source: readonly number[], 
       return values;
   }
 }
+
+/** vitscope's values of a tensor of shape `target` declared as `layout`, in PyTorch's layout (sourceShape): the inverse of toTargetLayout. */
+export function toSourceLayout(values: Float32Array, target: readonly number[], layout: ParamLayout): Float32Array {
+  switch (layout) {
+    case 'dense':
+      return permute(values, target, [1, 0]);
+    case 'conv':
+      return permute(values, target, [3, 2, 0, 1]); // HWIO -> OIHW
+    case 'depthwise':
+      return permute(values, target, [2, 3, 0, 1]); // [kh, kw, C, M] -> [C, M, kh, kw] = [C*M, 1, kh, kw]
+    case 'spatial':
+      return permute(values, target, [0, 3, 1, 2]); // [1, H, W, C] -> [1, C, H, W]
+    default:
+      return values;
+  }
+}

@@ -221,8 +221,8 @@ export function modelFromStateDict(
         `${file}: does not match ${source.title} as preset '${config.preset}' (${config.numClasses} classes); nothing was imported.\n  ${parts.join('\n  ')}`,
       );
     }
-    // everything checked: convert and assign
-    const byTarget = new Map<string, tf.Variable>([...model.params, ...model.buffers]);
+    // everything checked but the values: convert all (refusing non-finite ones, which no analysis could use), then assign
+    const converted: [string, Float32Array][] = [];
     for (const r of rules) {
       let values: Float32Array;
       try {
@@ -230,7 +230,13 @@ export function modelFromStateDict(
       } catch (err) {
         throw new ImportError(`${file}: state-dict entry '${r.key}': ${(err as Error).message}`);
       }
-      const v = byTarget.get(r.target)!;
+      const bad = values.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new ImportError(`${file}: state-dict entry '${r.key}' holds ${values[bad]} at index ${bad}; expected finite weights (a diverged run?); nothing was imported`);
+      converted.push([r.target, values]);
+    }
+    const byTarget = new Map<string, tf.Variable>([...model.params, ...model.buffers]);
+    for (const [target, values] of converted) {
+      const v = byTarget.get(target)!;
       const t = tf.tensor(values, v.shape, 'float32');
       v.assign(t);
       t.dispose();

@@ -5,4 +5,5 @@ export { readTorchFile } from './torch-file.ts';
 export { unpickle, PickleGlobal, PickleObject, type PickleValue, type UnpickleOptions } from './pickle.ts';
 export { openZip, crc32, type ZipArchive, type ZipEntry } from './zip.ts';
 export { SourceTensor, type SourceDtype } from './source-tensor.ts';
-export { sourceShape, toTargetLayout } from './convert.ts';
+export { sourceShape, toTargetLayout, toSourceLayout } from './convert.ts';
+export { readSafetensorsSource } from './safetensors-source.ts';
