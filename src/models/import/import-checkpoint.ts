@@ -79,7 +79,7 @@ function configFor(arch: string | ModelConfig, opts: { numClasses?: number } = {
   try {
     return resolveConfig(arch, opts);
   } catch (err) {
-    if (isExpectedError(err) && typeof arch === 'string') throw new ImportError(`option '--arch': ${(err as Error).message}`);
+    if (isExpectedError(err) && typeof arch === 'string') throw new ImportError(`option '--arch': ${(err as Error).message}`, { exitCode: 2 });
     throw err;
   }
 }
