@@ -25,7 +25,7 @@ async function kernelsOf(f: () => Promise<unknown>): Promise<string[]> {
 
 for (const backend of ['cpu', 'native'] as const) {
   const skip = backend === 'native' && !reg.registered ? `native backend unavailable: ${reg.reason}` : false;
-  for (const preset of ['vit-tiny-test', 'resnet-tiny-test', 'swin-tiny-test', 'alternet-tiny-test', 'mobilevit-tiny-test']) {
+  for (const preset of ['vit-tiny-test', 'resnet-tiny-test', 'swin-tiny-test', 'alternet-tiny-test', 'mobilevit-tiny-test', 'pit-tiny-test', 'mixer-tiny-test']) {
     test(`${backend} ${preset}: products with deferred parameter gradients equal those without, bit for bit`, { skip }, async () => {
       await initBackend({ backend, quiet: true });
       const model = createModel(preset, { seed: 3 });

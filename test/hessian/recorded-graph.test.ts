@@ -21,7 +21,7 @@ function batchFor(size: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
 
 for (const backend of ['cpu', 'native'] as const) {
   const skip = backend === 'native' && !reg.registered ? `native backend unavailable: ${reg.reason}` : false;
-  for (const preset of ['vit-tiny-test', 'resnet-tiny-test', 'swin-tiny-test', 'alternet-tiny-test', 'mobilevit-tiny-test']) {
+  for (const preset of ['vit-tiny-test', 'resnet-tiny-test', 'swin-tiny-test', 'alternet-tiny-test', 'mobilevit-tiny-test', 'pit-tiny-test', 'mixer-tiny-test']) {
     test(`${backend} ${preset}: replayed products equal recomputed ones bit for bit, three directions`, { skip }, async () => {
       await initBackend({ backend, quiet: true });
       const model = createModel(preset, { seed: 3 });
