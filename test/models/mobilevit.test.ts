@@ -10,6 +10,7 @@ import { initBackend } from '../../src/backend/select.ts';
 import { countParams, createModel, getPreset, pretrainedCfgOf, resolveConfig } from '../../src/models/index.ts';
 import { foldPatches, makeDivisible, unfoldPatches } from '../../src/models/mobilevit.ts';
 import { selectParamNames } from '../../src/hessian/param-groups.ts';
+import { colorFor, familyOf } from '../../src/plots/style.ts';
 
 test("mobilevit-xxs has timm's mobilevit_xxs parameter count, the CIFAR variant the same layers", () => {
   // the figure for timm's mobilevit_xxs (1000 classes)
@@ -95,4 +96,10 @@ test('configurations that cannot work are refused naming the field', () => {
   assert.throws(() => resolveConfig({ ...base, heads: 3 }), /field 'heads' is 3, expected a divisor of every transformer width/);
   assert.throws(() => resolveConfig({ ...base, stageBlocks: [1, 3, 1] }), /field 'stageBlocks'.*expected a list of 5 entries/);
   assert.throws(() => resolveConfig({ ...base, stemStride: 4 }), /field 'stemStride' is 4, expected 1 or 2/);
+});
+
+test("figures recognise MobileViT labels (not as ViT) and give them the family's colour", () => {
+  for (const label of ['mobilevit-xxs', 'MobileViT-XXS (CIFAR)', 'mobilevit-xxs-cifar run 3']) assert.equal(familyOf(label), 'mobilevit', label);
+  assert.equal(familyOf('ViT-Ti'), 'vit');
+  assert.equal(colorFor('mobilevit-xxs'), '#17becf');
 });
