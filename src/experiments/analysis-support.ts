@@ -299,10 +299,17 @@ export function commonPreprocessing(from: { preprocess?: PreprocessName }, data:
   return all[0]!;
 }
 
-/** An analysis that needs labels refuses unlabelled images. */
-function requireLabels(data: Dataset, what: string): void {
+/**
+ * An analysis that needs labels refuses unlabelled images, and image-folder classes that do not match a model's
+ * outputs (a folder's class index is its sorted subfolder index, not the checkpoint's class index).
+ */
+export function requireLabels(data: Dataset, what: string, models: readonly AnalysedModel[] = []): void {
   if (!data.classNames)
     throw new ExpectedError(`${data.dir}: found unlabelled images; ${what} needs labels: expected class subfolders (ImageNet style class/*.JPEG) or CIFAR-format data`);
+  if (data.kind === 'cifar-100' || data.kind === 'generated') return;
+  for (const m of models)
+    if (m.model.config.numClasses !== data.classNames.length)
+      throw new ExpectedError(`${data.dir}: found ${data.classNames.length} class folders; ${what} needs one per output of model '${m.label}' (${m.model.config.numClasses} classes, in the checkpoint's class order)`);
 }
 
 /** The images the analyses run on: a seeded, class-balanced subset of a split, as normalised tensors. */
@@ -318,7 +325,7 @@ export async function loadAnalysisImages(
   needsLabels = true,
 ): Promise<AnalysisImages> {
   const data = opened ?? (await openAnalysisData(from, opts));
-  if (needsLabels) requireLabels(data, 'this analysis');
+  if (needsLabels) requireLabels(data, 'this analysis', models);
   const p = commonPreprocessing(from, data, models);
   const source = data.split(split);
   const n = Math.min(size, source.count);

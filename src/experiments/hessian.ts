@@ -27,7 +27,7 @@ import { ExpectedError } from '../util/errors.ts';
 import { OptionError, type OptionSpec } from '../util/settings.ts';
 import {
   ANALYSIS_DEFAULTS, ANALYSIS_SETTING_KEYS, MODEL_OPTIONS, analysisRunDir, checkAnalysisSettings, checkProtocolBounds, checkSettingKeys,
-  analysisPreprocessing, disposeModels, exportAnalysisFigures, loadAnalysisModels, openAnalysisData, protocolKeys, resolveAnalysisProtocol, secondsSince, verifyModelsUnchanged,
+  analysisPreprocessing, disposeModels, exportAnalysisFigures, loadAnalysisModels, openAnalysisData, requireLabels, protocolKeys, resolveAnalysisProtocol, secondsSince, verifyModelsUnchanged,
   writeJsonAtomic, type AnalysisSettings, type ProtocolChoice,
 } from './analysis-support.ts';
 import { logOf, type RunOptions } from './run-options.ts';
@@ -233,6 +233,7 @@ export async function runHessianExperiment(settings: HessianExperimentSettings, 
       const maxeigBatches = run.batches;
       const spectrumBatches = run.subsets * run.subsetBatches;
       const need = (analyses.has('maxeig') ? maxeigBatches : 0) + (analyses.has('spectrum') ? spectrumBatches : 0);
+      requireLabels(dataset, 'the Hessian of the loss', [m]);
       const sample = await drawBatches(dataset, analysisPreprocessing(settings, dataset, m.model),
         run.fraction > 0 && maxeigBatches === 0 && analyses.has('maxeig') ? 0 : Math.max(need, 1), run);
       entry.data = { source: sample.source, dir: sample.dir, poolSize: sample.poolSize, batches: sample.batches.length };

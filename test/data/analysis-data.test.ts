@@ -9,9 +9,10 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { initBackend } from '../../src/backend/select.ts';
 import { DataError } from '../../src/data/errors.ts';
-import { checkAnalysisSettings, loadAnalysisModels, openAnalysisData, type AnalysisSettings } from '../../src/experiments/analysis-support.ts';
+import { checkAnalysisSettings, loadAnalysisImages, loadAnalysisModels, openAnalysisData, type AnalysisSettings } from '../../src/experiments/analysis-support.ts';
 import { runFourierExperiment } from '../../src/experiments/fourier.ts';
 import { runNoiseExperiment } from '../../src/experiments/noise.ts';
+import { createModel } from '../../src/models/index.ts';
 import { ExpectedError } from '../../src/util/errors.ts';
 import { OptionError } from '../../src/util/settings.ts';
 import { tempDir } from './helpers.ts';
@@ -95,6 +96,14 @@ test('unlabelled images: fourier runs, noise (needs labels) is refused with the 
     const [m] = await loadAnalysisModels({ presets: ['vit-tiny-test'] }, quiet, ds);
     assert.equal(m!.model.config.numClasses, 3);
     m!.model.dispose();
+    // a model with another class count (e.g. an ImageNet checkpoint on a few class folders) is refused where labels are used
+    const other = { label: 'five', model: createModel('vit-tiny-test', { numClasses: 5 }), source: 'preset:vit-tiny-test' };
+    try {
+      await assert.rejects(loadAnalysisImages({ data: labelled }, quiet, 'test', 3, [other], false, ds), (err: unknown) =>
+        err instanceof ExpectedError && err.message === `${ds.dir}: found 3 class folders; this analysis needs one per output of model 'five' (5 classes, in the checkpoint's class order)`);
+    } finally {
+      other.model.dispose();
+    }
   } finally {
     cleanup();
   }
