@@ -45,15 +45,19 @@ async function isDir(p: string, e: import('node:fs').Dirent): Promise<boolean> {
   return (await fs.stat(p).catch(() => null))?.isDirectory() ?? false;
 }
 
-/** Image files under `dir`, recursively, in sorted order (hidden entries skipped). */
-async function imagesUnder(dir: string): Promise<string[]> {
+/** Image files under `dir`, recursively, in sorted order (hidden entries skipped; a symbolic link back to a folder being listed is not followed again). */
+async function imagesUnder(dir: string, visiting: Set<string> = new Set()): Promise<string[]> {
+  const real = await fs.realpath(dir).catch(() => dir);
+  if (visiting.has(real)) return [];
+  visiting.add(real);
   const out: string[] = [];
   for (const e of await entries(dir)) {
     if (e.name.startsWith('.')) continue;
     const p = path.join(dir, e.name);
-    if (await isDir(p, e)) out.push(...(await imagesUnder(p)));
+    if (await isDir(p, e)) out.push(...(await imagesUnder(p, visiting)));
     else if (isImageFileName(e.name)) out.push(p);
   }
+  visiting.delete(real);
   return out;
 }
 
@@ -72,7 +76,7 @@ export async function listImageFolder(dir: string): Promise<ImageListing> {
   const files: string[] = [];
   const labels: number[] = [];
   for (const [c, name] of subdirs.entries()) {
-    const found = await imagesUnder(path.join(root, name));
+    const found = await imagesUnder(path.join(root, name), new Set([await fs.realpath(root).catch(() => root)]));
     if (found.length === 0)
       throw new DataError(path.join(root, name), 'a class folder without image files', `at least one image (${EXTENSIONS}) in every class subfolder of ${root} (remove the folder or add its images)`);
     for (const f of found) {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
@@ -148,6 +148,10 @@ test('folders: class subfolders are labels (sorted), other files skipped; flat f
     const ds = await loadDataset({ path: path.join(dir, 'set') });
     assert.equal(ds.kind, 'image-folder');
     assert.equal(ds.split('test').count, 4);
+    // a link back up the tree is not followed forever
+    symlinkSync(path.join(dir, 'set'), path.join(dir, 'set', 'n03', 'deep', 'loop'));
+    assert.deepEqual((await listImageFolder(path.join(dir, 'set'))).files, listing.files);
+    rmSync(path.join(dir, 'set', 'n03', 'deep', 'loop'));
 
     mkdirSync(path.join(dir, 'set', 'n04'));
     writeFileSync(path.join(dir, 'set', 'n04', 'notes.txt'), 'no images');
