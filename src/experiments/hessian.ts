@@ -215,6 +215,8 @@ export async function runHessianExperiment(settings: HessianExperimentSettings, 
   const models = await loadAnalysisModels({ ...settings, checkpoints }, opts, dataset);
   const seed = run.seed;
   try {
+    // every model's --params selection is checked before the run folder exists (a group a family does not declare is one line)
+    for (const m of models) selectParamNames(m.model.paramInfo, run.params, `option '--params' (model '${m.label}')`);
     const runDir = await analysisRunDir(settings, 'hessian');
     const results: HessianModelResult[] = [];
     const jsonPath = path.join(runDir, 'hessian.json');

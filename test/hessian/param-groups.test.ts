@@ -4,6 +4,13 @@
 import { test, before } from 'node:test';
 import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { makeGeneratedDataset } from '../../src/data/index.ts';
+import { command } from '../../src/cli/commands/hessian.ts';
+import { bareContext } from '../../src/cli/context.ts';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
 import { createModel, listPresets, type Model } from '../../src/models/index.ts';
@@ -149,5 +156,31 @@ test("a restricted Hessian on Mixer's token-mlp has their dimension and is symme
   } finally {
     m.dispose();
     tf.dispose([x, y]);
+  }
+});
+
+test('hessian --params: a group the model does not declare is refused before the run folder exists; a declared one is what hessian.json lists', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vitscope-params-'));
+  try {
+    const data = path.join(dir, 'data');
+    await makeGeneratedDataset({ out: data, train: 20, test: 10, seed: 1 });
+    const options = (params: string, run: string) => ({
+      model: ['resnet-20'], data, results: path.join(dir, 'results'), run, seed: 2, formats: ['html'],
+      analyses: ['maxeig'], 'batch-size': 2, batches: 2, fraction: 0, k: 1, 'max-iter': 2, groups: 1, params,
+    });
+    await assert.rejects(command.run(options('msa', 'bad'), bareContext({ lines: [] })), (err: Error) => {
+      assert.ok(isExpectedError(err));
+      assert.match(err.message, /option '--params' \(model 'resnet-20 \(init\)'\): 'msa' matches no parameter \(this model declares blocks conv, head;/);
+      return true;
+    });
+    assert.equal(existsSync(path.join(dir, 'results', 'bad')), false, 'no run folder');
+    await command.run(options('head', 'ok'), bareContext({ lines: [] }));
+    const json = JSON.parse(await readFile(path.join(dir, 'results', 'ok', 'hessian.json'), 'utf8')) as { models: { paramNames: string[]; dim: number }[] };
+    const resnet = createModel('resnet-20', { numClasses: 100 });
+    assert.deepEqual(json.models[0]!.paramNames, select(resnet, 'head'));
+    assert.equal(json.models[0]!.dim, countParams(resnet.paramInfo, select(resnet, 'head')));
+    resnet.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
