@@ -12,6 +12,9 @@ import { DataError } from '../../src/data/errors.ts';
 import { checkAnalysisSettings, loadAnalysisImages, loadAnalysisModels, openAnalysisData, type AnalysisSettings } from '../../src/experiments/analysis-support.ts';
 import { runFourierExperiment } from '../../src/experiments/fourier.ts';
 import { runNoiseExperiment } from '../../src/experiments/noise.ts';
+import { runHessianExperiment } from '../../src/experiments/hessian.ts';
+import { runLandscapeExperiment } from '../../src/experiments/landscape.ts';
+import { runVarianceExperiment } from '../../src/experiments/variance.ts';
 import { createModel } from '../../src/models/index.ts';
 import { ExpectedError } from '../../src/util/errors.ts';
 import { OptionError } from '../../src/util/settings.ts';
@@ -112,4 +115,28 @@ test('unlabelled images: fourier runs, noise (needs labels) is refused with the 
 test("--preprocess must be one of timm-eval, authors-fourier, cifar", () => {
   assert.throws(() => checkAnalysisSettings('fourier', { presets: ['vit-tiny-test'], preprocess: 'imagenet' } as unknown as AnalysisSettings), (err: unknown) =>
     err instanceof OptionError && /option '--preprocess' is "imagenet", expected one of timm-eval, authors-fourier, cifar/.test(err.message));
+});
+
+test('every analysis reads a labelled image folder with --preprocess (variance, noise, landscape, hessian)', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const images = path.join(dir, 'images');
+    await folder(images, 2, 3);
+    const common = { presets: ['resnet-tiny-test'], data: images, preprocess: 'timm-eval' as const, results: path.join(dir, 'results'), formats: [] };
+    const v = await runVarianceExperiment({ ...common, run: 'v', images: 4 }, quiet);
+    assert.equal(v.data.source, 'image-folder');
+    assert.ok(v.models[0]!.blocks.every((b) => Number.isFinite(b.variance)));
+    const n = await runNoiseExperiment({ ...common, run: 'n', images: 4, frequencies: [0.5], groups: 2 }, quiet);
+    assert.ok(Number.isFinite(n.models[0]!.cleanAccuracy));
+    const l = await runLandscapeExperiment({ ...common, run: 'l', images: 4, resolution: 2, range: [-0.5, 0.5] }, quiet);
+    assert.ok(l.models[0]!.loss.flat().every((x) => Number.isFinite(x)));
+    const h = await runHessianExperiment(
+      { ...common, run: 'h', analyses: ['maxeig'], params: 'head', batchSize: 2, batches: 2, k: 1, maxIter: 2, groups: 2 },
+      quiet,
+    );
+    assert.equal(h.models[0]!.data?.source, 'image-folder');
+    assert.ok(Number.isFinite(h.models[0]!.maxEigenvalueSpectrum!.eigenvalues[0]!));
+  } finally {
+    cleanup();
+  }
 });
