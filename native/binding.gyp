@@ -7,6 +7,7 @@
         "src/thread_pool.cc",
         "src/matmul.cc",
         "src/conv.cc",
+        "src/depthwise.cc",
         "src/elementwise.cc",
         "src/reduce.cc",
         "src/softmax.cc",

@@ -495,32 +495,40 @@ for (const b of landscapeBatches) tf.dispose([b.x, b.targets]);`,
   ),
 
   '07-imported-checkpoint': nb(
-    'Analysing a checkpoint trained elsewhere',
+    'Analysing a checkpoint trained elsewhere: the authors\' four released models',
     fmt(`Imports PyTorch weights with the library's import (\`models.importCheckpoint\`, the \`import\` command's code: \`torch.save\` zip or
-legacy files and safetensors, with timm's ViT/ResNet or the authors' CIFAR ResNet key names; every key and shape is checked)
-and runs every analysis of notebooks 02–06 on them: the Hessian max-eigenvalue spectrum, the Fourier analysis of feature
-maps, frequency-band noise, feature-map variance and a loss-landscape slice, each with its figure and key numbers.
+legacy files and safetensors, timm ≤ 0.6 and ≥ 0.9 key layouts of ViT, PiT, Swin, Mixer, MobileViT and ResNet, and the
+authors' CIFAR ResNet; every key and shape is checked) and runs every analysis of notebooks 02–06 on them: the Hessian
+max-eigenvalue spectrum, the Fourier analysis of feature maps, frequency-band noise, feature-map variance and a
+loss-landscape slice, each with its figure and key numbers.
 
-**Your checkpoint:** put it in \`MINE\` below (file and the vitscope preset it fits; \`npm run experiment models\` lists them), or
-set \`VITSCOPE_IMPORT=FILE=PRESET,FILE=PRESET\` before starting Jupyter. The authors' released CIFAR-100 models (timm's ViT-Ti
-and their ResNet-50; CIFAR-100 normalisation is the same as vitscope's):
+**The authors' released CIFAR-100 models** (how-do-vits-work-storage v0.1; timm 0.5.4 key layout, CIFAR-100 normalisation as
+vitscope's): put them in \`data/checkpoints/\` of this repository and the notebook uses every one it finds there:
 
-    curl -LO https://github.com/xxxnell/how-do-vits-work-storage/releases/download/v0.1/vit_ti_cifar100_9857b21357.pth.tar     # preset vit-ti
+    mkdir -p data/checkpoints && cd data/checkpoints
     curl -LO https://github.com/xxxnell/how-do-vits-work-storage/releases/download/v0.1/resnet_50_cifar100_691cc9a9e4.pth.tar  # preset resnet-50
+    curl -LO https://github.com/xxxnell/how-do-vits-work-storage/releases/download/v0.1/vit_ti_cifar100_9857b21357.pth.tar     # preset vit-ti
+    curl -LO https://github.com/xxxnell/how-do-vits-work-storage/releases/download/v0.1/pit_ti_cifar100_0645889efb.pth.tar     # preset pit-ti
+    curl -LO https://github.com/xxxnell/how-do-vits-work-storage/releases/download/v0.1/swin_ti_cifar100_ec2894492b.pth.tar    # preset swin-ti
 
-Those are 10–30× the CPU presets' cost per image: on 2 cores the Hessian cell then takes tens of minutes (lower \`batches\`
-in \`HS\`), the others minutes. Models for 224 × 224 images (\`vit-ti-16-224\`, \`resnet-50-224\`) import, but vitscope's data
-loaders read 32 × 32 CIFAR-format sets only so far.
+(\`VITSCOPE_CHECKPOINTS=DIR\` names another folder.) They cost 10–30× the CPU presets per image: on 2 cores the Hessian cell
+then takes tens of minutes (lower \`batches\` in \`HS\`), the others minutes.
 
-**Without a checkpoint of yours** the notebook makes one: with PyTorch installed (\`\${VITSCOPE_PYTHON:-/usr/bin/python3}\`) it
-trains two small models for one short epoch *in PyTorch* (\`notebooks/demo_checkpoints.py\`: a timm-named ViT of \`vit-cpu\`'s shape
-and a ResNet-20 with the authors' key names and projection shortcuts) and saves them as the authors save theirs; it says so
-and checks the imported models' logits against PyTorch's. Their numbers show the pipeline, not the paper. Without PyTorch
-either, it stops with a message saying what to do. \`PAPER = true\` runs every analysis with its protocol \`paper\`.`),
+**Your own checkpoint:** put it in \`MINE\` below (file and the vitscope preset it fits; \`npm run experiment models\` lists them), or
+set \`VITSCOPE_IMPORT=FILE=PRESET,FILE=PRESET\` before starting Jupyter; then only those are analysed.
+
+**Without the released files** the notebook writes random-weight stand-ins for the missing ones *in the authors' layout*
+(\`notebooks/authors_random_exports.py\`, in timm's virtual environment — \`bash scripts/setup-tests/20-timm.sh\` makes it): timm's
+\`VisionTransformer\`, \`PoolingVisionTransformer\` and \`SwinTransformer\` with the authors' configurations saved with timm 0.5's
+keys (PiT pooling at \`transformers.{0,1}.pool\`, Swin merging at \`layers.{0,1,2}.downsample\` with its \`attn_mask\` and
+\`relative_position_index\` buffers), and the authors' own ResNet-50 key names, each as \`{name, state_dict}\` in a \`.pth.tar\`. It says so,
+imports them exactly as the real files, and checks the imported models' logits against PyTorch's. Random weights show the
+pipeline, not the paper. In CI's tiny settings the stand-ins keep the layouts with fewer, narrower blocks. Without timm's
+environment either, it stops with a message saying what to do. \`PAPER = true\` runs every analysis with its protocol \`paper\`.`),
     [
       {
-        code: `// 1. Which checkpoints: yours, e.g.
-//   { file: '../vit_ti_cifar100_9857b21357.pth.tar', arch: 'vit-ti' }, { file: '../resnet_50_cifar100_691cc9a9e4.pth.tar', arch: 'resnet-50' }
+        code: `// 1. Which checkpoints: the authors' released files found in CHECKPOINTS, or yours, e.g.
+//   { file: '../my_vit.pth.tar', arch: 'vit-ti' }
 const MINE: { file: string; arch: string }[] = [];
 // ... or VITSCOPE_IMPORT=FILE=PRESET,FILE=PRESET from the environment.
 const FROM_ENV = (process.env.VITSCOPE_IMPORT ?? '').split(',').filter((s) => s.trim() !== '').map((s) => {
@@ -528,18 +536,34 @@ const FROM_ENV = (process.env.VITSCOPE_IMPORT ?? '').split(',').filter((s) => s.
   if (at <= 0) throw new Error(\`VITSCOPE_IMPORT: '\${s}' is not FILE=PRESET (e.g. vit_ti_cifar100_9857b21357.pth.tar=vit-ti)\`);
   return { file: s.slice(0, at).trim(), arch: s.slice(at + 1).trim() };
 });
-const PYTHON = process.env.VITSCOPE_PYTHON ?? '/usr/bin/python3';
+const CHECKPOINTS = process.env.VITSCOPE_CHECKPOINTS ?? '../data/checkpoints';
+const RELEASE_URL = 'https://github.com/xxxnell/how-do-vits-work-storage/releases/download/v0.1';
+// The four released CIFAR-100 models, the vitscope preset each fits, and (for stand-ins) how to build one in the authors' layout.
+// small: CI's tiny settings (VITSCOPE_NOTEBOOK_SMALL=1) keep each layout with fewer, narrower blocks.
+const RELEASED = [
+  { file: 'resnet_50_cifar100_691cc9a9e4.pth.tar', preset: 'resnet-50', kind: 'authors-resnet', family: 'resnet', timm: '', overrides: {},
+    small: { stageBlocks: [1, 1, 1, 1], widths: [16, 32, 64, 128], stemWidth: 16 }, smallTimm: {} },
+  { file: 'vit_ti_cifar100_9857b21357.pth.tar', preset: 'vit-ti', kind: 'timm', family: 'vit', timm: 'vit_tiny_patch16_224',
+    overrides: { img_size: 32, patch_size: 2, qkv_bias: false, num_classes: 100 }, small: { patchSize: 4, depth: 2 }, smallTimm: { patch_size: 4, depth: 2 } },
+  { file: 'pit_ti_cifar100_0645889efb.pth.tar', preset: 'pit-ti', kind: 'timm', family: 'pit', timm: 'pit_ti_224',
+    overrides: { img_size: 32, patch_size: 2, stride: 1, num_classes: 100 }, small: { patchSize: 4, stride: 2, depths: [1, 1, 1] }, smallTimm: { patch_size: 4, stride: 2, depth: [1, 1, 1] } },
+  { file: 'swin_ti_cifar100_ec2894492b.pth.tar', preset: 'swin-ti', kind: 'timm', family: 'swin', timm: 'swin_tiny_patch4_window7_224',
+    overrides: { img_size: 32, patch_size: 1, window_size: 4, qkv_bias: false, num_classes: 100 },
+    small: { patchSize: 2, dim: 32, depths: [2, 2, 2, 2], heads: [1, 2, 4, 8] }, smallTimm: { patch_size: 2, embed_dim: 32, depths: [2, 2, 2, 2], num_heads: [1, 2, 4, 8] } },
+];
 const cifar = await data.loadCifar({ progress: false, log: console.log });
 console.log(\`data: \${cifar.source} (\${cifar.dir})\`);`,
       },
       {
-        code: `// 2. The files to import: yours, or — when you named none — two small models trained here in PyTorch (PyTorch needed).
+        code: `// 2. The files to import: yours; else the released files found in CHECKPOINTS, and random-weight stand-ins in the authors'
+//    layout for the missing ones (timm's virtual environment needed for those).
 import { spawn, spawnSync } from 'child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'fs';
 import * as path from 'path';
 interface Candidate { file: string; arch: string | models.ModelConfig; label: string; pytorchLogits?: string }
 let candidates: Candidate[] = [...MINE, ...FROM_ENV].map((c) => ({ file: path.resolve(c.file), arch: c.arch, label: \`\${c.arch} (\${path.basename(c.file)})\` }));
-for (const c of candidates) if (!existsSync(c.file)) throw new Error(\`\${c.file}: no such file (from MINE or VITSCOPE_IMPORT); download it (see above) or fix the path\`);
+for (const c of candidates) if (!existsSync(c.file)) throw new Error(\`\${c.file}: no such file (from MINE or VITSCOPE_IMPORT); fix the path\`);
+const PYTHON = process.env.VITSCOPE_TIMM_PYTHON ?? path.resolve('../.venv/timm/bin/python');
 
 /** Runs python, showing its output lines here; rejects with its error output. */
 function runPython(args: string[]): Promise<void> {
@@ -554,31 +578,39 @@ function runPython(args: string[]): Promise<void> {
 }
 
 if (candidates.length === 0) {
-  const torch = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (torch.status !== 0)
-    throw new Error(
-      \`Nothing to analyse: no checkpoint was named (MINE is empty, VITSCOPE_IMPORT is not set), and \${PYTHON} cannot import torch to make a demo checkpoint \` +
-      \`(\${(torch.error?.message ?? torch.stderr ?? '').trim().split('\\n').pop()}). Either put a checkpoint in MINE, e.g. the authors' vit_ti_cifar100_9857b21357.pth.tar \` +
-      \`with preset vit-ti (download command above), or install PyTorch (apt-get install python3-torch) or point VITSCOPE_PYTHON at a python that has it.\`,
-    );
-  const demoDir = path.resolve(RESULTS, 'imported', 'pytorch-demo');
-  const vitConfig = models.getPreset('vit-cpu');
-  const resnetConfig: models.ModelConfig = { ...models.getPreset('resnet-20'), shortcut: 'B' } as models.ModelConfig;
-  const request = {
-    data: cifar.dir, out: demoDir, trainImages: SMALL ? 64 : 2560, batchSize: SMALL ? 16 : 32, checkImages: SMALL ? 8 : 64, seed: 0,
-    models: [
-      { name: 'vit-cpu-timm', kind: 'timm-vit', config: vitConfig, lr: 2e-3 },
-      { name: 'resnet-20-authors', kind: 'authors-resnet', config: resnetConfig, lr: 3e-3 },
-    ],
-  };
-  console.log(\`No checkpoint named: using PyTorch \${torch.stdout.trim()} (\${PYTHON}) to train two small models for one epoch of \${request.trainImages} images and save them in \${demoDir}.\`);
-  mkdirSync(demoDir, { recursive: true });
-  writeFileSync(path.join(demoDir, 'request.json'), JSON.stringify(request));
-  await runPython([path.resolve('demo_checkpoints.py'), path.join(demoDir, 'request.json')]);
-  candidates = [
-    { file: path.join(demoDir, 'vit-cpu-timm.pth.tar'), arch: 'vit-cpu', label: 'vit-cpu (PyTorch demo)', pytorchLogits: path.join(demoDir, 'vit-cpu-timm.json') },
-    { file: path.join(demoDir, 'resnet-20-authors.pth.tar'), arch: resnetConfig, label: 'resnet-20, projection shortcuts (PyTorch demo)', pytorchLogits: path.join(demoDir, 'resnet-20-authors.json') },
-  ];
+  const found = RELEASED.filter((r) => existsSync(path.resolve(CHECKPOINTS, r.file)));
+  const missing = RELEASED.filter((r) => !found.includes(r));
+  candidates = found.map((r) => ({ file: path.resolve(CHECKPOINTS, r.file), arch: r.preset, label: \`\${r.preset} (authors' \${r.file})\` }));
+  console.log(\`released checkpoints in \${path.resolve(CHECKPOINTS)}: \${found.map((r) => r.file).join(', ') || 'none'}\`);
+  if (missing.length > 0) {
+    const timm = spawnSync(PYTHON, ['-c', 'import torch, timm; print(timm.__version__, torch.__version__)'], { encoding: 'utf8' });
+    if (timm.status !== 0)
+      throw new Error(
+        \`Nothing to analyse: \${missing.map((r) => r.file).join(', ')} \${missing.length === 1 ? 'is' : 'are'} not in \${path.resolve(CHECKPOINTS)}, no checkpoint was named (MINE is empty, VITSCOPE_IMPORT is not set), \` +
+        \`and \${PYTHON} cannot import torch and timm to export random-weight stand-ins (\${(timm.error?.message ?? timm.stderr ?? '').trim().split('\\n').pop()}). \` +
+        \`Either download the released files (commands above) into \${path.resolve(CHECKPOINTS)}, or put a checkpoint in MINE, or make timm's environment \` +
+        \`(bash scripts/setup-tests/20-timm.sh) or point VITSCOPE_TIMM_PYTHON at a python with torch and timm.\`,
+      );
+    const standIns = path.resolve(RESULTS, 'imported', SMALL ? 'authors-random-small' : 'authors-random');
+    const request = {
+      data: cifar.dir, out: standIns, checkImages: SMALL ? 8 : 64, seed: 0,
+      models: missing.map((r) => {
+        const config = { ...models.getPreset(r.preset), ...(SMALL ? r.small : {}) };
+        return { name: r.file.replace(/\\.pth\\.tar$/, ''), kind: r.kind, family: r.family, timm: r.timm, overrides: { ...r.overrides, ...(SMALL ? r.smallTimm : {}) }, config: config };
+      }),
+    };
+    console.log(\`Missing: \${missing.map((r) => r.file).join(', ')}. Writing random-weight stand-ins in the authors' layout with timm \${timm.stdout.trim()} to \${standIns}.\`);
+    mkdirSync(standIns, { recursive: true });
+    writeFileSync(path.join(standIns, 'request.json'), JSON.stringify(request));
+    await runPython([path.resolve('authors_random_exports.py'), path.join(standIns, 'request.json')]);
+    for (const [i, r] of missing.entries()) {
+      const name = request.models[i]!.name;
+      candidates.push({
+        file: path.join(standIns, \`\${name}.pth.tar\`), arch: SMALL ? (request.models[i]!.config as models.ModelConfig) : r.preset,
+        label: \`\${r.preset} (random stand-in\${SMALL ? ', smaller' : ''})\`, pytorchLogits: path.join(standIns, \`\${name}.json\`),
+      });
+    }
+  }
 }
 console.table(candidates.map((c) => ({ label: c.label, file: c.file, preset: typeof c.arch === 'string' ? c.arch : \`\${c.arch.preset} (configuration)\` })));`,
       },
@@ -614,7 +646,7 @@ console.table(importRows);
 console.table(imported.map(({ label, model }) => ({ model: label, preset: model.config.preset, classes: model.config.numClasses, parameters: models.countParams(model.config).toLocaleString('en-US') })));`,
       },
       {
-        code: `// 4. Check: the imported models' logits against PyTorch's on the same test images (demo only: PyTorch wrote them), and
+        code: `// 4. Check: the imported models' logits against PyTorch's on the same test images (stand-ins only: PyTorch wrote them), and
 //    their accuracy here. A faithful import agrees to float32 rounding (~1e-5 of the logits' scale).
 for (const c of candidates) {
   if (!c.pytorchLogits) {
@@ -636,7 +668,7 @@ for (const c of candidates) {
 }`,
       },
       {
-        code: `// 5. Protocols: PAPER runs each analysis's protocol 'paper'; otherwise the defaults, cut to fit a few minutes for two small models.
+        code: `// 5. Protocols: PAPER runs each analysis's protocol 'paper'; otherwise the defaults, cut to fit minutes (CI: seconds) for four models.
 const HS: hessian.HessianSettings = { ...hessian.HESSIAN_PROTOCOLS.protocols[PAPER ? 'paper' : 'quick'].settings,
   ...(PAPER ? {} : SMALL ? { batches: 2, batchSize: 8, k: 1, maxIter: 3, groups: 2 } : { batches: 4, k: 2, maxIter: 10, groups: 2 }) };
 const FS: analysis.FourierSettings = { ...analysis.FOURIER_PROTOCOLS.protocols[PAPER ? 'paper' : analysis.FOURIER_PROTOCOLS.defaultProtocol].settings, ...(SMALL ? { images: 16 } : {}) };
@@ -741,6 +773,112 @@ for (const { model } of imported) model.dispose();`,
       },
     ],
   ),
+
+  '08-fourier-imagenet': [
+    {
+      md: `# Fourier analysis of ImageNet models, the authors' way (Figs 2a and 8)
+
+The paper's Figs 2a and 8 come from timm's ImageNet models (\`vit_tiny_patch16_224\`, \`resnet50\`) on ImageNet photos, computed
+by the authors' \`fourier_analysis.ipynb\`: each image resized with PIL to 224 × 224 (bicubic, no crop, aspect not kept), /255,
+ImageNet mean/std for every model; per block log(|FFT2| + 1e-6), centred, mean over images and channels, the half-diagonal
+minus its value at frequency 0. vitscope does the same with \`--preprocess authors-fourier\` (pixels identical to Pillow's;
+\`test/crosscheck/authors-fourier.test.ts\` checks the whole pipeline against the notebook's PyTorch code). The paper:
+**MSAs are low-pass filters, Convs high-pass** — ResNet's Δ log amplitude at the highest frequency rises with depth, ViT's
+stays low, its MSA blocks lowering it.
+
+**Your files** (else the notebook uses random weights and generated pictures, and says so):
+- timm checkpoints in \`data/imagenet-checkpoints/\`: \`vit_tiny_patch16_224.{safetensors,pth,pt,bin}\` and \`resnet50.{…}\`, e.g. the
+  \`model.safetensors\` of Hugging Face \`timm/vit_tiny_patch16_224.augreg_in21k_ft_in1k\` and \`timm/resnet50.a1_in1k\` (renamed), or
+  \`torch.save(timm.create_model(name, pretrained=True).state_dict(), f)\`;
+- ImageNet photos in \`data/imagenet-images/\`: the validation set (class subfolders \`n01440764/*.JPEG\` or a flat folder);
+  \`IMAGES\` of them are used (the authors' notebook shows one photo; \`PAPER = true\` takes all).
+
+Without checkpoints, \`notebooks/timm_random_exports.py\` writes random-weight ones (timm's own initialisation when timm is
+importable, e.g. \`.venv/timm\` from \`scripts/setup-tests/\`; PyTorch needed).`,
+    },
+    { code: IMPORTS },
+    {
+      code: `// PAPER = true: every image of the folder (the authors: "use the full val dataset for precise results"); false: IMAGES of them.
+const PAPER = false;
+const SMALL = !PAPER && process.env.VITSCOPE_NOTEBOOK_SMALL === '1';
+const IMAGES = PAPER ? Number.MAX_SAFE_INTEGER : SMALL ? 2 : 8;
+const RESULTS = process.env.VITSCOPE_NOTEBOOK_RESULTS ?? '../results/notebooks';
+const CHECKPOINTS = process.env.VITSCOPE_IMAGENET_CHECKPOINTS ?? '../data/imagenet-checkpoints';
+const PHOTOS = process.env.VITSCOPE_IMAGENET_IMAGES ?? '../data/imagenet-images';
+const runOptions: experiments.RunOptions = { progress: plots.notebookProgress(), log: (m) => console.log(m) };
+await initBackend({ quiet: true });`,
+    },
+    {
+      code: `// 1. Checkpoints: yours from CHECKPOINTS, else random-weight timm exports (written once into the results folder).
+import { spawnSync } from 'child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'fs';
+import * as path from 'path';
+const MODELS = [{ timm: 'vit_tiny_patch16_224', arch: 'vit-ti-16-224' }, { timm: 'resnet50', arch: 'resnet-50-224' }];
+const findFile = (dir: string, name: string) => ['.safetensors', '.pth', '.pt', '.bin'].map((e) => path.resolve(dir, name + e)).find((f) => existsSync(f));
+let sourceDir = CHECKPOINTS;
+const real = MODELS.every((m) => findFile(CHECKPOINTS, m.timm));
+if (!real) {
+  sourceDir = path.resolve(RESULTS, 'imagenet-random-exports');
+  const venv = path.resolve('../.venv/timm/bin/python');
+  const python = process.env.VITSCOPE_TIMM_PYTHON ?? (existsSync(venv) ? venv : (process.env.VITSCOPE_PYTHON ?? '/usr/bin/python3'));
+  const r = spawnSync(python, ['timm_random_exports.py', sourceDir], { encoding: 'utf8' });
+  if (r.status !== 0)
+    throw new Error(\`No timm checkpoints in \${path.resolve(CHECKPOINTS)} (vit_tiny_patch16_224.*, resnet50.*), and \${python} could not write random-weight ones \` +
+      \`(\${(r.error?.message ?? r.stderr ?? '').trim().split('\\n').pop()}): put the checkpoint files there, or install PyTorch (apt-get install python3-torch).\`);
+  console.log(r.stdout.trim());
+  console.log('RANDOM WEIGHTS: the curves below show the pipeline, not the paper (put timm checkpoints in ' + path.resolve(CHECKPOINTS) + ').');
+}
+// Imported once into vitscope checkpoints (every key and shape checked; the timm pretrained config travels with them).
+const checkpoints: string[] = [];
+for (const m of MODELS) {
+  const out = path.resolve(RESULTS, 'imported', \`\${m.timm}-\${real ? 'timm' : 'random'}\`);
+  if (!existsSync(out)) (await models.importCheckpoint({ from: findFile(sourceDir, m.timm)!, arch: m.arch, out })).model.dispose();
+  checkpoints.push(out);
+}
+console.table(MODELS.map((m, i) => ({ timm: m.timm, preset: m.arch, weights: real ? findFile(CHECKPOINTS, m.timm) : 'random', checkpoint: checkpoints[i] })));`,
+    },
+    {
+      code: `// 2. Images: your photos, else a few generated pictures (edges, gradients and texture; not ImageNet).
+import sharp from 'sharp';
+let photos = path.resolve(PHOTOS);
+if (!existsSync(photos)) {
+  photos = path.resolve(RESULTS, 'imagenet-stand-in-images');
+  mkdirSync(photos, { recursive: true });
+  for (let i = 0; i < Math.max(IMAGES, 2) && i < 16; i++) {
+    const w = 240 + 37 * i, h = 200 + 23 * (i % 5);
+    const px = Buffer.alloc(w * h * 3);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++)
+      px[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(128 + 70 * Math.sin((x * (c + 1 + i)) / 29 + y / (11 + i)) + ((x >> 4) + (y >> 4)) % 2 * 40 - 20 + 25 * Math.sin(x * y / 97))));
+    writeFileSync(path.join(photos, \`picture-\${i}.jpg\`), await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+  }
+  console.log(\`No photos in \${path.resolve(PHOTOS)}: using generated pictures in \${photos} (not ImageNet).\`);
+}
+const dataset = await data.loadDataset({ path: photos });
+console.log(\`\${dataset.kind}: \${dataset.split('test').count} images in \${dataset.dir}\${dataset.classNames ? \` (\${dataset.classNames.length} classes)\` : ''}; using \${Math.min(IMAGES, dataset.split('test').count)}\`);`,
+    },
+    {
+      code: `// 3. Compute — what \`npm run experiment fourier -- --checkpoint <vit>,<resnet> --data <photos> --preprocess authors-fourier\` runs:
+// images decoded batch by batch (the folder is never held in memory), both models, fourier.json + CSVs + figures.
+const t0 = Date.now();
+const result = await experiments.runFourierExperiment(
+  { checkpoints: checkpoints, labels: ['ViT-Ti (vit_tiny_patch16_224)', 'ResNet-50 (resnet50)'], data: photos, preprocess: 'authors-fourier', images: IMAGES, batchSize: 4, results: RESULTS, run: 'fourier-imagenet', formats: ['html'] },
+  runOptions,
+);
+console.log(\`\${result.data.images} images, \${((Date.now() - t0) / 1000).toFixed(1)} s; results in \${result.runDir}\`);`,
+    },
+    {
+      code: `// 4. Fig. 8: Δ log amplitude at the highest frequency against normalised depth (MSA blocks grey); Fig. 2a: each model's curves by depth.
+for (const figure of experiments.fourierFigures(result.models)) plots.show(figure);`,
+    },
+    {
+      code: `// 5. Key numbers next to the paper's (read off Figs 2a/8; timm ImageNet weights).
+const PAPER_FIG8: Record<string, string> = { vit: 'stays ≈ −1.8 … −2.7; MSA blocks lower it, MLP blocks raise it', resnet: 'rises with depth, ≈ −6.6 at the stem → ≈ −1.0 at the end' };
+console.table(result.models.map((r) => {
+  const byKind = [...new Set(r.blocks.map((b) => b.kind))].map((k) => { const v = r.blocks.filter((b) => b.kind === k).map((b) => b.deltaAtHighest); return \`\${k} \${(v.reduce((a, c) => a + c, 0) / v.length).toFixed(2)}\`; }).join(', ');
+  return { model: r.label, weights: real ? 'timm checkpoint' : 'RANDOM', blocks: r.blocks.length, 'Δ first block': r.blocks[0]!.deltaAtHighest.toFixed(2), 'Δ last block': r.blocks.at(-1)!.deltaAtHighest.toFixed(2), 'mean Δ by kind': byKind, paper: PAPER_FIG8[plots.familyOf(r.preset) ?? ''] ?? '' };
+}));`,
+    },
+  ],
 };
 
 function notebook(cells: Cell[]): object {

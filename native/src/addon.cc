@@ -7,6 +7,7 @@ namespace vs {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerMatmul(env, exports);
   registerConv(env, exports);
+  registerDepthwise(env, exports);
   registerElementwise(env, exports);
   registerReduce(env, exports);
   registerSoftmax(env, exports);

@@ -51,6 +51,7 @@ void applyBiasActivation(float* out, int64_t rows, int64_t cols, int64_t ldc, co
 
 void registerMatmul(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
+void registerDepthwise(Napi::Env env, Napi::Object exports);
 void registerElementwise(Napi::Env env, Napi::Object exports);
 void registerReduce(Napi::Env env, Napi::Object exports);
 void registerSoftmax(Napi::Env env, Napi::Object exports);

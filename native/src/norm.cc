@@ -1,4 +1,4 @@
-// Fused normalisation and activation kernels: layer norm (forward, backward), GELU (forward, backward),
+// Fused normalisation and activation kernels: layer norm (forward, backward), GELU and SiLU (forward, backward),
 // batch norm with per-channel (last axis) parameters.
 #include <algorithm>
 #include <cmath>
@@ -132,6 +132,33 @@ Napi::Value GeluGrad(const Napi::CallbackInfo& info) {
   parallelFor(n, 16384, [&](int64_t s, int64_t e) {
     if (wide) avx512::geluGrad(x, dy, dx, s, e);
     else geluGradLoop(x, dy, dx, s, e);
+  });
+  return info.Env().Undefined();
+}
+
+// silu(x, y, n): x sigmoid(x), the same float operations as the native Sigmoid followed by Multiply
+Napi::Value Silu(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  float* y = arr<float>(info, 1);
+  const int64_t n = num(info, 2);
+  const bool wide = cpuLevel() == CPU_AVX512;
+  parallelFor(n, 16384, [&](int64_t s, int64_t e) {
+    if (wide) avx512::silu(x, y, s, e);
+    else siluLoop(x, y, s, e);
+  });
+  return info.Env().Undefined();
+}
+
+// siluGrad(x, dy, dx, n): dy * s (1 + x (1 - s)), s = sigmoid(x)
+Napi::Value SiluGrad(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* dy = arr<float>(info, 1);
+  float* dx = arr<float>(info, 2);
+  const int64_t n = num(info, 3);
+  const bool wide = cpuLevel() == CPU_AVX512;
+  parallelFor(n, 16384, [&](int64_t s, int64_t e) {
+    if (wide) avx512::siluGrad(x, dy, dx, s, e);
+    else siluGradLoop(x, dy, dx, s, e);
   });
   return info.Env().Undefined();
 }
@@ -415,6 +442,8 @@ void registerNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("layerNormGrad", Napi::Function::New(env, LayerNormGrad, "layerNormGrad"));
   exports.Set("gelu", Napi::Function::New(env, Gelu, "gelu"));
   exports.Set("geluGrad", Napi::Function::New(env, GeluGrad, "geluGrad"));
+  exports.Set("silu", Napi::Function::New(env, Silu, "silu"));
+  exports.Set("siluGrad", Napi::Function::New(env, SiluGrad, "siluGrad"));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
   exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain, "batchNormTrain"));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad, "batchNormTrainGrad"));

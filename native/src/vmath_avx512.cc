@@ -20,6 +20,8 @@ namespace {
 
 void gelu(const float* x, float* y, int64_t s, int64_t e) { geluLoop(x, y, s, e); }
 void geluGrad(const float* x, const float* dy, float* dx, int64_t s, int64_t e) { geluGradLoop(x, dy, dx, s, e); }
+void silu(const float* x, float* y, int64_t s, int64_t e) { siluLoop(x, y, s, e); }
+void siluGrad(const float* x, const float* dy, float* dx, int64_t s, int64_t e) { siluGradLoop(x, dy, dx, s, e); }
 void softmaxRows(const float* x, float* y, int64_t r0, int64_t r1, int64_t cols, bool logOut) {
   for (int64_t r = r0; r < r1; ++r) softmaxRow(x + r * cols, y + r * cols, cols, logOut);
 }
@@ -31,6 +33,8 @@ namespace vs {
 namespace avx512 {
 void gelu(const float*, float*, int64_t, int64_t) {}
 void geluGrad(const float*, const float*, float*, int64_t, int64_t) {}
+void silu(const float*, float*, int64_t, int64_t) {}
+void siluGrad(const float*, const float*, float*, int64_t, int64_t) {}
 void softmaxRows(const float*, float*, int64_t, int64_t, int64_t, bool) {}
 }  // namespace avx512
 }  // namespace vs

@@ -1,4 +1,4 @@
-// Loops over vmath.h's vectorisable float math (GELU and its derivative, row softmax), written once and compiled
+// Loops over vmath.h's vectorisable float math (GELU, SiLU and their derivatives, row softmax), written once and compiled
 // twice: at the baseline (x86-64-v3, 8-wide AVX2, by norm.cc and softmax.cc) and for AVX-512 (16-wide,
 // vmath_avx512.cc), which halves their time where cpuLevel() allows it. Included inside each unit's namespace.
 
@@ -14,6 +14,19 @@ inline void geluGradLoop(const float* __restrict x, const float* __restrict dy, 
     const float cdf = 0.5f * (verf(v * 0.70710678118654752f) + 1.f);
     const float pdf = 0.39894228040143268f * vexp(-0.5f * v * v);
     dx[i] = dy[i] * (cdf + v * pdf);
+  }
+}
+
+/** y[i] = x sigmoid(x) (SiLU) for i in [s, e). */
+inline void siluLoop(const float* __restrict x, float* __restrict y, int64_t s, int64_t e) {
+  for (int64_t i = s; i < e; ++i) y[i] = x[i] * vsigmoid(x[i]);
+}
+
+/** dx[i] = dy s (1 + x (1 - s)), s = sigmoid(x), for i in [s, e). */
+inline void siluGradLoop(const float* __restrict x, const float* __restrict dy, float* __restrict dx, int64_t s, int64_t e) {
+  for (int64_t i = s; i < e; ++i) {
+    const float v = x[i], sg = vsigmoid(v);
+    dx[i] = dy[i] * (sg * (1.f + v * (1.f - sg)));
   }
 }
 

@@ -38,6 +38,8 @@ export {
   lossLandscape,
   clipLandscape,
   pytorchDim0Axis,
+  pytorchDim0Axes,
+  filterAxes,
   evaluateAt,
   randomDirection,
   normalizeDirection,

@@ -12,43 +12,89 @@ import { Rng } from '../util/random.ts';
 /**
  * 'authors' (ops/loss_landscapes.py normalize_filter): d · ‖w‖/(‖d‖ + 1e-7) with the norms taken by
  * torch.norm(·, dim=0, keepdim=True) on PyTorch layouts, i.e. across the output axis at every input
- * position. Kernels are stored transposed here (conv [kh, kw, in, out], dense [in, out]), so PyTorch's
- * dim 0 is the last axis; other tensors (the class token [1, 1, C]) have PyTorch's layout, dim 0 = axis 0.
- * 'filter' (Li et al. 2018): each filter (slice along the output axis) gets the norm of the weight's.
+ * position. Kernels are stored transposed here (conv [kh, kw, in, out], dense [in, out], depthwise
+ * [kh, kw, C, M] for PyTorch's [C*M, 1, kh, kw]), so PyTorch's dim 0 is our last axis, or our last two for a
+ * depthwise filter; other tensors (the class token [1, 1, C]) have PyTorch's dim 0 as axis 0.
+ * 'filter' (Li et al. 2018): each filter (one output unit: a column of a dense kernel, an output channel of a
+ * conv, one (c, m) slice [kh, kw] of a depthwise filter) gets the norm of the weight's same filter.
  * 'tensor': each tensor gets the weight tensor's norm.
+ * Which axes are which comes from the parameter's declared layout (ParamInfo.layout), never from its rank.
  */
 export type DirectionNormalization = 'authors' | 'filter' | 'tensor';
 
-/** The axis of our layout that is PyTorch's dim 0 for a parameter (see DirectionNormalization 'authors'). */
-export function pytorchDim0Axis(info: Pick<ParamInfo, 'role' | 'shape'>): number {
-  return info.role === 'weight' ? info.shape.length - 1 : 0;
+type Declared = Pick<ParamInfo, 'layout' | 'shape'>;
+
+/** The axes of our layout that make up PyTorch's dim 0 for a parameter (see DirectionNormalization 'authors'). */
+export function pytorchDim0Axes(info: Declared): number[] {
+  switch (info.layout) {
+    case 'dense':
+      return [1];
+    case 'conv':
+      return [3];
+    case 'depthwise':
+      return [2, 3];
+    default:
+      return [0]; // tokens and vectors as PyTorch keeps them; spatial [1, H, W, C] vs [1, C, H, W]: dim 0 is axis 0 in both
+  }
+}
+
+/** The one axis of PyTorch's dim 0 where there is one (every layout but depthwise). */
+export function pytorchDim0Axis(info: Declared): number {
+  const axes = pytorchDim0Axes(info);
+  if (axes.length !== 1) throw new Error(`pytorchDim0Axis: a ${info.layout} parameter's dim 0 spans axes [${axes}]; use pytorchDim0Axes`);
+  return axes[0]!;
+}
+
+/** The axes that index filters (a filter is one value of them; its norm is taken over the other axes). */
+export function filterAxes(info: Declared): number[] {
+  switch (info.layout) {
+    case 'dense':
+      return [1];
+    case 'conv':
+      return [3];
+    case 'depthwise':
+      return [2, 3];
+    default:
+      return [info.shape.length - 1];
+  }
 }
 
 /** Whether a parameter is left out of the directions (zero there). */
 export function isIgnoredParam(info: ParamInfo): boolean {
-  return info.shape.length < 2 || info.role === 'bias' || info.role === 'norm' || info.role === 'position';
+  return info.layout === 'vector' || info.shape.length < 2 || info.role === 'bias' || info.role === 'norm' || info.role === 'position';
+}
+
+function checkAxes(axes: readonly number[], rank: number): void {
+  if (axes.length === 0 || axes.some((a) => !(Number.isInteger(a) && a >= 0 && a < rank)) || new Set(axes).size !== axes.length)
+    throw new Error(`normalizeDirection: axes [${axes}] are not distinct axes of a rank-${rank} tensor`);
 }
 
 /**
- * Rescales a random direction tensor to the weight's scale. 'filter': every slice along the last
- * (output) axis — a conv filter [kh, kw, cin] or a dense unit's weights [cin] in TF layout — gets the
- * norm of the same slice of the weight. 'tensor': the whole tensor gets the weight's norm.
+ * Rescales a random direction tensor to the weight's scale. 'authors': the norms across `axes` (PyTorch's
+ * dim 0; default: the last axis, or `axis`). 'filter': every filter — one index of `filterAxes` (default: the
+ * last axis) — gets the norm of the same slice of the weight. 'tensor': the whole tensor gets the weight's norm.
  */
 export function normalizeDirection(
   direction: tf.Tensor,
   weight: tf.Tensor,
   mode: DirectionNormalization,
-  opts: { /** 'authors': the axis that is PyTorch's dim 0 (default: the last). */ axis?: number; eps?: number } = {},
+  opts: {
+    /** 'authors': the axis that is PyTorch's dim 0 (default: the last). */ axis?: number;
+    /** 'authors': the axes that are PyTorch's dim 0 (pytorchDim0Axes); wins over `axis`. */ axes?: readonly number[];
+    /** 'filter': the axes indexing filters (filterAxes; default: the last). */ filterAxes?: readonly number[];
+    eps?: number;
+  } = {},
 ): tf.Tensor {
   if (direction.shape.join() !== weight.shape.join())
     throw new Error(`normalizeDirection: direction shape [${direction.shape}] differs from weight shape [${weight.shape}]`);
   return tf.tidy(() => {
     if (mode === 'authors') {
-      const axis = opts.axis ?? direction.rank - 1;
-      if (!(Number.isInteger(axis) && axis >= 0 && axis < direction.rank))
-        throw new Error(`normalizeDirection: axis ${axis} is outside a rank-${direction.rank} tensor`);
-      const wNorm = tf.sqrt(tf.sum(tf.square(weight), axis, true));
-      const dNorm = tf.sqrt(tf.sum(tf.square(direction), axis, true));
+      const axes = opts.axes ?? [opts.axis ?? direction.rank - 1];
+      if (opts.axes === undefined && opts.axis !== undefined && !(Number.isInteger(opts.axis) && opts.axis >= 0 && opts.axis < direction.rank))
+        throw new Error(`normalizeDirection: axis ${opts.axis} is outside a rank-${direction.rank} tensor`);
+      checkAxes(axes, direction.rank);
+      const wNorm = tf.sqrt(tf.sum(tf.square(weight), [...axes], true));
+      const dNorm = tf.sqrt(tf.sum(tf.square(direction), [...axes], true));
       return tf.mul(tf.div(wNorm, tf.add(dNorm, opts.eps ?? 1e-7)), direction);
     }
     const eps = opts.eps ?? 1e-10;
@@ -56,7 +102,13 @@ export function normalizeDirection(
       const ratio = tf.div(tf.norm(weight), tf.add(tf.norm(direction), eps));
       return tf.mul(direction, ratio);
     }
-    const axes = Array.from({ length: direction.rank - 1 }, (_, i) => i);
+    const keep = opts.filterAxes ?? [direction.rank - 1];
+    checkAxes(keep, direction.rank);
+    const axes = Array.from({ length: direction.rank }, (_, i) => i).filter((i) => !keep.includes(i));
+    if (axes.length === 0) {
+      // every element is its own filter: each gets the weight's magnitude
+      return tf.mul(direction, tf.div(tf.abs(weight), tf.add(tf.abs(direction), eps)));
+    }
     const wNorm = tf.sqrt(tf.sum(tf.square(weight), axes, true));
     const dNorm = tf.sqrt(tf.sum(tf.square(direction), axes, true));
     return tf.mul(direction, tf.div(wNorm, tf.add(dNorm, eps)));
@@ -81,7 +133,7 @@ export function randomDirection(
       out.set(info.name, tf.zeros(info.shape));
       continue;
     }
-    out.set(info.name, tf.tidy(() => normalizeDirection(tf.tensor(values, info.shape), weight, normalization, { axis: pytorchDim0Axis(info) })));
+    out.set(info.name, tf.tidy(() => normalizeDirection(tf.tensor(values, info.shape), weight, normalization, { axes: pytorchDim0Axes(info), filterAxes: filterAxes(info) })));
   }
   return out;
 }

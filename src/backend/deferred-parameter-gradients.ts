@@ -6,8 +6,8 @@
 // layer (of nine in the product). Inside `withDeferredParameterGradients(params, f)` those kernels are replaced by
 // stand-ins of the same shape (zeros) whose registered gradients are the real kernels' gradients, so the second
 // pass is unchanged to the bit.
-// Only BatchMatMul (a linear layer's weight) and Conv2D (a filter) are deferred, and only where the operand is
-// one of the given parameters (same data) on a host backend; everything else runs as usual.
+// Only BatchMatMul (a linear layer's weight), Conv2D and DepthwiseConv2dNative (a filter) are deferred, and only
+// where the operand is one of the given parameters (same data) on a host backend; everything else runs as usual.
 import { tf } from './tf.ts';
 import { pool } from './native/buffer-pool.ts';
 import { HOST_BACKENDS } from './host-backends.ts';
@@ -15,6 +15,7 @@ import type { Backend } from './native/kernels/util.ts';
 
 export const DEFERRED_MATMUL = 'VitscopeDeferredBatchMatMul';
 export const DEFERRED_CONV_FILTER = 'VitscopeDeferredConv2DBackpropFilter';
+export const DEFERRED_DEPTHWISE_FILTER = 'VitscopeDeferredDepthwiseBackpropFilter';
 
 /** Data of the parameters whose gradients are deferred right now; null outside withDeferredParameterGradients. */
 let deferred: Set<object> | null = null;
@@ -28,7 +29,7 @@ export function setParameterGradientDeferral(on: boolean): boolean {
   return prev;
 }
 
-/** f() with the gradients of `params` (as BatchMatMul or Conv2D operands) computed as shape-only stand-ins. */
+/** f() with the gradients of `params` (as BatchMatMul, Conv2D or depthwise operands) computed as shape-only stand-ins. */
 export function withDeferredParameterGradients<T>(params: readonly tf.Tensor[], f: () => T): T {
   if (!enabled || !HOST_BACKENDS.has(tf.getBackend()) || deferred !== null) return f();
   deferred = new Set(params.map((p) => p.dataId as object));
@@ -77,6 +78,12 @@ for (const backendName of HOST_BACKENDS) {
       kernelFunc: ({ attrs, backend }) => zerosInfo(backend, [...(attrs as unknown as tf.Conv2DBackpropFilterAttrs).filterShape]),
     });
   }
+  if (!tf.getKernel(DEFERRED_DEPTHWISE_FILTER, backendName)) {
+    tf.registerKernel({
+      kernelName: DEFERRED_DEPTHWISE_FILTER, backendName,
+      kernelFunc: ({ attrs, backend }) => zerosInfo(backend, [...(attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs).filterShape]),
+    });
+  }
 }
 
 function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor {
@@ -87,9 +94,12 @@ function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: objec
 function registerStandInGradients(): void {
   const matMulGrad = tf.getGradient('BatchMatMul');
   const filterGrad = tf.getGradient('Conv2DBackpropFilter');
-  if (!matMulGrad || !filterGrad) throw new Error('deferred parameter gradients: BatchMatMul or Conv2DBackpropFilter has no registered gradient');
+  const depthwiseFilterGrad = tf.getGradient('DepthwiseConv2dNativeBackpropFilter');
+  if (!matMulGrad || !filterGrad || !depthwiseFilterGrad)
+    throw new Error('deferred parameter gradients: BatchMatMul, Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter has no registered gradient');
   tf.registerGradient({ ...matMulGrad, kernelName: DEFERRED_MATMUL });
   tf.registerGradient({ ...filterGrad, kernelName: DEFERRED_CONV_FILTER });
+  tf.registerGradient({ ...depthwiseFilterGrad, kernelName: DEFERRED_DEPTHWISE_FILTER });
 }
 
 /**
@@ -144,6 +154,29 @@ function wrapConvGradient(): void {
   });
 }
 
+/**
+ * DepthwiseConv2dNative's gradient with the filter's term deferred: the stand-in gets the inputs and attributes of
+ * the DepthwiseConv2dNativeBackpropFilter kernel tfjs-core's gradient runs (NHWC, dilation 1, which that gradient requires).
+ */
+function wrapDepthwiseGradient(): void {
+  const original = tf.getGradient('DepthwiseConv2dNative')!;
+  tf.registerGradient({
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const grads = original.gradFunc(dy, saved, attrs);
+      const [x, filter] = saved;
+      if (!isDeferred(filter) || x!.rank !== 4) return grads;
+      const { strides, pad, dilations, dimRoundingMode } = attrs as unknown as tf.DepthwiseConv2dNativeAttrs;
+      return {
+        ...grads,
+        filter: () => runKernel(DEFERRED_DEPTHWISE_FILTER, { x: x!, dy: dy as tf.Tensor },
+          { strides, pad, dilations: dilations ?? [1, 1], dimRoundingMode, filterShape: filter!.shape }),
+      };
+    },
+  });
+}
+
 registerStandInGradients();
 wrapMatMulGradient();
 wrapConvGradient();
+wrapDepthwiseGradient();

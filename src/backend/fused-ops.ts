@@ -1,11 +1,11 @@
 // Composite ops that models call by name so that a backend can replace them with one fused kernel
 // (see src/backend/native). Whatever runs underneath, each must stay twice differentiable.
-// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', 'VitscopeBatchNorm', 'VitscopeBatchNormRelu', 'VitscopeChannelAffine', registered for
+// The fused kernels ('VitscopeLayerNorm', 'VitscopeGelu', 'VitscopeSilu', 'VitscopeBatchNorm', 'VitscopeBatchNormRelu', 'VitscopeChannelAffine', registered for
 // the cpu and native backends) compute the same formulas. Their gradients run the fused backward kernels, under double backprop too:
 // the backward kernels have gradients of their own (src/backend/gradients/fused-grad-kernels.ts), so only the
 // second backward pass of a Hessian-vector product is composite. Other backends run the composites below.
 import { tf } from './tf.ts';
-import { ADAMW, BATCH_NORM, BATCH_NORM_RELU, CHANNEL_AFFINE, GELU, LAYER_NORM, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
+import { ADAMW, BATCH_NORM, BATCH_NORM_RELU, CHANNEL_AFFINE, GELU, LAYER_NORM, SILU, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
 import { registerFusedGradients } from './gradients/fused-grad-kernels.ts';
 
 registerFusedKernels();
@@ -56,6 +56,17 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 /** The composite definition of gelu. */
 export function geluComposite(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)));
+}
+
+/** SiLU (swish) x * sigmoid(x), as torch.nn.SiLU (MobileViT's activation). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  if (x.dtype === 'float32' && fusedAvailable(SILU)) return tf.engine().runKernel(SILU, { x }, {}) as tf.Tensor;
+  return siluComposite(x);
+}
+
+/** The composite definition of silu. */
+export function siluComposite(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
 }
 
 /**

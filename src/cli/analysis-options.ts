@@ -21,7 +21,7 @@ function stringOf(opts: OptionValues, name: string): string | undefined {
   return v;
 }
 
-/** --checkpoint, --preset, --label, --data, --seed, --results, --run, --formats as typed settings. */
+/** --checkpoint, --preset, --label, --data, --preprocess, --seed, --results, --run, --formats as typed settings. */
 export function analysisSettingsOf(opts: OptionValues): AnalysisSettings {
   const seed = opts.seed;
   if (seed !== undefined && typeof seed !== 'number') throw new OptionError(`option '--seed' should be an integer, got ${JSON.stringify(seed)}`);
@@ -30,6 +30,7 @@ export function analysisSettingsOf(opts: OptionValues): AnalysisSettings {
     presets: listOf(opts, 'preset'),
     labels: listOf(opts, 'label'),
     data: stringOf(opts, 'data'),
+    preprocess: stringOf(opts, 'preprocess') as AnalysisSettings['preprocess'],
     seed,
     results: stringOf(opts, 'results'),
     run: stringOf(opts, 'run'),

@@ -1,5 +1,5 @@
 // Mini-batches as tensors. The dataset stays in bytes; each batch is gathered, augmented on bytes and
-// normalised to float32 NHWC with the CIFAR-100 mean/std. The order depends only on (seed, epoch) and the
+// normalised to float32 NHWC with the CIFAR-100 mean/std, or the given statistics (`normalization`). The order depends only on (seed, epoch) and the
 // augmentation of batch b only on (seed, epoch, b), so a run resumed at `startBatch` sees the same data.
 import { tf } from '../backend/tf.ts';
 import { Rng } from '../util/random.ts';
@@ -30,7 +30,17 @@ export interface BatchOptions {
   startBatch?: number;
   /** Stop after this batch index (exclusive), e.g. to draw a few batches only. */
   endBatch?: number;
+  /** Per-channel mean/std of the normalisation (default CIFAR-100's). */
+  normalization?: Normalization;
 }
+
+/** Per-channel statistics: a byte v of channel c becomes (v/255 - mean[c]) / std[c]. */
+export interface Normalization {
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+}
+
+export const CIFAR100_NORMALIZATION: Normalization = { mean: CIFAR100_MEAN, std: CIFAR100_STD };
 
 export function batchCount(set: ImageSet | number, batchSize: number, dropLast = false): number {
   const n = typeof set === 'number' ? set : set.count;
@@ -55,18 +65,22 @@ export function augmentRng(seed: number, epoch: number, batch: number): Rng {
 
 const NORMALIZE_LUT = buildNormalizeLut(CIFAR100_MEAN, CIFAR100_STD);
 
+function lutOf(stats?: Normalization): Float32Array {
+  return !stats || stats === CIFAR100_NORMALIZATION ? NORMALIZE_LUT : buildNormalizeLut(stats.mean, stats.std);
+}
+
 export function buildNormalizeLut(mean: readonly number[], std: readonly number[]): Float32Array {
   const lut = new Float32Array(256 * mean.length);
   for (let c = 0; c < mean.length; c++) for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - mean[c]!) / std[c]!;
   return lut;
 }
 
-/** NHWC bytes of `n` RGB images → float32 normalised with the CIFAR-100 mean/std: (v/255 − mean_c)/std_c. */
-export function normalizeImages(bytes: Uint8Array, n: number, out?: Float32Array): Float32Array {
+/** NHWC bytes of `n` RGB images → float32 normalised with the CIFAR-100 mean/std (or `stats`): (v/255 − mean_c)/std_c. */
+export function normalizeImages(bytes: Uint8Array, n: number, out?: Float32Array, stats?: Normalization): Float32Array {
   const len = bytes.length;
   if (len % 3 !== 0 || (n > 0 && len % n !== 0)) throw new Error(`normalizeImages: ${len} bytes do not hold ${n} RGB images`);
   const result = out ?? new Float32Array(len);
-  const lut = NORMALIZE_LUT;
+  const lut = lutOf(stats);
   for (let i = 0; i < len; i += 3) {
     result[i] = lut[bytes[i]!]!;
     result[i + 1] = lut[256 + bytes[i + 1]!]!;
@@ -76,11 +90,11 @@ export function normalizeImages(bytes: Uint8Array, n: number, out?: Float32Array
 }
 
 /** Inverse of normalizeImages (for figures): float32 normalised → bytes, rounded and clamped. */
-export function denormalizeImages(values: Float32Array | number[]): Uint8Array {
+export function denormalizeImages(values: Float32Array | number[], stats: Normalization = CIFAR100_NORMALIZATION): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const c = i % 3;
-    const v = (values[i]! * CIFAR100_STD[c]! + CIFAR100_MEAN[c]!) * 255;
+    const v = (values[i]! * stats.std[c]! + stats.mean[c]!) * 255;
     out[i] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
   }
   return out;
@@ -111,10 +125,10 @@ export function gatherLabels(set: ImageSet, indices: ArrayLike<number>, labels: 
 }
 
 /** Un-augmented, normalised tensors of images `indices` (default: all) — evaluation, analyses. */
-export function toTensor(set: ImageSet, indices?: ArrayLike<number>, labels: LabelKind = 'fine'): { x: tf.Tensor4D; y: tf.Tensor1D } {
+export function toTensor(set: ImageSet, indices?: ArrayLike<number>, labels: LabelKind = 'fine', stats?: Normalization): { x: tf.Tensor4D; y: tf.Tensor1D } {
   const idx = indices ?? Int32Array.from({ length: set.count }, (_, i) => i);
   const bytes = gatherBytes(set, idx);
-  const x = tf.tensor4d(normalizeImages(bytes, idx.length), [idx.length, set.height, set.width, set.channels], 'float32');
+  const x = tf.tensor4d(normalizeImages(bytes, idx.length, undefined, stats), [idx.length, set.height, set.width, set.channels], 'float32');
   const y = tf.tensor1d(gatherLabels(set, idx, labels), 'int32');
   return { x, y };
 }
@@ -132,7 +146,7 @@ export function* iterateBatches(set: ImageSet, opts: BatchOptions): Generator<Ba
     const indices = order.slice(b * batchSize, Math.min(set.count, (b + 1) * batchSize));
     const bytes = gatherBytes(set, indices, augment, augment ? augmentRng(seed, epoch, b) : undefined);
     const n = indices.length;
-    const x = tf.tensor4d(normalizeImages(bytes, n), [n, set.height, set.width, set.channels], 'float32');
+    const x = tf.tensor4d(normalizeImages(bytes, n, undefined, opts.normalization), [n, set.height, set.width, set.channels], 'float32');
     const y = tf.tensor1d(gatherLabels(set, indices, opts.labels ?? 'fine'), 'int32');
     yield { x, y, indices };
   }

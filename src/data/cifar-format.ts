@@ -42,8 +42,8 @@ export function parseCifar100Bin(buf: Uint8Array, file: string, opts: ParseOptio
   const count = buf.length / CIFAR100_RECORD_BYTES;
   if (count === 0) throw new DataError(file, 'an empty file (0 records)', `at least one ${CIFAR100_RECORD_BYTES}-byte record`);
   const images = new Uint8Array(count * CIFAR_PIXELS);
-  const fineLabels = new Uint8Array(count);
-  const coarseLabels = new Uint8Array(count);
+  const fineLabels = new Int32Array(count);
+  const coarseLabels = new Int32Array(count);
   for (let r = 0; r < count; r++) {
     const o = r * CIFAR100_RECORD_BYTES;
     const coarse = buf[o]!;

@@ -163,8 +163,8 @@ function mixSeed(seed: number, split: number, index: number): number {
 /** `count` generated images, classes as balanced as `count` allows, in random order. split 0 = train, 1 = test. */
 export function generateImageSet(count: number, seed: number, split: 0 | 1): ImageSet {
   if (!Number.isInteger(count) || count < 1) throw new Error(`generateImageSet: count must be a positive integer, got ${count}`);
-  const fineLabels = new Uint8Array(count);
-  const coarseLabels = new Uint8Array(count);
+  const fineLabels = new Int32Array(count);
+  const coarseLabels = new Int32Array(count);
   const order = new Rng(mixSeed(seed, split, -1)).permutation(count);
   for (let i = 0; i < count; i++) fineLabels[order[i]!] = i % CIFAR100_FINE_CLASSES;
   const images = new Uint8Array(count * CIFAR_PIXELS);

@@ -49,3 +49,34 @@ export {
 } from './batches.ts';
 export { cropFlip, augmentImage, resolveAugment, PAPER_AUGMENT, CROP_PADDING } from './augment.ts';
 export { RAND_AUGMENT_OPS, applyRandAugmentOp, randAugment, type RandAugmentOp } from './augment-randaugment.ts';
+export { CIFAR100_NORMALIZATION, type Normalization } from './batches.ts';
+export { labelClassCount } from './labels.ts';
+export { pilResize, type Interpolation } from './pil-resize.ts';
+export { decodeImageBytes, decodeImageFile, IMAGE_EXTENSIONS, IMAGE_FORMATS, type RgbImage } from './image-decode.ts';
+export { listImageFolder, listImageListFile, isImageFileName, type ImageListing } from './image-folder.ts';
+export {
+  PREPROCESS_NAMES,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  TIMM_DEFAULT_CROP_PCT,
+  defaultInputConfig,
+  resolvePreprocessing,
+  resizedShorterSide,
+  centerCrop,
+  transformImage,
+  type PreprocessName,
+  type ModelInputConfig,
+  type Preprocessing,
+  type Triple,
+} from './preprocess.ts';
+export {
+  loadDataset,
+  chooseImages,
+  loadImageSet,
+  imageBatches,
+  type Dataset,
+  type DatasetKind,
+  type DatasetSpec,
+  type ImageSource,
+  type ImageBatch,
+} from './dataset.ts';

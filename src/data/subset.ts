@@ -68,8 +68,8 @@ export function subsetIndices(set: ImageSet, opts: SubsetOptions): Int32Array {
 export function selectImages(set: ImageSet, indices: ArrayLike<number>): ImageSet {
   const per = set.height * set.width * set.channels;
   const images = new Uint8Array(indices.length * per);
-  const fineLabels = new Uint8Array(indices.length);
-  const coarseLabels = new Uint8Array(indices.length);
+  const fineLabels = new Int32Array(indices.length);
+  const coarseLabels = new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const s = indices[i]!;
     images.set(set.images.subarray(s * per, (s + 1) * per), i * per);

@@ -8,8 +8,10 @@ export interface ImageSet {
   channels: number; // 3
   /** count * height * width * channels bytes, NHWC, RGB. */
   images: Uint8Array;
-  fineLabels: Uint8Array;
-  coarseLabels: Uint8Array;
+  /** Class indices (Int32Array: any class count, e.g. ImageNet's 1,000). */
+  fineLabels: Int32Array;
+  /** CIFAR-100's 20 superclasses; a set without them repeats fineLabels. */
+  coarseLabels: Int32Array;
 }
 
 export interface CifarData {

@@ -5,12 +5,13 @@
 import * as path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { tf } from '../backend/tf.ts';
-import { sliceBatches } from '../analysis/depth.ts';
+import type { ImageBatches } from '../analysis/depth.ts';
 import { resolveProtocol, type AnalysisProtocols, type ResolvedSettings, type SettingValue } from '../analysis/protocol.ts';
 import { PAPER_AUGMENT } from '../data/augment.ts';
 import { iterateBatches, toTensor } from '../data/batches.ts';
-import { loadCifar } from '../data/load.ts';
-import { selectImages, subsetIndices } from '../data/subset.ts';
+import { chooseImages, imageBatches, loadDataset, loadImageSet, type Dataset } from '../data/dataset.ts';
+import { PREPROCESS_NAMES, resolvePreprocessing, type Preprocessing, type PreprocessName } from '../data/preprocess.ts';
+import { pretrainedCfgOf } from '../models/registry.ts';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { chooseRunDir } from '../io/run-dir.ts';
 import { createModel, loadCheckpoint, resolveCheckpointDir, type Model } from '../models/index.ts';
@@ -32,8 +33,10 @@ export interface ModelSelection {
 
 /** The settings every analysis experiment takes besides its protocol's (defaults: the CLI options' defaults). */
 export interface AnalysisSettings extends ModelSelection {
-  /** Dataset directory (default: data/, else the generated stand-in, with a warning). */
+  /** Dataset (default: data/, else the generated stand-in, with a warning): a CIFAR-format folder, an image folder, a list file or an image. */
   data?: string;
+  /** The evaluation transform (default: 'cifar' for CIFAR-format data, 'timm-eval' for images). */
+  preprocess?: PreprocessName;
   seed?: number;
   /** Outputs go to <results>/<run>/ (default results/ and a new `<analysis>-<UTC time>` folder). */
   results?: string;
@@ -42,7 +45,7 @@ export interface AnalysisSettings extends ModelSelection {
 }
 
 /** The keys of AnalysisSettings, for the check of unknown settings. */
-export const ANALYSIS_SETTING_KEYS: readonly string[] = ['checkpoints', 'presets', 'labels', 'data', 'seed', 'results', 'run', 'formats'];
+export const ANALYSIS_SETTING_KEYS: readonly string[] = ['checkpoints', 'presets', 'labels', 'data', 'preprocess', 'seed', 'results', 'run', 'formats'];
 
 function defaultOf<T>(specs: readonly OptionSpec[], name: string): T {
   const spec = specs.find((s) => s.name === name);
@@ -67,6 +70,12 @@ export const MODEL_OPTIONS: readonly OptionSpec[] = [
   { name: 'preset', type: 'list', help: 'freshly initialised model presets (e.g. vit-cpu,resnet-20), analysed beside or instead of checkpoints' },
   { name: 'label', type: 'list', help: 'legend labels, one per model (checkpoints first, then presets); default: preset name + checkpoint tag' },
   FIGURE_FORMAT_OPTION,
+  {
+    name: 'preprocess',
+    type: 'string',
+    choices: [...PREPROCESS_NAMES],
+    help: "evaluation transform: timm-eval (resize to size/crop_pct, centre crop, the checkpoint's interpolation and mean/std), authors-fourier (PIL bicubic resize to size x size, ImageNet mean/std), cifar (as stored, CIFAR mean/std); default cifar for CIFAR-format data, timm-eval for images",
+  },
 ];
 
 /** A protocol's settings as an experiment takes them: which protocol, and any setting given explicitly. */
@@ -164,6 +173,8 @@ export function checkAnalysisSettings(where: string, s: AnalysisSettings): void 
     if (!FIGURE_FORMAT_OPTION.choices!.includes(f)) throw new OptionError(`${where}: option '--formats' has '${f}', expected one of ${FIGURE_FORMAT_OPTION.choices!.join(', ')}`);
   for (const [key, v] of [['data', s.data], ['results', s.results], ['run', s.run]] as const)
     if (v !== undefined && typeof v !== 'string') throw new OptionError(`${where}: option '--${key}' is ${JSON.stringify(v)}, expected a path`);
+  if (s.preprocess !== undefined && !(PREPROCESS_NAMES as readonly unknown[]).includes(s.preprocess))
+    throw new OptionError(`${where}: option '--preprocess' is ${JSON.stringify(s.preprocess)}, expected one of ${PREPROCESS_NAMES.join(', ')}`);
 }
 
 export interface AnalysedModel {
@@ -206,8 +217,12 @@ export async function verifyModelsUnchanged(analysis: string, models: readonly A
   }
 }
 
-/** Loads every checkpoint and creates every preset (seeded by `seed`), with unique labels. Call checkAnalysisSettings first. */
-export async function loadAnalysisModels(s: ModelSelection & { seed?: number }, opts: RunOptions, numClasses: number): Promise<AnalysedModel[]> {
+/**
+ * Loads every checkpoint and creates every preset (seeded by `seed`; with the dataset's class count when it is
+ * labelled, else the preset's), with unique labels. Call checkAnalysisSettings first.
+ */
+export async function loadAnalysisModels(s: ModelSelection & { seed?: number }, opts: RunOptions, data: Dataset | number | undefined): Promise<AnalysedModel[]> {
+  const numClasses = typeof data === 'number' ? data : (data?.classNames?.length ?? undefined);
   const log = logOf(opts);
   const checkpoints = (s.checkpoints ?? []).filter((c) => c !== '');
   const presets = (s.presets ?? []).filter((p) => p !== '');
@@ -256,50 +271,85 @@ export interface AnalysisDataInfo {
 
 export interface AnalysisImages {
   x: tf.Tensor4D;
+  /** Class indices; -1 where the data is unlabelled. */
   y: Int32Array;
   numClasses: number;
   source: string;
   count: number;
   dir: string;
+  preprocess: PreprocessName;
+}
+
+/** Opens the data of an analysis (images are decoded only when used). */
+export async function openAnalysisData(from: { data?: string }, opts: RunOptions): Promise<Dataset> {
+  return loadDataset({ path: from.data, allowGenerated: true, log: logOf(opts) });
+}
+
+/** The transform for `model`: --preprocess (default: cifar for CIFAR-format data, timm-eval for images) with the model's pretrained config. */
+export function analysisPreprocessing(from: { preprocess?: PreprocessName }, data: Dataset, model: Model): Preprocessing {
+  const name = from.preprocess ?? (data.kind === 'cifar-100' || data.kind === 'generated' ? 'cifar' : 'timm-eval');
+  return resolvePreprocessing(name, pretrainedCfgOf(model.config));
+}
+
+/** The one transform every model takes (an error when they need different ones: separate runs). */
+export function commonPreprocessing(from: { preprocess?: PreprocessName }, data: Dataset, models: readonly AnalysedModel[]): Preprocessing {
+  const all = models.map((m) => analysisPreprocessing(from, data, m.model));
+  if (new Set(all.map((p) => p.key)).size > 1)
+    throw new OptionError(`the models need different input transforms (${[...new Set(all.map((p) => `${p.size} px, mean ${p.mean.join('/')}`))].join('; ')}); analyse them in separate runs`);
+  return all[0]!;
+}
+
+/**
+ * An analysis that needs labels refuses unlabelled images, and image-folder classes that do not match a model's
+ * outputs (a folder's class index is its sorted subfolder index, not the checkpoint's class index).
+ */
+export function requireLabels(data: Dataset, what: string, models: readonly AnalysedModel[] = []): void {
+  if (!data.classNames)
+    throw new ExpectedError(`${data.dir}: found unlabelled images; ${what} needs labels: expected class subfolders (ImageNet style class/*.JPEG) or CIFAR-format data`);
+  if (data.kind === 'cifar-100' || data.kind === 'generated') return;
+  for (const m of models)
+    if (m.model.config.numClasses !== data.classNames.length)
+      throw new ExpectedError(`${data.dir}: found ${data.classNames.length} class folders; ${what} needs one per output of model '${m.label}' (${m.model.config.numClasses} classes, in the checkpoint's class order)`);
 }
 
 /** The images the analyses run on: a seeded, class-balanced subset of a split, as normalised tensors. */
 export async function loadAnalysisImages(
-  from: { data?: string; seed?: number },
+  from: { data?: string; seed?: number; preprocess?: PreprocessName },
   opts: RunOptions,
   split: 'train' | 'test',
   size: number,
-  imageSize: number,
+  models: readonly AnalysedModel[],
   /** true or 'crop-flip': crop + flip; 'paper': crop + flip + RandAugment (data PAPER_AUGMENT). */
   augment: boolean | 'none' | 'crop-flip' | 'paper' = false,
+  opened?: Dataset,
+  needsLabels = true,
 ): Promise<AnalysisImages> {
-  const log = logOf(opts);
-  const cifar = await loadCifar({ dir: from.data, allowGenerated: true, log });
-  const set = cifar[split];
-  if (set.height !== imageSize || set.width !== imageSize)
-    throw new ExpectedError(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
-  const n = Math.min(size, set.count);
+  const data = opened ?? (await openAnalysisData(from, opts));
+  if (needsLabels) requireLabels(data, 'this analysis', models);
+  const p = commonPreprocessing(from, data, models);
+  const source = data.split(split);
+  const n = Math.min(size, source.count);
   const seed = from.seed ?? ANALYSIS_DEFAULTS.seed;
-  const indices = n === set.count ? undefined : subsetIndices(set, { size: n, seed });
+  const indices = chooseImages(source, n, seed);
+  const set = await loadImageSet(source, p, indices);
   let x: tf.Tensor4D;
   let labels: Int32Array;
   if (augment === false || augment === 'none') {
-    const t = toTensor(set, indices);
+    const t = toTensor(set, undefined, 'fine', p);
     x = t.x;
-    labels = Int32Array.from(await t.y.data());
+    labels = set.fineLabels.slice();
     t.y.dispose();
   } else {
     // One augmented copy (seeded) of the subset, in subset order.
-    const chosen = indices ? selectImages(set, indices) : set;
     const aug = augment === 'paper' ? PAPER_AUGMENT : true;
-    const batches = [...iterateBatches(chosen, { batchSize: 256, shuffle: false, seed, epoch: 0, augment: aug })];
+    const batches = [...iterateBatches(set, { batchSize: 256, shuffle: false, seed, epoch: 0, augment: aug, normalization: p })];
     x = tf.concat(batches.map((b) => b.x)) as tf.Tensor4D;
     const parts: number[] = [];
     for (const b of batches) parts.push(...(await b.y.data()));
     labels = Int32Array.from(parts);
     for (const b of batches) tf.dispose([b.x, b.y]);
   }
-  return { x, y: labels, numClasses: cifar.fineLabelNames.length, source: cifar.source, count: n, dir: cifar.dir };
+  return { x, y: labels, numClasses: data.classNames?.length ?? 0, source: data.kind, count: n, dir: data.dir, preprocess: p.name };
 }
 
 /** The image size all models share (an error when they differ). */
@@ -355,46 +405,65 @@ export interface BlockAnalysisResult<B> {
   source: string;
   preset: string;
   seconds: number;
+  /** The input transform of this model's images (name, size, resize, interpolation, mean, std). */
+  preprocessing?: Omit<Preprocessing, 'key'>;
   blocks: B[];
 }
 
 /** The images a block-by-block analysis ran on (data info plus the seed of the subset). */
 export interface BlockAnalysisData extends AnalysisDataInfo {
   seed: number;
+  preprocess?: PreprocessName;
+}
+
+/** Normalised image batches decoded one batch at a time; each tensor is released when the next is asked for. */
+async function* streamedBatches(source: ReturnType<Dataset['split']>, p: Preprocessing, batchSize: number, indices: Int32Array | undefined): AsyncGenerator<tf.Tensor4D> {
+  for await (const b of imageBatches(source, p, batchSize, indices)) {
+    try {
+      yield b.x;
+    } finally {
+      b.x.dispose();
+    }
+  }
 }
 
 /**
  * The loop the block-by-block analyses share: load the models and a class-balanced image subset, run
- * `analyse` on each model over batches of the images, log `summarise(blocks)`, check that no model changed,
- * and always release the models and images.
+ * `analyse` on each model over batches of the images (decoded batch by batch with that model's transform, so an
+ * image folder is never held in memory), log `summarise(blocks)`, check that no model changed, and always
+ * release the models.
  */
 export async function runBlockAnalysis<B>(
   name: string,
   settings: AnalysisSettings,
   opts: RunOptions,
   sample: { images: number; batchSize: number; split: 'test' | 'train' },
-  analyse: (model: Model, batches: Iterable<tf.Tensor4D>, signal: AbortSignal | undefined) => Promise<B[]>,
+  analyse: (model: Model, batches: ImageBatches, signal: AbortSignal | undefined) => Promise<B[]>,
   summarise: (blocks: readonly B[]) => string,
 ): Promise<{ models: BlockAnalysisResult<B>[]; data: BlockAnalysisData }> {
   const log = logOf(opts);
-  const models = await loadAnalysisModels(settings, opts, 100);
+  const dataset = await openAnalysisData(settings, opts);
+  const models = await loadAnalysisModels(settings, opts, dataset);
   try {
-    const imageSize = commonImageSize(models);
-    const images = await loadAnalysisImages(settings, opts, sample.split, sample.images, imageSize);
+    const source = dataset.split(sample.split);
+    if (dataset.singleSplit) log(`[${name}] ${dataset.dir}: ${source.count} images (${dataset.kind}; --split does not apply)`);
+    const seed = settings.seed ?? ANALYSIS_DEFAULTS.seed;
+    const count = Math.min(sample.images, source.count);
+    const indices = chooseImages(source, count, seed);
     const results: BlockAnalysisResult<B>[] = [];
-    try {
-      for (const m of models) {
-        const t0 = Date.now();
-        log(`[${name}] ${m.label}: ${images.count} images`);
-        const blocks = await analyse(m.model, sliceBatches(images.x, sample.batchSize), opts.signal);
-        results.push({ label: m.label, source: m.source, preset: m.model.config.preset, seconds: secondsSince(t0), blocks });
-        log(`[${name}] ${m.label} (${secondsSince(t0)} s): ${summarise(blocks)}`);
-      }
-    } finally {
-      images.x.dispose();
+    const names = new Set<PreprocessName>();
+    for (const m of models) {
+      const t0 = Date.now();
+      const p = analysisPreprocessing(settings, dataset, m.model);
+      names.add(p.name);
+      log(`[${name}] ${m.label}: ${count} images, --preprocess ${p.name} (${p.size} px, mean ${p.mean.join('/')}, std ${p.std.join('/')})`);
+      const blocks = await analyse(m.model, streamedBatches(source, p, sample.batchSize, indices), opts.signal);
+      const { key: _key, ...preprocessing } = p;
+      results.push({ label: m.label, source: m.source, preset: m.model.config.preset, seconds: secondsSince(t0), preprocessing, blocks });
+      log(`[${name}] ${m.label} (${secondsSince(t0)} s): ${summarise(blocks)}`);
     }
     await verifyModelsUnchanged(name, models);
-    const data = { source: images.source, dir: images.dir, split: sample.split, images: images.count, seed: settings.seed ?? ANALYSIS_DEFAULTS.seed };
+    const data: BlockAnalysisData = { source: dataset.kind, dir: dataset.dir, split: sample.split, images: count, seed, ...(names.size === 1 ? { preprocess: [...names][0]! } : {}) };
     return { models: results, data };
   } finally {
     disposeModels(models);

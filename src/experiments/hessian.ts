@@ -11,8 +11,8 @@ import { protocolOptions, type ResolvedSettings } from '../analysis/protocol.ts'
 import { mixTrainingBatch, NO_MIX, PAPER_MIX } from '../analysis/training-targets.ts';
 import { PAPER_AUGMENT } from '../data/augment.ts';
 import { iterateBatches } from '../data/batches.ts';
-import { loadCifar } from '../data/load.ts';
-import { subset } from '../data/subset.ts';
+import { chooseImages, loadImageSet, type Dataset } from '../data/dataset.ts';
+import type { Preprocessing } from '../data/preprocess.ts';
 import type { HessianBatch } from '../hessian/model-operator.ts';
 import { countParams, selectParamNames } from '../hessian/param-groups.ts';
 import { HESSIAN_PROTOCOLS, type HessianProtocol, type HessianSettings } from '../hessian/protocol.ts';
@@ -27,7 +27,7 @@ import { ExpectedError } from '../util/errors.ts';
 import { OptionError, type OptionSpec } from '../util/settings.ts';
 import {
   ANALYSIS_DEFAULTS, ANALYSIS_SETTING_KEYS, MODEL_OPTIONS, analysisRunDir, checkAnalysisSettings, checkProtocolBounds, checkSettingKeys,
-  disposeModels, exportAnalysisFigures, loadAnalysisModels, protocolKeys, resolveAnalysisProtocol, secondsSince, verifyModelsUnchanged,
+  analysisPreprocessing, disposeModels, exportAnalysisFigures, loadAnalysisModels, openAnalysisData, requireLabels, protocolKeys, resolveAnalysisProtocol, secondsSince, verifyModelsUnchanged,
   writeJsonAtomic, type AnalysisSettings, type ProtocolChoice,
 } from './analysis-support.ts';
 import { logOf, type RunOptions } from './run-options.ts';
@@ -38,7 +38,7 @@ export type HessianAnalysis = (typeof HESSIAN_ANALYSES)[number];
 const ANALYSES_OPTION: OptionSpec = { name: 'analyses', type: 'list', default: [...HESSIAN_ANALYSES], choices: HESSIAN_ANALYSES, help: 'what to compute' };
 const PARAMS_OPTION: OptionSpec = {
   name: 'params', type: 'string', default: 'all',
-  help: "parameter subset: group (all, msa, mlp, conv, norm, head, embedding), block:<i>, or a regex; ',' joins",
+  help: "parameter subset: a group of declared parameters (all, embedding, msa, mlp, token-mlp, conv, pool, head, norm), layout:<dense|conv|depthwise|tokens|spatial|vector>, block:<i>, or a regex on names; ',' joins",
 };
 const ALL_CHECKPOINTS_OPTION: OptionSpec = {
   name: 'all-checkpoints', type: 'boolean', default: false, help: 'a run directory given to --checkpoint stands for all its checkpoints (a series)',
@@ -143,7 +143,7 @@ export function resolveHessianSettings(settings: HessianExperimentSettings): { r
   const analyses = new Set<HessianAnalysis>(asked.length > 0 ? asked : (ANALYSES_OPTION.default as HessianAnalysis[]));
   const params = settings.params ?? (PARAMS_OPTION.default as string);
   if (typeof params !== 'string' || params.trim() === '')
-    throw new OptionError(`hessian: option '--params' is ${JSON.stringify(params)}, expected a group (all, msa, mlp, conv, norm, head, embedding), block:<i> or a regex`);
+    throw new OptionError(`hessian: option '--params' is ${JSON.stringify(params)}, expected a group (all, embedding, msa, mlp, token-mlp, conv, pool, head, norm), layout:<layout>, block:<i> or a regex`);
   const run: HessianRunSettings = {
     ...resolved,
     protocolDescription: HESSIAN_PROTOCOLS.protocols[resolved.protocol].description,
@@ -180,19 +180,19 @@ interface DataSample {
  * Draws `count` disjoint batches of the training set (from a seeded class-balanced pool), augmented, with the
  * training pipeline's soft targets (mixup/CutMix when settings.mix, label smoothing): y is [B, K].
  */
-async function drawBatches(data: string | undefined, log: (m: string) => void, imageSize: number, count: number, settings: HessianRunSettings): Promise<DataSample> {
+async function drawBatches(dataset: Dataset, preprocessing: Preprocessing, count: number, settings: HessianRunSettings): Promise<DataSample> {
   const { batchSize, fraction, augment, seed } = settings;
-  const cifar = await loadCifar({ dir: data, allowGenerated: true, log });
-  const set = cifar.train;
-  if (set.height !== imageSize) throw new ExpectedError(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
-  const poolSize = fraction > 0 ? Math.max(batchSize, Math.round(fraction * set.count)) : Math.min(set.count, count * batchSize);
-  const pool = subset(set, { size: poolSize, seed });
+  if (!dataset.classNames) throw new ExpectedError(`${dataset.dir}: found unlabelled images; the Hessian of the loss needs labels: expected class subfolders (class/*.JPEG) or CIFAR-format data`);
+  const source = dataset.split('train');
+  const poolSize = fraction > 0 ? Math.max(batchSize, Math.round(fraction * source.count)) : Math.min(source.count, count * batchSize);
+  const chosen = chooseImages(source, poolSize, seed);
+  const pool = { ...(await loadImageSet(source, preprocessing, chosen)), indices: chosen ?? Int32Array.from({ length: source.count }, (_, i) => i) };
   const total = fraction > 0 && count === 0 ? Math.floor(poolSize / batchSize) : count;
   const aug = augment === 'none' ? false : augment === 'paper' ? PAPER_AUGMENT : true;
   const batches: HessianBatch[] = [];
-  const numClasses = cifar.fineLabelNames.length;
+  const numClasses = dataset.classNames.length;
   try {
-    for (const b of iterateBatches(pool, { batchSize, shuffle: true, seed, epoch: 0, augment: aug, dropLast: true, endBatch: total })) {
+    for (const b of iterateBatches(pool, { batchSize, shuffle: true, seed, epoch: 0, augment: aug, dropLast: true, endBatch: total, normalization: preprocessing })) {
       const mixed = await mixTrainingBatch(b.x, b.y, { numClasses, mix: settings.mixConfig, labelSmoothing: settings.labelSmoothing, seed, index: batches.length });
       tf.dispose([b.x, b.y]);
       batches.push({ x: mixed.x, y: mixed.targets, indices: Array.from(b.indices, (i) => pool.indices[i]!) });
@@ -203,7 +203,7 @@ async function drawBatches(data: string | undefined, log: (m: string) => void, i
     for (const b of batches) tf.dispose([b.x, b.y]);
     throw err;
   }
-  return { batches, source: cifar.source, dir: cifar.dir, poolSize };
+  return { batches, source: dataset.kind, dir: dataset.dir, poolSize };
 }
 
 export async function runHessianExperiment(settings: HessianExperimentSettings, opts: RunOptions = {}): Promise<HessianExperimentResult> {
@@ -211,9 +211,12 @@ export async function runHessianExperiment(settings: HessianExperimentSettings, 
   const log = logOf(opts);
   const { run, analyses } = resolveHessianSettings(settings);
   const checkpoints = settings.allCheckpoints ? await expandRunCheckpoints(settings.checkpoints ?? []) : settings.checkpoints;
-  const models = await loadAnalysisModels({ ...settings, checkpoints }, opts, 100);
+  const dataset = await openAnalysisData(settings, opts);
+  const models = await loadAnalysisModels({ ...settings, checkpoints }, opts, dataset);
   const seed = run.seed;
   try {
+    // every model's --params selection is checked before the run folder exists (a group a family does not declare is one line)
+    for (const m of models) selectParamNames(m.model.paramInfo, run.params, `option '--params' (model '${m.label}')`);
     const runDir = await analysisRunDir(settings, 'hessian');
     const results: HessianModelResult[] = [];
     const jsonPath = path.join(runDir, 'hessian.json');
@@ -232,7 +235,8 @@ export async function runHessianExperiment(settings: HessianExperimentSettings, 
       const maxeigBatches = run.batches;
       const spectrumBatches = run.subsets * run.subsetBatches;
       const need = (analyses.has('maxeig') ? maxeigBatches : 0) + (analyses.has('spectrum') ? spectrumBatches : 0);
-      const sample = await drawBatches(settings.data, log, m.model.config.imageSize,
+      requireLabels(dataset, 'the Hessian of the loss', [m]);
+      const sample = await drawBatches(dataset, analysisPreprocessing(settings, dataset, m.model),
         run.fraction > 0 && maxeigBatches === 0 && analyses.has('maxeig') ? 0 : Math.max(need, 1), run);
       entry.data = { source: sample.source, dir: sample.dir, poolSize: sample.poolSize, batches: sample.batches.length };
       try {

@@ -2,7 +2,7 @@
 // authors' key names) into a vitscope checkpoint directory that the analyses read as a checkpoint. The work is
 // src/models/import's importCheckpoint; this adds the settings schema, their check and a typed summary.
 import { countParams, importCheckpoint, type ImportResult } from '../models/index.ts';
-import { SOURCE_ARCHITECTURES } from '../models/import/index.ts';
+import { sourceIds } from '../models/import/index.ts';
 import { OptionError, type OptionSpec } from '../util/settings.ts';
 import { checkSettingKeys } from './analysis-support.ts';
 import type { RunOptions } from './run-options.ts';
@@ -12,7 +12,7 @@ export const IMPORT_SETTINGS: readonly OptionSpec[] = [
   { name: 'from', type: 'string', help: 'the checkpoint file: torch.save output (.pt/.pth/.pth.tar; zip or legacy format) or .safetensors' },
   { name: 'arch', type: 'string', help: "the vitscope preset to build, e.g. vit-ti (the authors' CIFAR ViT-Ti), vit-ti-16-224 (timm vit_tiny_patch16_224), resnet-50" },
   { name: 'out', type: 'string', help: 'the checkpoint directory to write (must not exist); without it the file is only checked' },
-  { name: 'source', type: 'string', choices: SOURCE_ARCHITECTURES.map((s) => s.id), help: 'the naming of the checkpoint (default: recognised from its keys)' },
+  { name: 'source', type: 'string', choices: sourceIds(), help: 'the naming of the checkpoint (default: recognised from its keys)' },
 ];
 
 export interface ImportSettings {
@@ -22,7 +22,7 @@ export interface ImportSettings {
   arch: string;
   /** The checkpoint directory to write (must not exist); absent: the file is only checked. */
   out?: string;
-  /** The source naming (an id of SOURCE_ARCHITECTURES); default: recognised from the keys. */
+  /** The source naming (an id of sourceIds()); default: recognised from the keys. */
   source?: string;
 }
 
@@ -42,7 +42,7 @@ export function checkImportSettings(settings: Partial<ImportSettings>): asserts 
     const v = settings[key];
     if (v !== undefined && typeof v !== 'string') throw new OptionError(`import: option '--${key}' is ${JSON.stringify(v)}, expected a string`);
   }
-  const ids = SOURCE_ARCHITECTURES.map((s) => s.id);
+  const ids = sourceIds();
   if (settings.source !== undefined && !ids.includes(settings.source))
     throw new OptionError(`import: option '--source' is '${settings.source}', expected one of ${ids.join(', ')}`);
 }

@@ -13,7 +13,7 @@ import { lossLandscapeFigure, slug } from '../plots/index.ts';
 import { OptionError, type OptionSpec } from '../util/settings.ts';
 import {
   ANALYSIS_DEFAULTS, ANALYSIS_SETTING_KEYS, MODEL_OPTIONS, analysisRunDir, checkAnalysisSettings, checkProtocolBounds, checkSettingKeys,
-  commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels, protocolKeys, resolveAnalysisProtocol,
+  disposeModels, openAnalysisData, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels, protocolKeys, resolveAnalysisProtocol,
   secondsSince, verifyModelsUnchanged, writeCsv, writeJsonAtomic,
   type AnalysisDataInfo, type AnalysisSettings, type ProtocolChoice,
 } from './analysis-support.ts';
@@ -82,10 +82,10 @@ export async function runLandscapeExperiment(settings: LandscapeExperimentSettin
   const start = Date.now();
   const log = logOf(opts);
   const resolved = resolveLandscapeSettings(settings);
-  const models = await loadAnalysisModels(settings, opts, 100);
+  const dataset = await openAnalysisData(settings, opts);
+  const models = await loadAnalysisModels(settings, opts, dataset);
   try {
-    const imageSize = commonImageSize(models);
-    const images = await loadAnalysisImages(settings, opts, 'train', resolved.images, imageSize, resolved.augment);
+    const images = await loadAnalysisImages(settings, opts, 'train', resolved.images, models, resolved.augment, dataset);
     const runDir = await analysisRunDir(settings, 'landscape');
     let batches: LandscapeBatch[];
     try {

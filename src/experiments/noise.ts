@@ -11,7 +11,7 @@ import { noiseRobustnessFigure } from '../plots/index.ts';
 import type { OptionSpec } from '../util/settings.ts';
 import {
   ANALYSIS_DEFAULTS, ANALYSIS_SETTING_KEYS, MODEL_OPTIONS, analysisRunDir, checkAnalysisSettings, checkProtocolBounds, checkSettingKeys,
-  commonImageSize, disposeModels, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels, protocolKeys, resolveAnalysisProtocol,
+  disposeModels, openAnalysisData, exportAnalysisFigures, loadAnalysisImages, loadAnalysisModels, protocolKeys, resolveAnalysisProtocol,
   secondsSince, verifyModelsUnchanged, writeCsv, writeJsonAtomic,
   type AnalysisDataInfo, type AnalysisSettings, type ProtocolChoice,
 } from './analysis-support.ts';
@@ -66,10 +66,10 @@ export async function runNoiseExperiment(settings: NoiseExperimentSettings, opts
   const start = Date.now();
   const log = logOf(opts);
   const resolved = resolveNoiseSettings(settings);
-  const models = await loadAnalysisModels(settings, opts, 100);
+  const dataset = await openAnalysisData(settings, opts);
+  const models = await loadAnalysisModels(settings, opts, dataset);
   try {
-    const imageSize = commonImageSize(models);
-    const images = await loadAnalysisImages(settings, opts, 'test', resolved.images, imageSize);
+    const images = await loadAnalysisImages(settings, opts, 'test', resolved.images, models, false, dataset);
     const runDir = await analysisRunDir(settings, 'noise');
     let results: NoiseRobustnessResult[];
     try {

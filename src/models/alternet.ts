@@ -16,8 +16,9 @@
 // This file is the alternet family: configuration, checks, presets, cost and registration (src/models/registry.ts);
 // the stage layout is src/models/cnn-stages.ts.
 import { tf } from '../backend/tf.ts';
-import { BaseModel, kaimingFanOut, normal, uniform, type Collector } from './base.ts';
+import { BaseModel, biasOf, convKernel, denseKernel, kaimingFanOut, normal, tokensOf, uniform, type Collector } from './base.ts';
 import { checkCnnStages, cnnBlocks, expansionOf, type CnnBlock, type CnnStageConfig } from './cnn-stages.ts';
+import type { RefusedCheckpoint } from './checkpoint-source.ts';
 import { fail, positiveInt, positiveIntList } from './config-checks.ts';
 import type { ModelConfig } from './model.ts';
 import {
@@ -78,39 +79,40 @@ export class AlterNet extends BaseModel {
     super(config, seed);
     const c = config;
     this.specs = blockSpecs(c);
-    this.param('stem.conv.kernel', [3, 3, 3, c.stemWidth], 'weight', kaimingFanOut(3, c.stemWidth));
+    this.param('stem.conv.kernel', [3, 3, 3, c.stemWidth], convKernel('conv'), kaimingFanOut(3, c.stemWidth));
     for (const s of this.specs) {
       const n = s.name;
       if (s.kind === 'msa') {
-        this.batchNormParams(`${n}.bn1`, s.cin);
-        this.param(`${n}.conv.kernel`, [1, 1, s.cin, s.width], 'weight', kaimingFanOut(1, s.width));
-        this.batchNormParams(`${n}.bn2`, s.width);
+        // all of the MSA block is 'msa', its 1x1 input conv included (a conv layout in an MSA block)
+        this.batchNormParams(`${n}.bn1`, s.cin, 'msa');
+        this.param(`${n}.conv.kernel`, [1, 1, s.cin, s.width], convKernel('msa'), kaimingFanOut(1, s.width));
+        this.batchNormParams(`${n}.bn2`, s.width, 'msa');
         const a = 1 / Math.sqrt(s.width);
-        this.param(`${n}.attn.q.kernel`, [1, 1, s.width, s.inner], 'weight', uniform(a));
-        this.param(`${n}.attn.kv.kernel`, [1, 1, s.width, 2 * s.inner], 'weight', uniform(a));
-        this.param(`${n}.attn.relative_position_bias_table`, [(2 * s.window - 1) ** 2, 1], 'position', normal(0.02));
+        this.param(`${n}.attn.q.kernel`, [1, 1, s.width, s.inner], convKernel('msa'), uniform(a));
+        this.param(`${n}.attn.kv.kernel`, [1, 1, s.width, 2 * s.inner], convKernel('msa'), uniform(a));
+        this.param(`${n}.attn.relative_position_bias_table`, [(2 * s.window - 1) ** 2, 1], tokensOf('msa', 'position'), normal(0.02));
         const o = 1 / Math.sqrt(s.inner);
-        this.param(`${n}.attn.proj.kernel`, [1, 1, s.inner, s.cout], 'weight', uniform(o));
-        this.param(`${n}.attn.proj.bias`, [s.cout], 'bias', uniform(o));
+        this.param(`${n}.attn.proj.kernel`, [1, 1, s.inner, s.cout], convKernel('msa'), uniform(o));
+        this.param(`${n}.attn.proj.bias`, [s.cout], biasOf('msa'), uniform(o));
       } else if (c.block === 'basic') {
-        this.batchNormParams(`${n}.bn1`, s.cin);
-        this.param(`${n}.conv1.kernel`, [3, 3, s.cin, s.planes], 'weight', kaimingFanOut(3, s.planes));
-        this.batchNormParams(`${n}.bn2`, s.planes);
-        this.param(`${n}.conv2.kernel`, [3, 3, s.planes, s.cout], 'weight', kaimingFanOut(3, s.cout));
+        this.batchNormParams(`${n}.bn1`, s.cin, 'conv');
+        this.param(`${n}.conv1.kernel`, [3, 3, s.cin, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
+        this.batchNormParams(`${n}.bn2`, s.planes, 'conv');
+        this.param(`${n}.conv2.kernel`, [3, 3, s.planes, s.cout], convKernel('conv'), kaimingFanOut(3, s.cout));
       } else {
-        this.batchNormParams(`${n}.bn1`, s.cin);
-        this.param(`${n}.conv1.kernel`, [1, 1, s.cin, s.planes], 'weight', kaimingFanOut(1, s.planes));
-        this.batchNormParams(`${n}.bn2`, s.planes);
-        this.param(`${n}.conv2.kernel`, [3, 3, s.planes, s.planes], 'weight', kaimingFanOut(3, s.planes));
-        this.batchNormParams(`${n}.bn3`, s.planes);
-        this.param(`${n}.conv3.kernel`, [1, 1, s.planes, s.cout], 'weight', kaimingFanOut(1, s.cout));
+        this.batchNormParams(`${n}.bn1`, s.cin, 'conv');
+        this.param(`${n}.conv1.kernel`, [1, 1, s.cin, s.planes], convKernel('conv'), kaimingFanOut(1, s.planes));
+        this.batchNormParams(`${n}.bn2`, s.planes, 'conv');
+        this.param(`${n}.conv2.kernel`, [3, 3, s.planes, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
+        this.batchNormParams(`${n}.bn3`, s.planes, 'conv');
+        this.param(`${n}.conv3.kernel`, [1, 1, s.planes, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
       }
-      if (s.projection) this.param(`${n}.shortcut.conv.kernel`, [1, 1, s.cin, s.cout], 'weight', kaimingFanOut(1, s.cout));
+      if (s.projection) this.param(`${n}.shortcut.conv.kernel`, [1, 1, s.cin, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
     }
     const last = this.specs[this.specs.length - 1]!.cout;
-    this.batchNormParams('norm', last);
-    this.param('head.kernel', [last, c.numClasses], 'weight', uniform(1 / Math.sqrt(last)));
-    this.param('head.bias', [c.numClasses], 'bias', uniform(1 / Math.sqrt(last)));
+    this.batchNormParams('norm', last, 'head');
+    this.param('head.kernel', [last, c.numClasses], denseKernel('head'), uniform(1 / Math.sqrt(last)));
+    this.param('head.bias', [c.numClasses], biasOf('head'), uniform(1 / Math.sqrt(last)));
   }
 
   protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
@@ -218,12 +220,22 @@ function complexity(c: AlterNetConfig): Complexity {
   return { params, macs };
 }
 
+/** The authors' AlterNet files are recognised, and refused: nothing maps them into this family's parameters. */
+const AUTHORS_ALTERNET: RefusedCheckpoint = {
+  title: "the authors' AlterNet (how-do-vits-work models/alternet.py)",
+  recognises: (keys) => [...keys].some((k) => /\.attn\.to_q\.weight$|\.to_kv\.weight$/.test(k)),
+  reason:
+    "its MSA blocks (1x1-conv q/kv projections, the authors' own relative position embedding) have no counterpart in " +
+    "vitscope's alternet family's parameters, which are not mapped",
+};
+
 registerFamily<AlterNetConfig>({
   name: 'alternet',
   display: { color: '#2ca02c', matches: /alter-?(res)?net/ },
   validate,
   complexity,
   build: (config, seed) => new AlterNet(config, seed),
+  refusedCheckpoints: [AUTHORS_ALTERNET],
 });
 
 /** The paper's Alter-ResNet-50; presets override some fields. */

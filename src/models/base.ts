@@ -2,7 +2,7 @@
 // parameter-override resolution of ForwardOptions, and forward()/features() on top of one run().
 import { tf } from '../backend/tf.ts';
 import { Rng } from '../util/random.ts';
-import type { BlockKind, FeatureMap, ForwardOptions, Model, ModelConfig, ParamInfo, ParamRole } from './model.ts';
+import type { BlockKind, FeatureMap, ForwardOptions, Model, ModelConfig, ParamDecl, ParamInfo, ParamLayout } from './model.ts';
 import type { Ctx } from './ops.ts';
 
 export type Init =
@@ -46,6 +46,25 @@ function sample(init: Init, n: number, rng: Rng): Float32Array {
   return a;
 }
 
+// Declarations for `param` (see ParamDecl in model.ts): what the tensor is, its layout, the block it belongs to.
+/** A Linear weight [in, out] of a block. */
+export const denseKernel = (block: BlockKind): ParamDecl => ({ role: 'weight', layout: 'dense', block });
+/** A convolution filter bank [kh, kw, in, out] of a block. */
+export const convKernel = (block: BlockKind): ParamDecl => ({ role: 'weight', layout: 'conv', block });
+/** A depthwise filter [kh, kw, C, multiplier] of a block. */
+export const depthwiseKernel = (block: BlockKind): ParamDecl => ({ role: 'weight', layout: 'depthwise', block });
+/** A bias (1-D) of a block. */
+export const biasOf = (block: BlockKind): ParamDecl => ({ role: 'bias', layout: 'vector', block });
+/** A normalisation scale or shift (1-D) of a block. */
+export const normOf = (block: BlockKind): ParamDecl => ({ role: 'norm', layout: 'vector', block });
+/** A class token ('embedding') or 1-D position embedding / bias table ('position'), kept in PyTorch's layout. */
+export const tokensOf = (block: BlockKind, role: 'embedding' | 'position'): ParamDecl => ({ role, layout: 'tokens', block });
+/** A 2-D position embedding [1, H, W, C] (PyTorch [1, C, H, W]). */
+export const spatialOf = (block: BlockKind, role: 'embedding' | 'position' = 'position'): ParamDecl => ({ role, layout: 'spatial', block });
+
+/** The rank each layout needs (null: any). */
+const LAYOUT_RANK: Readonly<Record<ParamLayout, number | null>> = { dense: 2, conv: 4, depthwise: 4, tokens: null, spatial: 4, vector: 1 };
+
 /** Collects the feature maps of features(); null during forward(). */
 export type Collector = ((name: string, kind: BlockKind, t: tf.Tensor4D) => void) | null;
 
@@ -63,15 +82,21 @@ export abstract class BaseModel implements Model {
     this.initRng = new Rng(seed);
   }
 
-  /** Registers a trainable parameter (in model order) and initialises it from the model's seed. */
-  protected param(name: string, shape: number[], role: ParamRole, init: Init): string {
+  /**
+   * Registers a trainable parameter (in model order), declared as `decl` (its role, layout and block; see
+   * denseKernel, convKernel, ... above), and initialises it from the model's seed.
+   */
+  protected param(name: string, shape: number[], decl: ParamDecl, init: Init): string {
     if (this.params.has(name)) throw new Error(`duplicate parameter name ${name}`);
+    const rank = LAYOUT_RANK[decl.layout];
+    if (rank !== null && shape.length !== rank)
+      throw new Error(`parameter ${name}: declared layout '${decl.layout}' needs ${rank} dimensions, the shape is [${shape.join(', ')}]`);
     const n = shape.reduce((a, b) => a * b, 1);
     const t = tf.tensor(sample(init, n, this.initRng), shape, 'float32');
     const v = tf.variable(t, true, `${name}#${nextId()}`);
     t.dispose();
     this.params.set(name, v);
-    this.paramInfo.push({ name, shape: [...shape], role });
+    this.paramInfo.push({ name, shape: [...shape], role: decl.role, layout: decl.layout, block: decl.block });
     return name;
   }
 
@@ -84,17 +109,18 @@ export abstract class BaseModel implements Model {
     return name;
   }
 
-  /** BatchNorm parameters (gamma 1, beta 0) and running statistics (mean 0, var 1). */
-  protected batchNormParams(prefix: string, c: number): void {
-    this.param(`${prefix}.gamma`, [c], 'norm', ones);
-    this.param(`${prefix}.beta`, [c], 'norm', zeros);
+  /** BatchNorm parameters (gamma 1, beta 0) of a block and running statistics (mean 0, var 1). */
+  protected batchNormParams(prefix: string, c: number, block: BlockKind): void {
+    this.param(`${prefix}.gamma`, [c], normOf(block), ones);
+    this.param(`${prefix}.beta`, [c], normOf(block), zeros);
     this.buffer(`${prefix}.running_mean`, [c], zeros);
     this.buffer(`${prefix}.running_var`, [c], ones);
   }
 
-  protected layerNormParams(prefix: string, c: number): void {
-    this.param(`${prefix}.gamma`, [c], 'norm', ones);
-    this.param(`${prefix}.beta`, [c], 'norm', zeros);
+  /** LayerNorm parameters (gamma 1, beta 0) of a block. */
+  protected layerNormParams(prefix: string, c: number, block: BlockKind): void {
+    this.param(`${prefix}.gamma`, [c], normOf(block), ones);
+    this.param(`${prefix}.beta`, [c], normOf(block), zeros);
   }
 
   /** The forward pass; calls collect(name, kind, map) after every block when collecting features. */

@@ -1,11 +1,20 @@
 // Field checks that family validators share: each failure names the configuration's preset, the field,
 // what was found and what was expected ("model config 'vit-ti': field 'heads' is 5, expected ...").
 import type { ModelConfig } from './model.ts';
+import { EXIT_USAGE, ExpectedError } from '../util/errors.ts';
 
 type Fields = ModelConfig | Record<string, unknown>;
 
+/** A model configuration or preset name that cannot work: one line (the CLI prints it without a stack, exit status 2). */
+export class ModelConfigError extends ExpectedError {
+  constructor(message: string) {
+    super(message, { exitCode: EXIT_USAGE });
+    this.name = 'ModelConfigError';
+  }
+}
+
 export function fail(config: Fields, field: string, found: unknown, expected: string): never {
-  throw new Error(`model config '${String(config.preset)}': field '${field}' is ${JSON.stringify(found) ?? 'missing'}, expected ${expected}`);
+  throw new ModelConfigError(`model config '${String(config.preset)}': field '${field}' is ${JSON.stringify(found) ?? 'missing'}, expected ${expected}`);
 }
 
 function field(config: Fields, name: string): unknown {

@@ -8,6 +8,12 @@ import './vit.ts';
 import './swin.ts';
 import './resnet.ts';
 import './alternet.ts';
+import type { PiTConfig } from './pit.ts';
+import type { MixerConfig } from './mixer.ts';
+import './pit.ts';
+import './mixer.ts';
+import type { MobileViTConfig } from './mobilevit.ts';
+import './mobilevit.ts';
 
 /** A configuration of one of the built-in families (narrow it by `family`). */
-export type AnyModelConfig = ViTConfig | SwinConfig | ResNetConfig | AlterNetConfig;
+export type AnyModelConfig = ViTConfig | SwinConfig | ResNetConfig | AlterNetConfig | PiTConfig | MixerConfig | MobileViTConfig;

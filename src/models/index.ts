@@ -2,7 +2,8 @@
 // families.ts comes first so that the built-in families are registered before any lookup.
 import './families.ts';
 export type { AnyModelConfig } from './families.ts';
-export type { Model, ModelConfig, ForwardOptions, FeatureMap, BlockKind, ParamInfo, ParamRole } from './model.ts';
+export type { Model, ModelConfig, ForwardOptions, FeatureMap, BlockKind, ParamInfo, ParamRole, ParamLayout, ParamDecl, PretrainedCfg } from './model.ts';
+export { BLOCK_KINDS, PARAM_LAYOUTS } from './model.ts';
 export { createModel, resolveConfig, type CreateOptions } from './create.ts';
 export {
   registerFamily,
@@ -12,6 +13,9 @@ export {
   listPresets,
   getPreset,
   validateConfig,
+  pretrainedCfgOf,
+  checkpointSources,
+  nearestName,
   type ModelFamily,
   type FamilyDisplay,
   type Preset,
@@ -20,6 +24,9 @@ export type { ViTConfig } from './vit.ts';
 export type { SwinConfig } from './swin.ts';
 export type { ResNetConfig } from './resnet.ts';
 export type { AlterNetConfig } from './alternet.ts';
+export { ModelConfigError } from './config-checks.ts';
+export { imagenetPretrainedCfg, cifarPretrainedCfg, checkPretrainedCfg, IMAGENET_MEAN, IMAGENET_STD, INCEPTION_MEAN, INCEPTION_STD } from './pretrained-cfg.ts';
+export { torchName, type CheckpointSource, type RefusedCheckpoint, type SourceKey, type DerivedTensor } from './checkpoint-source.ts';
 export { selectParams, flatSize, getFlatParams, setFlatParams, unflatten } from './flat-params.ts';
 export { countParams, flopsPerImage, complexity, paramInfoCount, type Complexity } from './complexity.ts';
 export {

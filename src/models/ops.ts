@@ -9,11 +9,11 @@
 // - 3x3 convolutions use tf.conv2d; the gradient of Conv2DBackpropFilter that a second
 //   differentiation needs is registered by src/backend/gradients (imported by src/backend/tf.ts).
 import { tf } from '../backend/tf.ts';
-import { batchNormReluTraining, batchNormTraining, channelAffine, gelu, layerNorm } from '../backend/fused-ops.ts';
+import { batchNormReluTraining, batchNormTraining, channelAffine, gelu, layerNorm, silu } from '../backend/fused-ops.ts';
 import { movingAverages } from '../backend/moving-averages.ts';
 import { Rng } from '../util/random.ts';
 
-export { gelu, layerNorm };
+export { gelu, layerNorm, silu };
 
 
 /** Resolves parameter tensors (overrides first) and carries the mode of one forward pass. */
@@ -97,6 +97,23 @@ export function convKxK(x: tf.Tensor4D, kernel: tf.Tensor, stride: number): tf.T
   }
   const patches = tf.concat(cols, 3); // (dy, dx, c) order = the kernel's [kh, kw, cin] order
   return linear(patches, tf.reshape(kernel, [k * k * c, kernel.shape[3]!])) as tf.Tensor4D;
+}
+
+/**
+ * Depthwise (grouped, groups = C) k x k convolution of NHWC x with filter [k, k, C, M] (M output channels per input
+ * channel; output channel c * M + m, PyTorch's order for Conv2d(C, C * M, groups=C), whose weight [C * M, 1, k, k]
+ * is this filter transposed), zero padding `padding` on every side (default (k-1)/2, floored, as PyTorch's
+ * `padding=k//2`), stride 1 or more, no bias. Twice differentiable: the gradients of the depthwise backprop kernels
+ * are registered by src/backend/gradients.
+ */
+export function depthwiseConv(x: tf.Tensor4D, filter: tf.Tensor, stride: number, padding?: number): tf.Tensor4D {
+  if (filter.rank !== 4 || filter.shape[2] !== x.shape[3]) {
+    throw new Error(`depthwiseConv: filter has shape [${filter.shape.join(',')}], expected [k, k, ${x.shape[3]}, M] for input [${x.shape.join(',')}]`);
+  }
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`depthwiseConv: stride is ${stride}, expected a positive integer`);
+  const k = filter.shape[0]!;
+  const p = padding ?? Math.floor((k - 1) / 2);
+  return tf.depthwiseConv2d(x, filter as tf.Tensor4D, stride, [[0, 0], [p, p], [p, p], [0, 0]]);
 }
 
 /** Non-overlapping patches [B, H/p, W/p, p*p*C] in (row, column, channel) order, then matMul. */

@@ -10,11 +10,13 @@
 // This file is the resnet family: configuration, checks, presets, cost and registration (src/models/registry.ts);
 // the stage layout is src/models/cnn-stages.ts.
 import { tf } from '../backend/tf.ts';
-import { BaseModel, kaimingFanOut, uniform, type Collector } from './base.ts';
+import { BaseModel, biasOf, convKernel, denseKernel, kaimingFanOut, uniform, type Collector } from './base.ts';
 import { checkCnnStages, cnnBlocks, expansionOf, type CnnBlock, type CnnStageConfig } from './cnn-stages.ts';
+import { torchName, type CheckpointSource } from './checkpoint-source.ts';
 import { fail, oneOf } from './config-checks.ts';
 import type { ModelConfig } from './model.ts';
 import { batchNorm, batchNormRelu, convKxK, dense, dropPath, globalAvgPool, subsample2, type Ctx } from './ops.ts';
+import { imagenetPretrainedCfg } from './pretrained-cfg.ts';
 import { registerFamily, registerPreset, type Complexity } from './registry.ts';
 
 export interface ResNetConfig extends ModelConfig, CnnStageConfig {
@@ -57,30 +59,30 @@ export class ResNet extends BaseModel {
     const c = config;
     this.specs = blockSpecs(c);
     const k = c.stem === 'imagenet' ? 7 : 3;
-    this.param('stem.conv.kernel', [k, k, 3, c.stemWidth], 'weight', kaimingFanOut(k, c.stemWidth));
-    this.batchNormParams('stem.bn', c.stemWidth);
+    this.param('stem.conv.kernel', [k, k, 3, c.stemWidth], convKernel('conv'), kaimingFanOut(k, c.stemWidth));
+    this.batchNormParams('stem.bn', c.stemWidth, 'conv');
     for (const s of this.specs) {
       if (c.block === 'basic') {
-        this.param(`${s.name}.conv1.kernel`, [3, 3, s.cin, s.planes], 'weight', kaimingFanOut(3, s.planes));
-        this.batchNormParams(`${s.name}.bn1`, s.planes);
-        this.param(`${s.name}.conv2.kernel`, [3, 3, s.planes, s.cout], 'weight', kaimingFanOut(3, s.cout));
-        this.batchNormParams(`${s.name}.bn2`, s.cout);
+        this.param(`${s.name}.conv1.kernel`, [3, 3, s.cin, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
+        this.batchNormParams(`${s.name}.bn1`, s.planes, 'conv');
+        this.param(`${s.name}.conv2.kernel`, [3, 3, s.planes, s.cout], convKernel('conv'), kaimingFanOut(3, s.cout));
+        this.batchNormParams(`${s.name}.bn2`, s.cout, 'conv');
       } else {
-        this.param(`${s.name}.conv1.kernel`, [1, 1, s.cin, s.planes], 'weight', kaimingFanOut(1, s.planes));
-        this.batchNormParams(`${s.name}.bn1`, s.planes);
-        this.param(`${s.name}.conv2.kernel`, [3, 3, s.planes, s.planes], 'weight', kaimingFanOut(3, s.planes));
-        this.batchNormParams(`${s.name}.bn2`, s.planes);
-        this.param(`${s.name}.conv3.kernel`, [1, 1, s.planes, s.cout], 'weight', kaimingFanOut(1, s.cout));
-        this.batchNormParams(`${s.name}.bn3`, s.cout);
+        this.param(`${s.name}.conv1.kernel`, [1, 1, s.cin, s.planes], convKernel('conv'), kaimingFanOut(1, s.planes));
+        this.batchNormParams(`${s.name}.bn1`, s.planes, 'conv');
+        this.param(`${s.name}.conv2.kernel`, [3, 3, s.planes, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
+        this.batchNormParams(`${s.name}.bn2`, s.planes, 'conv');
+        this.param(`${s.name}.conv3.kernel`, [1, 1, s.planes, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
+        this.batchNormParams(`${s.name}.bn3`, s.cout, 'conv');
       }
       if (s.projection) {
-        this.param(`${s.name}.shortcut.conv.kernel`, [1, 1, s.cin, s.cout], 'weight', kaimingFanOut(1, s.cout));
-        this.batchNormParams(`${s.name}.shortcut.bn`, s.cout);
+        this.param(`${s.name}.shortcut.conv.kernel`, [1, 1, s.cin, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
+        this.batchNormParams(`${s.name}.shortcut.bn`, s.cout, 'conv');
       }
     }
     const last = this.specs[this.specs.length - 1]!.cout;
-    this.param('head.kernel', [last, c.numClasses], 'weight', uniform(1 / Math.sqrt(last)));
-    this.param('head.bias', [c.numClasses], 'bias', uniform(1 / Math.sqrt(last)));
+    this.param('head.kernel', [last, c.numClasses], denseKernel('head'), uniform(1 / Math.sqrt(last)));
+    this.param('head.bias', [c.numClasses], biasOf('head'), uniform(1 / Math.sqrt(last)));
   }
 
   protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
@@ -158,12 +160,74 @@ function complexity(c: ResNetConfig): Complexity {
   return { params, macs };
 }
 
+/**
+ * The authors' CIFAR ResNet (xxxnell/how-do-vits-work, models/resnet.py with resnet_dnn_block.py,
+ * `models.get_model("resnet_50", num_classes=100, stem=False)`): a 3x3 stride-1 stem (layer0), post-activation
+ * blocks with the stride on the 3x3 convolution, projection shortcuts (1x1 conv + BN) wherever the shape changes,
+ * GAP + Linear (classifier.0.dense). resnet-18/resnet-50 are this network; each conv/BN pair sits in an
+ * nn.Sequential there.
+ */
+const AUTHORS_RESNET: CheckpointSource<ResNetConfig> = {
+  id: 'authors-resnet',
+  title: "the authors' CIFAR ResNet (how-do-vits-work models/resnet.py, dnn blocks)",
+  recognises: (keys) => keys.has('layer0.0.weight') && keys.has('classifier.0.dense.weight'),
+  refusal(config) {
+    if (config.shortcut === 'A')
+      return `preset '${config.preset}' uses parameter-free option-A shortcuts; the authors' ResNet always projects (1x1 conv + BN) where the shape changes (use resnet-50 or resnet-18)`;
+    return null;
+  },
+  headKey: 'classifier.0.dense.weight',
+  key(target) {
+    const name = torchName(target);
+    let m = /^stem\.(conv|bn)\.(.+)$/.exec(name);
+    if (m) return `layer0.${m[1] === 'conv' ? 0 : 1}.${m[2]}`;
+    m = /^layers\.(\d+)\.blocks\.(\d+)\.(conv|bn)(\d)\.(.+)$/.exec(name);
+    if (m) return `layer${Number(m[1]) + 1}.${m[2]}.conv${m[4]}.${m[3] === 'conv' ? 0 : 1}.${m[5]}`;
+    m = /^layers\.(\d+)\.blocks\.(\d+)\.shortcut\.(conv|bn)\.(.+)$/.exec(name);
+    if (m) return `layer${Number(m[1]) + 1}.${m[2]}.shortcut.${m[3] === 'conv' ? 0 : 1}.${m[4]}`;
+    m = /^head\.(.+)$/.exec(name);
+    if (m) return `classifier.0.dense.${m[1]}`;
+    return name;
+  },
+  ignored: /\.num_batches_tracked$/,
+};
+
+/**
+ * timm's ResNet (timm/models/resnet.py, the same names in all versions and in torchvision): conv1/bn1 stem (7x7
+ * stride 2, then a 3x3 stride-2 max-pool), layer1..4 of BasicBlock (conv1, bn1, conv2, bn2) or Bottleneck (+ conv3,
+ * bn3; stride on conv2), downsample.0/1 (1x1 conv + BN) where the shape changes, fc. Built with stem 'imagenet'.
+ */
+const TIMM_RESNET: CheckpointSource<ResNetConfig> = {
+  id: 'timm-resnet',
+  title: "timm's (torchvision's) ResNet",
+  recognises: (keys) => keys.has('conv1.weight') && keys.has('layer1.0.conv1.weight') && keys.has('fc.weight'),
+  refusal(config) {
+    if (config.stem !== 'imagenet')
+      return `timm's ResNet has the ImageNet stem (7x7 stride-2 conv + max-pool) and preset '${config.preset}' the CIFAR one; choose resnet-50-224 or resnet-18-224 (or a configuration with stem 'imagenet')`;
+    if (config.shortcut === 'A') return `preset '${config.preset}' uses option-A shortcuts; timm's ResNet projects (downsample 1x1 conv + BN)`;
+    return null;
+  },
+  headKey: 'fc.weight',
+  key(target) {
+    const name = torchName(target);
+    let m = /^stem\.(conv|bn)\.(.+)$/.exec(name);
+    if (m) return `${m[1] === 'conv' ? 'conv1' : 'bn1'}.${m[2]}`;
+    m = /^layers\.(\d+)\.blocks\.(\d+)\.(.+)$/.exec(name);
+    if (m) return `layer${Number(m[1]) + 1}.${m[2]}.${m[3]!.replace(/^shortcut\.conv\./, 'downsample.0.').replace(/^shortcut\.bn\./, 'downsample.1.')}`;
+    m = /^head\.(.+)$/.exec(name);
+    if (m) return `fc.${m[1]}`;
+    return name;
+  },
+  ignored: /\.num_batches_tracked$/,
+};
+
 registerFamily<ResNetConfig>({
   name: 'resnet',
   display: { color: '#1f5fa8', matches: /resne[tx]/ },
   validate,
   complexity,
   build: (config, seed) => new ResNet(config, seed),
+  checkpoints: [AUTHORS_RESNET, TIMM_RESNET],
 });
 
 /** ResNet-18, CIFAR variant; presets override some fields. */
@@ -180,16 +244,19 @@ const RESNET_18: ResNetConfig = {
   dropPathRate: 0.1,
 };
 
-const preset = (name: string, description: string, o: Partial<ResNetConfig> = {}): void => registerPreset({ ...RESNET_18, ...o, preset: name }, description);
+const preset = (name: string, description: string, o: Partial<ResNetConfig> = {}, pretrained?: ReturnType<typeof imagenetPretrainedCfg>): void =>
+  registerPreset({ ...RESNET_18, ...o, preset: name }, description, { pretrained });
 
 // The paper's CIFAR settings.
 preset('resnet-18', 'ResNet-18, CIFAR variant: 3x3 stem, no max-pool, basic blocks 2-2-2-2');
 preset('resnet-50', 'ResNet-50, CIFAR variant: 3x3 stem, no max-pool, bottlenecks 3-4-6-3 (stride on the 3x3)', { block: 'bottleneck', stageBlocks: [3, 4, 6, 3] });
 // timm's / torchvision's ImageNet ResNets (7x7 stride-2 stem + max-pool), for imported weights.
+// pretrained_cfg: timm's default weights (resnet50.a1_in1k, resnet18.a1_in1k): ImageNet mean/std, bicubic, crop 0.95.
+const timmResnetCfg = imagenetPretrainedCfg(224, { cropPct: 0.95 });
 preset('resnet-50-224', "timm's resnet50: 224x224, 7x7 stride-2 stem + max-pool, bottlenecks 3-4-6-3", {
   imageSize: 224, stem: 'imagenet', block: 'bottleneck', stageBlocks: [3, 4, 6, 3],
-});
-preset('resnet-18-224', "timm's resnet18: 224x224, 7x7 stride-2 stem + max-pool, basic blocks 2-2-2-2", { imageSize: 224, stem: 'imagenet' });
+}, timmResnetCfg);
+preset('resnet-18-224', "timm's resnet18: 224x224, 7x7 stride-2 stem + max-pool, basic blocks 2-2-2-2", { imageSize: 224, stem: 'imagenet' }, timmResnetCfg);
 // CPU-sized (defaults, notebooks, CI).
 preset('resnet-20', 'ResNet-20 (He et al. 2016): 16-32-64 channels, 3 basic blocks per stage, option-A shortcut', {
   stemWidth: 16, widths: [16, 32, 64], stageBlocks: [3, 3, 3], shortcut: 'A',

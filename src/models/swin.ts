@@ -1,16 +1,21 @@
-// Swin Transformer (Liu et al. 2021) as timm builds it: patch embedding + LayerNorm; stages of
+// Swin Transformer (Liu et al. 2021) as timm's `SwinTransformer` builds it: patch embedding + LayerNorm; stages of
 // blocks x + WMSA(LN(x)), x + MLP(LN(x)) where attention runs inside ws x ws windows with a
 // per-head relative position bias, every second block on windows shifted by ws/2 (cyclic shift
 // + attention mask); patch merging (2x2 neighbours concatenated, LN, linear 4C -> 2C) at the start
 // of every stage but the first; final LN, global average pooling, linear head. Where a stage's
 // map is no larger than the window, the window shrinks to the map and nothing is shifted (timm).
 // Init as timm: Linear trunc-normal(0.02) with zero bias, bias tables trunc-normal(0.02),
-// LN (1, 0), the patch-embedding conv PyTorch's default U(+-1/sqrt(fan_in)).
-// This file is the swin family: configuration, checks, presets, cost and registration (src/models/registry.ts).
+// LN (1, 0), the patch-embedding conv PyTorch's default U(+-1/sqrt(fan_in)). LayerNorm eps 1e-5 everywhere.
+// Parameter names are timm >= 0.9's (patch merging `layers.{s}.downsample` at the start of stage s); the
+// checkpoint sources below also read timm <= 0.6's files (the authors' Swin-Ti: merging at the end of stage
+// s-1, `head` instead of `head.fc`, and the buffers attn_mask / relative_position_index, checked against ours).
+// This file is the swin family: configuration, checks, presets, cost, checkpoint sources and registration.
 import { tf } from '../backend/tf.ts';
-import { BaseModel, truncNormal, uniform, zeros, type Collector } from './base.ts';
+import { BaseModel, biasOf, convKernel, denseKernel, tokensOf, truncNormal, uniform, zeros, type Collector } from './base.ts';
+import { torchName, type CheckpointSource, type DerivedTensor } from './checkpoint-source.ts';
 import { boolean, fail, positiveInt, positiveIntList, positiveNumber, rate } from './config-checks.ts';
 import type { ModelConfig } from './model.ts';
+import { imagenetPretrainedCfg } from './pretrained-cfg.ts';
 import { registerFamily, registerPreset, type Complexity } from './registry.ts';
 import {
   dense,
@@ -21,6 +26,7 @@ import {
   norm,
   patchEmbed,
   relativePositionBias,
+  relativePositionIndex,
   roll2d,
   shiftedWindowMask,
   splitQkv,
@@ -98,37 +104,37 @@ export class SwinTransformer extends BaseModel {
     const c = config;
     this.specs = swinBlockSpecs(c);
     const fanIn = c.patchSize * c.patchSize * 3;
-    this.param('patch_embed.proj.kernel', [c.patchSize, c.patchSize, 3, c.dim], 'weight', uniform(1 / Math.sqrt(fanIn)));
-    this.param('patch_embed.proj.bias', [c.dim], 'bias', uniform(1 / Math.sqrt(fanIn)));
-    this.layerNormParams('patch_embed.norm', c.dim);
+    this.param('patch_embed.proj.kernel', [c.patchSize, c.patchSize, 3, c.dim], convKernel('embedding'), uniform(1 / Math.sqrt(fanIn)));
+    this.param('patch_embed.proj.bias', [c.dim], biasOf('embedding'), uniform(1 / Math.sqrt(fanIn)));
+    this.layerNormParams('patch_embed.norm', c.dim, 'embedding');
     let stage = -1;
     for (const b of this.specs) {
       if (b.stage !== stage) {
         stage = b.stage;
         if (stage > 0) {
           const prev = b.dim / 2;
-          this.layerNormParams(`layers.${stage}.downsample.norm`, 4 * prev);
-          this.param(`layers.${stage}.downsample.reduction.kernel`, [4 * prev, 2 * prev], 'weight', truncNormal(0.02));
+          this.layerNormParams(`layers.${stage}.downsample.norm`, 4 * prev, 'pool');
+          this.param(`layers.${stage}.downsample.reduction.kernel`, [4 * prev, 2 * prev], denseKernel('pool'), truncNormal(0.02));
         }
       }
       const d = b.dim;
       const hidden = Math.round(d * c.mlpRatio);
-      this.layerNormParams(`${b.name}.norm1`, d);
-      this.param(`${b.name}.attn.relative_position_bias_table`, [(2 * b.window - 1) ** 2, b.heads], 'position', truncNormal(0.02));
-      this.param(`${b.name}.attn.qkv.kernel`, [d, 3 * d], 'weight', truncNormal(0.02));
-      if (c.qkvBias) this.param(`${b.name}.attn.qkv.bias`, [3 * d], 'bias', zeros);
-      this.param(`${b.name}.attn.proj.kernel`, [d, d], 'weight', truncNormal(0.02));
-      this.param(`${b.name}.attn.proj.bias`, [d], 'bias', zeros);
-      this.layerNormParams(`${b.name}.norm2`, d);
-      this.param(`${b.name}.mlp.fc1.kernel`, [d, hidden], 'weight', truncNormal(0.02));
-      this.param(`${b.name}.mlp.fc1.bias`, [hidden], 'bias', zeros);
-      this.param(`${b.name}.mlp.fc2.kernel`, [hidden, d], 'weight', truncNormal(0.02));
-      this.param(`${b.name}.mlp.fc2.bias`, [d], 'bias', zeros);
+      this.layerNormParams(`${b.name}.norm1`, d, 'msa');
+      this.param(`${b.name}.attn.relative_position_bias_table`, [(2 * b.window - 1) ** 2, b.heads], tokensOf('msa', 'position'), truncNormal(0.02));
+      this.param(`${b.name}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), truncNormal(0.02));
+      if (c.qkvBias) this.param(`${b.name}.attn.qkv.bias`, [3 * d], biasOf('msa'), zeros);
+      this.param(`${b.name}.attn.proj.kernel`, [d, d], denseKernel('msa'), truncNormal(0.02));
+      this.param(`${b.name}.attn.proj.bias`, [d], biasOf('msa'), zeros);
+      this.layerNormParams(`${b.name}.norm2`, d, 'mlp');
+      this.param(`${b.name}.mlp.fc1.kernel`, [d, hidden], denseKernel('mlp'), truncNormal(0.02));
+      this.param(`${b.name}.mlp.fc1.bias`, [hidden], biasOf('mlp'), zeros);
+      this.param(`${b.name}.mlp.fc2.kernel`, [hidden, d], denseKernel('mlp'), truncNormal(0.02));
+      this.param(`${b.name}.mlp.fc2.bias`, [d], biasOf('mlp'), zeros);
     }
     const last = this.specs[this.specs.length - 1]!.dim;
-    this.layerNormParams('norm', last);
-    this.param('head.kernel', [last, c.numClasses], 'weight', truncNormal(0.02));
-    this.param('head.bias', [c.numClasses], 'bias', zeros);
+    this.layerNormParams('norm', last, 'head');
+    this.param('head.kernel', [last, c.numClasses], denseKernel('head'), truncNormal(0.02));
+    this.param('head.bias', [c.numClasses], biasOf('head'), zeros);
   }
 
   protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
@@ -234,15 +240,60 @@ function complexity(c: SwinConfig): Complexity {
   return { params, macs };
 }
 
+/** The keys both timm layouts share (a Swin state dict has a patch embedding and relative-position tables). */
+function looksLikeSwin(keys: ReadonlySet<string>): boolean {
+  return keys.has('patch_embed.proj.weight') && keys.has('layers.0.blocks.0.attn.relative_position_bias_table');
+}
+
+/**
+ * The values timm <= 0.6 saves in its buffers, from the configuration: `relative_position_index` [N, N] of every
+ * block and `attn_mask` [nW, N, N] (0 / -100) of every shifted block. A file whose buffers differ was built with
+ * other windows or shifts, which its parameter shapes alone may not reveal; timm >= 0.9 does not save them.
+ */
+function swinDerived(key: string, config: SwinConfig): DerivedTensor | null {
+  const m = /^(layers\.\d+\.blocks\.\d+)\.(attn\.relative_position_index|attn_mask)$/.exec(key);
+  if (!m) return null;
+  const spec = swinBlockSpecs(config).find((b) => b.name === m[1]);
+  if (!spec) return null;
+  const n = spec.window * spec.window;
+  if (m[2] === 'attn_mask') {
+    if (spec.shift === 0) return null; // timm saves no mask for an unshifted block: such a key is unexpected
+    const nW = (spec.resolution / spec.window) ** 2;
+    return { shape: [nW, n, n], values: maskFor(spec.resolution, spec.window, spec.shift) };
+  }
+  return { shape: [n, n], values: relativePositionIndex(spec.window) };
+}
+
+/** timm >= 0.9 (and 1.0): parameter names as ours; the head is `head.fc`. */
+const TIMM_SWIN: CheckpointSource<SwinConfig> = {
+  id: 'timm-swin',
+  title: "timm's SwinTransformer (timm >= 0.9)",
+  recognises: (keys) => looksLikeSwin(keys) && keys.has('head.fc.weight'),
+  headKey: 'head.fc.weight',
+  key: (target) => torchName(target).replace(/^head\./, 'head.fc.'),
+  derived: swinDerived,
+};
+
+/** timm <= 0.6 (0.4.9 to 0.6.x, the authors' Swin-Ti): patch merging at the end of the previous stage, head `head`. */
+const TIMM_SWIN_OLD: CheckpointSource<SwinConfig> = {
+  id: 'timm-swin-0.5',
+  title: "timm <= 0.6's SwinTransformer (the authors' Swin-Ti)",
+  recognises: (keys) => looksLikeSwin(keys) && keys.has('head.weight') && !keys.has('head.fc.weight'),
+  headKey: 'head.weight',
+  key: (target) => torchName(target).replace(/^layers\.(\d+)\.downsample\./, (_, s: string) => `layers.${Number(s) - 1}.downsample.`),
+  derived: swinDerived,
+};
+
 registerFamily<SwinConfig>({
   name: 'swin',
   display: { color: '#8c564b', matches: /swin/ },
   validate,
   complexity,
   build: (config, seed) => new SwinTransformer(config, seed),
+  checkpoints: [TIMM_SWIN, TIMM_SWIN_OLD],
 });
 
-/** The paper's Swin-Ti for CIFAR; presets override some fields. */
+/** The paper's Swin-Ti for CIFAR: the authors' timm SwinTransformer(img_size=32, patch_size=1, window_size=4, qkv_bias=False). */
 const SWIN_TI: SwinConfig = {
   family: 'swin',
   preset: 'swin-ti',
@@ -254,12 +305,21 @@ const SWIN_TI: SwinConfig = {
   depths: [2, 2, 6, 2],
   heads: [3, 6, 12, 24],
   mlpRatio: 4,
-  qkvBias: true,
+  qkvBias: false,
   dropPathRate: 0.1,
   dropRate: 0,
 };
 
-const preset = (name: string, description: string, o: Partial<SwinConfig> = {}): void => registerPreset({ ...SWIN_TI, ...o, preset: name }, description);
+const preset = (name: string, description: string, o: Partial<SwinConfig> = {}, pretrained?: ReturnType<typeof imagenetPretrainedCfg>): void =>
+  registerPreset({ ...SWIN_TI, ...o, preset: name }, description, { pretrained });
 
-preset('swin-ti', 'Swin-Ti for CIFAR (paper): patch 1, window 4, dim 96, depths 2-2-6-2, heads 3-6-12-24');
-preset('swin-cpu', 'CPU Swin: patch 2, window 4, dim 64, depths 2-2-2, heads 2-4-8', { patchSize: 2, dim: 64, depths: [2, 2, 2], heads: [2, 4, 8] });
+preset('swin-ti', "Swin-Ti for CIFAR (paper; the authors' timm SwinTransformer): patch 1, window 4, dim 96, depths 2-2-6-2, heads 3-6-12-24, no qkv bias");
+// timm's ImageNet Swin-T, for imported weights (the class count comes from the imported head).
+preset(
+  'swin-tiny-224',
+  "timm's swin_tiny_patch4_window7_224: 224x224, patch 4, window 7, dim 96, depths 2-2-6-2, heads 3-6-12-24, qkv bias",
+  { imageSize: 224, patchSize: 4, windowSize: 7, qkvBias: true },
+  imagenetPretrainedCfg(224, { cropPct: 0.9 }),
+);
+// CPU-sized (defaults, notebooks, CI); keeps its qkv bias (and so its parameter count, which the benchmarks record).
+preset('swin-cpu', 'CPU Swin: patch 2, window 4, dim 64, depths 2-2-2, heads 2-4-8, qkv bias', { patchSize: 2, dim: 64, depths: [2, 2, 2], heads: [2, 4, 8], qkvBias: true });

@@ -7,10 +7,12 @@
 // PyTorch's default U(+-1/sqrt(fan_in)).
 // This file is the vit family: configuration, checks, presets, cost and registration (src/models/registry.ts).
 import { tf } from '../backend/tf.ts';
-import { BaseModel, normal, truncNormal, uniform, zeros, tokensToMap, type Collector } from './base.ts';
+import { BaseModel, biasOf, convKernel, denseKernel, normal, tokensOf, truncNormal, uniform, zeros, tokensToMap, type Collector } from './base.ts';
+import { torchName, type CheckpointSource, type RefusedCheckpoint } from './checkpoint-source.ts';
 import { boolean, fail, oneOf, positiveInt, positiveNumber, rate } from './config-checks.ts';
 import type { ModelConfig } from './model.ts';
 import { dense, dropPath, dropout, gelu, multiHeadAttention, norm, patchEmbed, splitQkv, type Ctx } from './ops.ts';
+import { imagenetPretrainedCfg, INCEPTION_MEAN, INCEPTION_STD } from './pretrained-cfg.ts';
 import { registerFamily, registerPreset, type Complexity } from './registry.ts';
 
 export interface ViTConfig extends ModelConfig {
@@ -40,27 +42,27 @@ export class VisionTransformer extends BaseModel {
     this.grid = config.imageSize / p;
     this.hidden = Math.round(d * config.mlpRatio);
     const fanIn = p * p * 3;
-    this.param('patch_embed.proj.kernel', [p, p, 3, d], 'weight', uniform(1 / Math.sqrt(fanIn)));
-    this.param('patch_embed.proj.bias', [d], 'bias', uniform(1 / Math.sqrt(fanIn)));
-    if (config.pool === 'cls') this.param('cls_token', [1, 1, d], 'embedding', normal(1e-6));
+    this.param('patch_embed.proj.kernel', [p, p, 3, d], convKernel('embedding'), uniform(1 / Math.sqrt(fanIn)));
+    this.param('patch_embed.proj.bias', [d], biasOf('embedding'), uniform(1 / Math.sqrt(fanIn)));
+    if (config.pool === 'cls') this.param('cls_token', [1, 1, d], tokensOf('embedding', 'embedding'), normal(1e-6));
     const tokens = this.grid * this.grid + (config.pool === 'cls' ? 1 : 0);
-    this.param('pos_embed', [1, tokens, d], 'position', truncNormal(0.02));
+    this.param('pos_embed', [1, tokens, d], tokensOf('embedding', 'position'), truncNormal(0.02));
     for (let i = 0; i < depth; i++) {
       const b = `blocks.${i}`;
-      this.layerNormParams(`${b}.norm1`, d);
-      this.param(`${b}.attn.qkv.kernel`, [d, 3 * d], 'weight', truncNormal(0.02));
-      if (config.qkvBias) this.param(`${b}.attn.qkv.bias`, [3 * d], 'bias', zeros);
-      this.param(`${b}.attn.proj.kernel`, [d, d], 'weight', truncNormal(0.02));
-      this.param(`${b}.attn.proj.bias`, [d], 'bias', zeros);
-      this.layerNormParams(`${b}.norm2`, d);
-      this.param(`${b}.mlp.fc1.kernel`, [d, this.hidden], 'weight', truncNormal(0.02));
-      this.param(`${b}.mlp.fc1.bias`, [this.hidden], 'bias', zeros);
-      this.param(`${b}.mlp.fc2.kernel`, [this.hidden, d], 'weight', truncNormal(0.02));
-      this.param(`${b}.mlp.fc2.bias`, [d], 'bias', zeros);
+      this.layerNormParams(`${b}.norm1`, d, 'msa');
+      this.param(`${b}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), truncNormal(0.02));
+      if (config.qkvBias) this.param(`${b}.attn.qkv.bias`, [3 * d], biasOf('msa'), zeros);
+      this.param(`${b}.attn.proj.kernel`, [d, d], denseKernel('msa'), truncNormal(0.02));
+      this.param(`${b}.attn.proj.bias`, [d], biasOf('msa'), zeros);
+      this.layerNormParams(`${b}.norm2`, d, 'mlp');
+      this.param(`${b}.mlp.fc1.kernel`, [d, this.hidden], denseKernel('mlp'), truncNormal(0.02));
+      this.param(`${b}.mlp.fc1.bias`, [this.hidden], biasOf('mlp'), zeros);
+      this.param(`${b}.mlp.fc2.kernel`, [this.hidden, d], denseKernel('mlp'), truncNormal(0.02));
+      this.param(`${b}.mlp.fc2.bias`, [d], biasOf('mlp'), zeros);
     }
-    this.layerNormParams('norm', d);
-    this.param('head.kernel', [d, numClasses], 'weight', truncNormal(0.02));
-    this.param('head.bias', [numClasses], 'bias', zeros);
+    this.layerNormParams('norm', d, 'head');
+    this.param('head.kernel', [d, numClasses], denseKernel('head'), truncNormal(0.02));
+    this.param('head.bias', [numClasses], biasOf('head'), zeros);
   }
 
   protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
@@ -132,12 +134,35 @@ function complexity(c: ViTConfig): Complexity {
   return { params, macs };
 }
 
+/**
+ * timm's VisionTransformer (all versions; the authors trained it on CIFAR-100, and timm's ImageNet ViTs are it):
+ * built here as timm builds it (pre-norm blocks, LayerNorm eps 1e-6, exact GELU, qkv as one Linear), so names map
+ * one to one; with global average pooling timm normalises after pooling in `fc_norm` (`norm` is then Identity).
+ */
+const TIMM_VIT: CheckpointSource<ViTConfig> = {
+  id: 'timm-vit',
+  title: "timm's VisionTransformer",
+  recognises: (keys) => keys.has('patch_embed.proj.weight') && keys.has('blocks.0.attn.qkv.weight'),
+  headKey: 'head.weight',
+  key: (target, config) => torchName(config.pool === 'gap' && target.startsWith('norm.') ? `fc_${target}` : target),
+};
+
+const AUTHORS_VIT: RefusedCheckpoint = {
+  title: "the authors' own ViT (how-do-vits-work models/vit.py, lucidrains-style)",
+  recognises: (keys) => keys.has('embedding.0.patch_embedding.1.weight'),
+  reason:
+    "its LayerNorms use PyTorch's default eps 1e-5 where vitscope's ViT uses timm's 1e-6, and its attention width is heads x 64; " +
+    "the authors' released ViT-Ti checkpoint is timm's VisionTransformer instead, which imports",
+};
+
 registerFamily<ViTConfig>({
   name: 'vit',
   display: { color: '#d62728', matches: /(^|[^a-z])(vit|deit)/ },
   validate,
   complexity,
   build: (config, seed) => new VisionTransformer(config, seed),
+  checkpoints: [TIMM_VIT],
+  refusedCheckpoints: [AUTHORS_VIT],
 });
 
 /** The paper's ViT-Ti for CIFAR; presets override some fields. */
@@ -157,16 +182,19 @@ const VIT_TI: ViTConfig = {
   dropRate: 0,
 };
 
-const preset = (name: string, description: string, o: Partial<ViTConfig> = {}): void => registerPreset({ ...VIT_TI, ...o, preset: name }, description);
+const preset = (name: string, description: string, o: Partial<ViTConfig> = {}, pretrained?: ReturnType<typeof imagenetPretrainedCfg>): void =>
+  registerPreset({ ...VIT_TI, ...o, preset: name }, description, { pretrained });
 
 // The paper's CIFAR settings.
 preset('vit-ti', 'ViT-Ti for CIFAR (paper): patch 2, dim 192, depth 12, 3 heads, no qkv bias, class token');
 preset('vit-ti-gap', 'ViT-Ti with global average pooling instead of the class token (paper, Hessian study)', { pool: 'gap' });
 // timm's ImageNet ViTs (224x224, patch 16, qkv bias; the class count comes from the imported head), for imported weights and
 // the paper's ImageNet Fourier/noise analyses (npm run experiment import -- --arch vit-ti-16-224).
+// Their pretrained_cfg is timm's default weights' (augreg: mean = std = 0.5, bicubic, crop 0.9).
 const imagenet = { imageSize: 224, patchSize: 16, qkvBias: true };
-preset('vit-ti-16-224', "timm's vit_tiny_patch16_224: 224x224, patch 16, dim 192, depth 12, 3 heads, qkv bias", imagenet);
-preset('vit-s-16-224', "timm's vit_small_patch16_224: 224x224, patch 16, dim 384, depth 12, 6 heads, qkv bias", { ...imagenet, dim: 384, heads: 6 });
-preset('vit-b-16-224', "timm's vit_base_patch16_224: 224x224, patch 16, dim 768, depth 12, 12 heads, qkv bias", { ...imagenet, dim: 768, heads: 12 });
+const augreg = imagenetPretrainedCfg(224, { mean: [...INCEPTION_MEAN], std: [...INCEPTION_STD], cropPct: 0.9 });
+preset('vit-ti-16-224', "timm's vit_tiny_patch16_224: 224x224, patch 16, dim 192, depth 12, 3 heads, qkv bias", imagenet, augreg);
+preset('vit-s-16-224', "timm's vit_small_patch16_224: 224x224, patch 16, dim 384, depth 12, 6 heads, qkv bias", { ...imagenet, dim: 384, heads: 6 }, augreg);
+preset('vit-b-16-224', "timm's vit_base_patch16_224: 224x224, patch 16, dim 768, depth 12, 12 heads, qkv bias", { ...imagenet, dim: 768, heads: 12 }, augreg);
 // CPU-sized (defaults, notebooks, CI).
 preset('vit-cpu', 'CPU ViT: patch 4, dim 192, depth 6, 3 heads, MLP ratio 4, class token', { patchSize: 4, depth: 6 });

@@ -1,8 +1,8 @@
 // Shared by the Fourier and variance depth plots: a value per block against normalised depth, with MSA blocks
-// shaded grey and pooling blocks blue (from the first series that has such blocks).
+// shaded grey, pooling blocks blue and token-mixing MLPs amber (from the first series that has such blocks).
 import type { BlockKind, Figure, PlotlyTrace } from './figure.ts';
 import { checkArrays, checkLabel, checkSeriesList } from './check.ts';
-import { axis, baseLayout, colorsFor, logAxis, MSA_SHADE, POOL_SHADE, shadingLegend } from './style.ts';
+import { axis, baseLayout, blockShade, colorsFor, logAxis, shadingLegend } from './style.ts';
 
 /**
  * Shading as the authors draw it (fourier_analysis.ipynb, featuremap_variance.ipynb): block i (an MSA or a
@@ -12,11 +12,11 @@ export function segmentShapes(depth: readonly number[], kinds: readonly BlockKin
   const shapes: Record<string, unknown>[] = [];
   const n = Math.min(depth.length, kinds.length);
   for (let i = 1; i < n; i++) {
-    const kind = kinds[i];
-    if (kind !== 'msa' && kind !== 'pool') continue;
+    const fillcolor = blockShade(kinds[i]);
+    if (fillcolor === undefined) continue;
     shapes.push({
       type: 'rect', xref: 'x', yref: 'paper', x0: depth[i - 1]!, x1: depth[i]!,
-      y0: 0, y1: 1, fillcolor: kind === 'msa' ? MSA_SHADE : POOL_SHADE, line: { width: 0 }, layer: 'below',
+      y0: 0, y1: 1, fillcolor, line: { width: 0 }, layer: 'below',
     });
   }
   return shapes;
@@ -49,7 +49,7 @@ export function depthFigure(
       text: s.kinds, hovertemplate: '%{text} block<br>depth %{x:.2f}<br>%{y:.3g}<extra>' + s.label.replace(/[<>]/g, '') + '</extra>',
     });
   });
-  const shaded = series.find((s) => s.kinds.some((k) => k === 'msa' || k === 'pool'));
+  const shaded = series.find((s) => s.kinds.some((k) => blockShade(k) !== undefined));
   const shapes = shaded ? segmentShapes(shaded.depth, shaded.kinds) : [];
   if (shaded) data.push(...shadingLegend(shaded.kinds));
   const shadingNote = shaded && series.length > 1 ? ` (shading: ${shaded.label})` : '';

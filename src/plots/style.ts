@@ -17,6 +17,13 @@ const FALLBACK_COLORS = ['#17becf', '#bcbd22', '#e377c2', '#7f7f7f', '#393b79', 
 /** Grey for MSA blocks and blue for pooling (subsampling) blocks in depth plots, as in the paper. */
 export const MSA_SHADE = 'rgba(128, 128, 128, 0.22)';
 export const POOL_SHADE = 'rgba(31, 119, 220, 0.20)';
+/** Amber for MLP-Mixer's token-mixing MLPs (spatial mixing like an MSA, but not attention). */
+export const TOKEN_MLP_SHADE = 'rgba(230, 170, 0, 0.22)';
+
+/** The background shade of a block kind in depth plots, or undefined for unshaded kinds. */
+export function blockShade(kind: BlockKind | undefined): string | undefined {
+  return kind === 'msa' ? MSA_SHADE : kind === 'pool' ? POOL_SHADE : kind === 'token-mlp' ? TOKEN_MLP_SHADE : undefined;
+}
 
 /**
  * The registered model family a label names ('ViT-Ti' -> 'vit'), or undefined. Where several families' patterns
@@ -157,8 +164,8 @@ export function blockShapes(depth: readonly number[], kinds: readonly BlockKind[
   const shapes: Record<string, unknown>[] = [];
   const n = Math.min(depth.length, kinds.length);
   for (let i = 0; i < n; i++) {
-    const kind = kinds[i];
-    if (kind !== 'msa' && kind !== 'pool') continue;
+    const fillcolor = blockShade(kinds[i]);
+    if (fillcolor === undefined) continue;
     const d = depth[i]!;
     const prev = i > 0 ? depth[i - 1]! : undefined;
     const next = i < n - 1 ? depth[i + 1]! : undefined;
@@ -166,7 +173,7 @@ export function blockShapes(depth: readonly number[], kinds: readonly BlockKind[
     const halfRight = next !== undefined ? (next - d) / 2 : halfLeft;
     shapes.push({
       type: 'rect', xref, yref, x0: d - halfLeft, x1: d + halfRight,
-      y0: 0, y1: 1, fillcolor: kind === 'msa' ? MSA_SHADE : POOL_SHADE, line: { width: 0 }, layer: 'below',
+      y0: 0, y1: 1, fillcolor, line: { width: 0 }, layer: 'below',
     });
   }
   return shapes;
@@ -181,6 +188,7 @@ export function shadingLegend(kinds: readonly BlockKind[], xaxis = 'x', yaxis = 
   });
   if (kinds.includes('msa')) out.push(entry('MSA block', 'rgba(128,128,128,0.45)'));
   if (kinds.includes('pool')) out.push(entry('Pooling', 'rgba(31,119,220,0.45)'));
+  if (kinds.includes('token-mlp')) out.push(entry('Token-mixing MLP', 'rgba(230,170,0,0.5)'));
   return out;
 }
 

@@ -3,7 +3,7 @@
 // (configs/cifar100_vit.yaml of the authors' repository) except the weight-decay exclusion, which follows the
 // common practice; configs/<preset>.json state every value explicitly.
 import { camelCase, completeSettings, type OptionSpec, type OptionValues } from '../util/settings.ts';
-import { listPresets } from '../models/index.ts';
+import { listPresets, nearestName } from '../models/index.ts';
 import type { ParamRole } from '../models/model.ts';
 import type { ScheduleName } from './schedule.ts';
 import { RUN_OPTIONS } from './run-options.ts';
@@ -126,7 +126,10 @@ function fail(field: string, found: unknown, expected: string): never {
 /** Checks ranges and combinations that option types cannot express. */
 export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (!c.model) fail('model', c.model, 'a preset name (give --model or --config configs/<preset>.json)');
-  if (!listPresets().includes(c.model)) fail('model', c.model, `one of ${listPresets().join(', ')}`);
+  if (!listPresets().includes(c.model)) {
+    const near = nearestName(c.model, listPresets());
+    fail('model', c.model, `${near ? `'${near}' (the nearest preset) or ` : ''}one of ${listPresets().join(', ')}`);
+  }
   const posInt = (f: keyof TrainConfig): void => {
     const v = c[f];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(f, v, 'a positive integer');

@@ -8,6 +8,7 @@ import { tf } from '../backend/tf.ts';
 import { currentBackend } from '../backend/select.ts';
 import { batchCount, iterateBatches } from '../data/batches.ts';
 import { loadCifar } from '../data/load.ts';
+import { labelClassCount } from '../data/labels.ts';
 import { mixSeeds } from '../data/seed-mix.ts';
 import { subset } from '../data/subset.ts';
 import type { AugmentOptions, CifarData, ImageSet } from '../data/types.ts';
@@ -141,8 +142,8 @@ function makePlan(config: TrainConfig, data: Pick<CifarData, 'train' | 'test'> &
     testSet = subset(data.test, { size: config.testSize, seed: mixSeeds(config.seed, STREAM.subsetTest), balanceBy: config.labels });
   const numClasses =
     config.labels === 'coarse'
-      ? (data.coarseLabelNames?.length ?? 1 + Math.max(...data.train.coarseLabels))
-      : (data.fineLabelNames?.length ?? 1 + Math.max(...data.train.fineLabels));
+      ? (data.coarseLabelNames?.length ?? labelClassCount(data.train.coarseLabels))
+      : (data.fineLabelNames?.length ?? labelClassCount(data.train.fineLabels));
   const full = batchCount(trainSet, config.batchSize, config.dropLast);
   if (full < 1)
     throw new ConfigError('train config', '--batch-size', String(config.batchSize), `at most the ${trainSet.count} training images (lower --batch-size or pass --no-drop-last)`);

@@ -14,7 +14,7 @@ export function checkRoles(roles: readonly string[], where = 'weight-decay exclu
 }
 
 /** Names of the parameters that are decayed: every parameter whose role is not excluded. */
-export function decayedParams(paramInfo: readonly ParamInfo[], excludeRoles: readonly ParamRole[] = DEFAULT_NO_DECAY_ROLES): Set<string> {
+export function decayedParams(paramInfo: readonly Pick<ParamInfo, 'name' | 'role'>[], excludeRoles: readonly ParamRole[] = DEFAULT_NO_DECAY_ROLES): Set<string> {
   const excluded = new Set(checkRoles(excludeRoles));
   return new Set(paramInfo.filter((p) => !excluded.has(p.role)).map((p) => p.name));
 }

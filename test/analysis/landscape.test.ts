@@ -3,7 +3,7 @@ import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
-import { normalizeDirection, randomDirection, lossLandscape, evaluateAt, isIgnoredParam, pytorchDim0Axis, clipLandscape } from '../../src/analysis/landscape.ts';
+import { normalizeDirection, randomDirection, lossLandscape, evaluateAt, isIgnoredParam, pytorchDim0Axis, pytorchDim0Axes, filterAxes, clipLandscape } from '../../src/analysis/landscape.ts';
 import { createModel } from '../../src/models/create.ts';
 import { crossEntropy } from '../../src/train/losses.ts';
 import { Rng } from '../../src/util/random.ts';
@@ -120,24 +120,66 @@ test("'authors' normalisation is torch.norm(w, dim=0) on the PyTorch layout: our
   const shape = [3, 3, 2, 5];
   const weight = tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 7), tf.tensor1d([0.01, 0.1, 1, 10, 100]));
   const direction = tf.randomNormal(shape, 0, 1, 'float32', 8);
-  const got = convToTorch(normalizeDirection(direction, weight, 'authors', { axis: pytorchDim0Axis({ role: 'weight', shape }) }).dataSync() as Float32Array, shape);
+  const got = convToTorch(normalizeDirection(direction, weight, 'authors', { axis: pytorchDim0Axis({ layout: 'conv', shape }) }).dataSync() as Float32Array, shape);
   const want = torchNormalizeDim0(convToTorch(weight.dataSync() as Float32Array, shape), convToTorch(direction.dataSync() as Float32Array, shape), 5);
   want.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)), `conv entry ${i}: ${got[i]} vs ${v}`));
   // dense [in, out] is PyTorch's [out, in] transposed
   const dw = tf.randomNormal([4, 3], 0, 1, 'float32', 9);
   const dd = tf.randomNormal([4, 3], 0, 1, 'float32', 10);
-  const dense = tf.transpose(normalizeDirection(dd, dw, 'authors', { axis: pytorchDim0Axis({ role: 'weight', shape: [4, 3] }) })).dataSync();
+  const dense = tf.transpose(normalizeDirection(dd, dw, 'authors', { axis: pytorchDim0Axis({ layout: 'dense', shape: [4, 3] }) })).dataSync();
   const denseWant = torchNormalizeDim0(Float64Array.from(tf.transpose(dw).dataSync()), Float64Array.from(tf.transpose(dd).dataSync()), 3);
   denseWant.forEach((v, i) => assert.ok(Math.abs(dense[i]! - v) <= 1e-5 * Math.max(1, Math.abs(v)), `dense entry ${i}`));
   // the class token [1, 1, C] has PyTorch's layout: dim 0 has size 1, so each entry becomes sign(d)·|w|
   const tw = tf.tensor3d([[[0.5, -2, 3]]]);
   const td = tf.tensor3d([[[-1, 4, 0.25]]]);
-  const token = normalizeDirection(td, tw, 'authors', { axis: pytorchDim0Axis({ role: 'embedding', shape: [1, 1, 3] }) }).dataSync();
+  const token = normalizeDirection(td, tw, 'authors', { axis: pytorchDim0Axis({ layout: 'tokens', shape: [1, 1, 3] }) }).dataSync();
   [-0.5, 2, 3].forEach((v, i) => assert.ok(Math.abs(token[i]! - v) < 1e-5, `token ${i}: ${token[i]} vs ${v}`));
   // neither Li et al.'s per-filter rule nor per-tensor scaling
   const filter = convToTorch(normalizeDirection(direction, weight, 'filter').dataSync() as Float32Array, shape);
   assert.ok(filter.some((v, i) => Math.abs(v - want[i]!) > 1e-2 * Math.max(1, Math.abs(v))));
   tf.dispose([weight, direction, dw, dd, tw, td]);
+});
+
+test('a depthwise filter [kh, kw, C, M] is normalised per (c, m) filter by its declared layout, and as PyTorch [C*M, 1, kh, kw] in authors mode', () => {
+  const [kh, kw, c, m] = [3, 3, 2, 3];
+  const shape = [kh, kw, c, m];
+  const info = { layout: 'depthwise' as const, shape };
+  assert.deepEqual(filterAxes(info), [2, 3]);
+  assert.deepEqual(pytorchDim0Axes(info), [2, 3]);
+  assert.throws(() => pytorchDim0Axis(info), /pytorchDim0Axes/);
+  // weights with very different scales per (c, m) filter, so a wrong axis shows
+  const scales = Float32Array.from({ length: c * m }, (_, i) => 10 ** (i - 2));
+  const weight = tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 21), tf.reshape(tf.tensor1d(scales), [1, 1, c, m]));
+  const direction = tf.randomNormal(shape, 0, 1, 'float32', 22);
+  const w = weight.dataSync();
+  const d = direction.dataSync();
+  const at = (y: number, x: number, ci: number, mi: number) => ((y * kw + x) * c + ci) * m + mi;
+  // filter mode: each (c, m) slice [kh, kw] of the result has the norm of the weight's slice
+  const got = normalizeDirection(direction, weight, 'filter', { filterAxes: filterAxes(info) }).dataSync();
+  for (let ci = 0; ci < c; ci++)
+    for (let mi = 0; mi < m; mi++) {
+      let gn = 0;
+      let wn = 0;
+      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
+        gn += got[at(y, x, ci, mi)]! ** 2;
+        wn += w[at(y, x, ci, mi)]! ** 2;
+      }
+      assert.ok(Math.abs(Math.sqrt(gn) - Math.sqrt(wn)) <= 1e-4 * Math.sqrt(wn), `filter (${ci}, ${mi}): ${Math.sqrt(gn)} vs ${Math.sqrt(wn)}`);
+    }
+  // the last-axis rule a rank guess would apply gives other norms
+  const wrong = normalizeDirection(direction, weight, 'filter').dataSync();
+  assert.ok(wrong.some((v, i) => Math.abs(v - got[i]!) > 1e-3 * Math.max(1e-3, Math.abs(got[i]!))));
+  // authors mode: torch.norm(dim=0) on PyTorch's [C*M, 1, kh, kw] (output channel c*M + m)
+  const toTorch = (t: ArrayLike<number>) => {
+    const out = new Float64Array(t.length);
+    for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let ci = 0; ci < c; ci++) for (let mi = 0; mi < m; mi++)
+      out[((ci * m + mi) * kh + y) * kw + x] = t[at(y, x, ci, mi)]!;
+    return out;
+  };
+  const authors = toTorch(normalizeDirection(direction, weight, 'authors', { axes: pytorchDim0Axes(info) }).dataSync());
+  const want = torchNormalizeDim0(toTorch(w), toTorch(d), c * m);
+  want.forEach((v, i) => assert.ok(Math.abs(authors[i]! - v) <= 1e-4 * Math.max(1, Math.abs(v)), `authors entry ${i}: ${authors[i]} vs ${v}`));
+  tf.dispose([weight, direction]);
 });
 
 test('clipLandscape: loss minus its minimum, points more than clip above it dropped (NaN)', () => {

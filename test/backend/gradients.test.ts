@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
 import { Rng } from '../../src/util/random.ts';
-import { layerNorm, gelu } from '../../src/backend/fused-ops.ts';
+import { layerNorm, gelu, silu } from '../../src/backend/fused-ops.ts';
 import { SECOND_ORDER_GRADIENTS, registerSecondOrderGradients, twiceDifferentiableLogSoftmax } from '../../src/backend/gradients/index.ts';
 import { crossEntropy } from '../../src/train/losses.ts';
 
@@ -256,6 +256,7 @@ for (const backend of backends) {
       ['moments', (z) => { const { mean, variance } = tf.moments(z, 1, true); return tf.sum(tf.mul(w, tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, 1e-5))))); }, x],
       ['layerNorm', (z) => tf.sum(tf.mul(w, layerNorm(z, tf.ones([5]), tf.zeros([5])))), x],
       ['gelu', (z) => tf.sum(tf.mul(w, gelu(z))), x],
+      ['silu', (z) => tf.sum(tf.mul(w, silu(z))), x],
       ['batchNorm', (z) => tf.sum(tf.mul(w, tf.batchNorm(z, tf.mean(z, 0), tf.add(tf.mean(tf.square(z), 0), 0.5), tf.zeros([5]), tf.ones([5]), 1e-3))), x],
       ['where', (z) => tf.sum(tf.mul(w, tf.where(tf.greater(z, 0), tf.square(z), tf.exp(z)))), x],
       ['log-softmax (twice differentiable)', (z) => tf.sum(tf.mul(w, twiceDifferentiableLogSoftmax(z))), x],

@@ -1,13 +1,13 @@
-// The fused layerNorm / GELU kernels against their composite definitions (src/backend/fused-ops.ts) on the cpu and
+// The fused layerNorm / GELU / SiLU kernels against their composite definitions (src/backend/fused-ops.ts) on the cpu and
 // native backends: outputs, first-order gradients (fused backward kernels) and second-order gradients
 // (differentiable fallback). Tolerance 2e-5 of the reference's scale (float32, different summation order).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
-import { adamwUpdate, adamwUpdateComposite, batchNormTraining, batchNormTrainingComposite, gelu, geluComposite, layerNorm, layerNormComposite } from '../../src/backend/fused-ops.ts';
+import { adamwUpdate, adamwUpdateComposite, batchNormTraining, batchNormTrainingComposite, gelu, geluComposite, layerNorm, layerNormComposite, silu, siluComposite } from '../../src/backend/fused-ops.ts';
 import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
-import { ADAMW, BATCH_NORM, BATCH_NORM_GRAD, GELU, LAYER_NORM } from '../../src/backend/native/fused-kernels.ts';
+import { ADAMW, BATCH_NORM, BATCH_NORM_GRAD, GELU, LAYER_NORM, SILU, SILU_GRAD } from '../../src/backend/native/fused-kernels.ts';
 import { Rng } from '../../src/util/random.ts';
 import { close, kernelsRun, normalTensors } from '../support/fused-checks.ts';
 
@@ -117,6 +117,27 @@ for (const backend of backends) {
       close(tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(gelu(xx), w)))(x), tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(geluComposite(xx), w)))(x), `${backend} ${shape} grad`);
       const h = (fn: typeof gelu) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.grad((x2: tf.Tensor) => tf.sum(tf.mul(fn(x2), w)))(xx), w)))(x);
       close(h(gelu), h(geluComposite), `${backend} ${shape} second derivative`);
+    }
+  });
+}
+
+for (const backend of backends) {
+  test(`fused silu matches the composite on ${backend} (values, grad, grad of grad, third derivative)`, async () => {
+    await initBackend({ backend: backend as 'cpu' | 'native', quiet: true });
+    for (const shape of [[5], [64, 300], [0, 3]]) {
+      const x = randn(shape, 4);
+      const w = randn(shape);
+      const names = await kernelsRun(() => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(silu(xx), w)))(x).dispose());
+      assert.ok(names.includes(SILU) && names.includes(SILU_GRAD), `${backend}: silu and its gradient ran ${names.join(',')}`);
+      // cpu: the same float operations as the composite (cpu Sigmoid, then Multiply)
+      if (backend === 'cpu') assert.deepEqual(Array.from(silu(x).dataSync()), Array.from(siluComposite(x).dataSync()), `${shape} value bit for bit`);
+      close(silu(x), siluComposite(x), `${backend} ${shape} value`);
+      const g = (fn: typeof silu) => (xx: tf.Tensor) => tf.grad((x2: tf.Tensor) => tf.sum(tf.mul(fn(x2), w)))(xx);
+      close(g(silu)(x), g(siluComposite)(x), `${backend} ${shape} grad`);
+      const h = (fn: typeof silu) => (xx: tf.Tensor) => tf.grad((x2: tf.Tensor) => tf.sum(tf.mul(g(fn)(x2), w)))(xx);
+      close(h(silu)(x), h(siluComposite)(x), `${backend} ${shape} second derivative`);
+      const t3 = (fn: typeof silu) => tf.grad((x2: tf.Tensor) => tf.sum(tf.mul(h(fn)(x2), w)))(x);
+      close(t3(silu), t3(siluComposite), `${backend} ${shape} third derivative`);
     }
   });
 }

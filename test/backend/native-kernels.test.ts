@@ -186,6 +186,18 @@ for (const c of convCases) {
     tol: MATMUL_TOL,
   });
 }
+// ---- depthwise conv (bit-identical to cpu: test/backend/depthwise-native.test.ts) ----
+for (const c of [
+  { x: [2, 7, 6, 5], w: [3, 3, 5, 2], s: 2, p: [[0, 0], [1, 1], [1, 1], [0, 0]] as [number, number][] },
+  { x: [1, 8, 9, 3], w: [3, 3, 3, 1], s: 1, p: 'same' as const },
+]) {
+  add({
+    name: `depthwiseConv2d x${JSON.stringify(c.x)} w${JSON.stringify(c.w)} s${c.s} p${JSON.stringify(c.p)}`,
+    inputs: [f(c.x), f(c.w)],
+    f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.s, c.p as 'same'),
+    grad: true,
+  });
+}
 add({
   name: 'fused conv2d bias relu',
   inputs: [f([2, 8, 8, 4]), f([3, 3, 4, 6]), f([6])],

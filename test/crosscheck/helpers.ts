@@ -57,10 +57,10 @@ export async function readArrays(file: string): Promise<Map<string, SafeTensor>>
   return decodeSafetensors(new Uint8Array(await fs.readFile(file)), file).tensors;
 }
 
-/** Runs the reference on a job file; resolves with its JSON report (stdout), rejects with its stderr. */
-export function runReference(python: string, jobFile: string): Promise<unknown> {
+/** Runs the reference (a script in py/) on a job file; resolves with its JSON report (stdout), rejects with its stderr. */
+export function runReference(python: string, jobFile: string, script = 'crosscheck.py'): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [path.join(PY_DIR, 'crosscheck.py'), jobFile], {
+    const child = spawn(python, [path.join(PY_DIR, script), jobFile], {
       cwd: PY_DIR,
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

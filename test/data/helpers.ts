@@ -38,8 +38,8 @@ export function patternSet(fine: number[], coarseOf = (f: number) => f % 20): Im
     width: 32,
     channels: 3,
     images,
-    fineLabels: Uint8Array.from(fine),
-    coarseLabels: Uint8Array.from(fine.map(coarseOf)),
+    fineLabels: Int32Array.from(fine),
+    coarseLabels: Int32Array.from(fine.map(coarseOf)),
   };
 }
 

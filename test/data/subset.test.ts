@@ -4,7 +4,7 @@ import { subset, subsetIndices } from '../../src/data/subset.ts';
 import { generateImageSet } from '../../src/data/generate.ts';
 import { patternSet } from './helpers.ts';
 
-function classCounts(labels: Uint8Array, classes: number): number[] {
+function classCounts(labels: Int32Array, classes: number): number[] {
   const c = new Array(classes).fill(0);
   for (const l of labels) c[l]++;
   return c;

@@ -7,7 +7,7 @@ import '../support/presets.ts';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
 import { tryRegisterNativeBackend } from '../../src/backend/native/index.ts';
-import { DEFERRED_CONV_FILTER, DEFERRED_MATMUL, setParameterGradientDeferral, withDeferredParameterGradients } from '../../src/backend/deferred-parameter-gradients.ts';
+import { DEFERRED_CONV_FILTER, DEFERRED_DEPTHWISE_FILTER, DEFERRED_MATMUL, setParameterGradientDeferral, withDeferredParameterGradients } from '../../src/backend/deferred-parameter-gradients.ts';
 import { createModel } from '../../src/models/index.ts';
 import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { Rng, normalVector } from '../../src/util/random.ts';
@@ -25,7 +25,7 @@ async function kernelsOf(f: () => Promise<unknown>): Promise<string[]> {
 
 for (const backend of ['cpu', 'native'] as const) {
   const skip = backend === 'native' && !reg.registered ? `native backend unavailable: ${reg.reason}` : false;
-  for (const preset of ['vit-tiny-test', 'resnet-tiny-test', 'swin-tiny-test', 'alternet-tiny-test']) {
+  for (const preset of ['vit-tiny-test', 'resnet-tiny-test', 'swin-tiny-test', 'alternet-tiny-test', 'mobilevit-tiny-test', 'pit-tiny-test', 'mixer-tiny-test']) {
     test(`${backend} ${preset}: products with deferred parameter gradients equal those without, bit for bit`, { skip }, async () => {
       await initBackend({ backend, quiet: true });
       const model = createModel(preset, { seed: 3 });
@@ -39,7 +39,10 @@ for (const backend of ['cpu', 'native'] as const) {
       let deferredKernels = 0;
       const on = await op.matvec(v);
       const names = await kernelsOf(() => op.matvec(v));
-      deferredKernels = names.filter((n) => n === DEFERRED_MATMUL || n === DEFERRED_CONV_FILTER).length;
+      const standIns = new Set([DEFERRED_MATMUL, DEFERRED_CONV_FILTER, DEFERRED_DEPTHWISE_FILTER]);
+      deferredKernels = names.filter((n) => standIns.has(n)).length;
+      // MobileViT's inverted residuals: every depthwise filter's gradient is deferred
+      if (preset.startsWith('mobilevit')) assert.ok(names.includes(DEFERRED_DEPTHWISE_FILTER), 'depthwise filter gradients deferred');
       const prev = setParameterGradientDeferral(false);
       let off: Float64Array;
       let plainNames: string[];
@@ -51,7 +54,7 @@ for (const backend of ['cpu', 'native'] as const) {
       }
       assert.ok(deferredKernels > 0, 'some parameter gradients were deferred');
       assert.equal(names.length, plainNames.length, 'one stand-in per replaced kernel');
-      const heavy = (ns: string[]) => ns.filter((n) => n === 'BatchMatMul' || n === 'Conv2DBackpropFilter').length;
+      const heavy = (ns: string[]) => ns.filter((n) => n === 'BatchMatMul' || n === 'Conv2DBackpropFilter' || n === 'DepthwiseConv2dNativeBackpropFilter').length;
       assert.equal(heavy(plainNames) - heavy(names), deferredKernels, 'each stand-in replaced a product or filter gradient');
       assert.deepEqual(Array.from(on), Array.from(off), 'same product');
       model.dispose();

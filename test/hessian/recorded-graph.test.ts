@@ -1,6 +1,6 @@
 // Exact products from a recorded graph (src/backend/recorded-graph.ts, the operator's reuseGraph): the forward and
 // first backward pass recorded once, the last backward pass replayed per product. Same products to the bit as
-// recomputing everything, for four model families on cpu and native; rebuilt when the point or a BatchNorm buffer
+// recomputing everything, for five model families on cpu and native; rebuilt when the point or a BatchNorm buffer
 // changes; the recorded tensors are freed by dispose().
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ function batchFor(size: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
 
 for (const backend of ['cpu', 'native'] as const) {
   const skip = backend === 'native' && !reg.registered ? `native backend unavailable: ${reg.reason}` : false;
-  for (const preset of ['vit-tiny-test', 'resnet-tiny-test', 'swin-tiny-test', 'alternet-tiny-test']) {
+  for (const preset of ['vit-tiny-test', 'resnet-tiny-test', 'swin-tiny-test', 'alternet-tiny-test', 'mobilevit-tiny-test', 'pit-tiny-test', 'mixer-tiny-test']) {
     test(`${backend} ${preset}: replayed products equal recomputed ones bit for bit, three directions`, { skip }, async () => {
       await initBackend({ backend, quiet: true });
       const model = createModel(preset, { seed: 3 });

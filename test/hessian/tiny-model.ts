@@ -5,16 +5,24 @@ import { tf } from '../../src/backend/tf.ts';
 import type { FeatureMap, ForwardOptions, Model, ModelConfig, ParamInfo } from '../../src/models/model.ts';
 import { Rng } from '../../src/util/random.ts';
 
+/** The block a stand-in parameter belongs to, from its name (the stand-ins mimic the real families' names). */
+function blockOf(name: string): ParamInfo['block'] {
+  if (name.includes('.attn.')) return 'msa';
+  if (name.includes('.mlp.')) return 'mlp';
+  if (name.startsWith('head.')) return 'head';
+  return 'conv';
+}
+
 abstract class StandIn implements Model {
   readonly paramInfo: ParamInfo[] = [];
   readonly params = new Map<string, tf.Variable>();
   readonly buffers = new Map<string, tf.Variable>();
   constructor(readonly config: ModelConfig, protected rng: Rng) {}
-  protected add(name: string, shape: number[], std: number, role: ParamInfo['role'] = 'weight'): void {
+  protected add(name: string, shape: number[], std: number, role: ParamInfo['role'] = 'weight', block: ParamInfo['block'] = blockOf(name)): void {
     const n = shape.reduce((a, b) => a * b, 1);
     const data = Float32Array.from({ length: n }, () => this.rng.normal() * std);
     this.params.set(name, tf.variable(tf.tensor(data, shape), true, `${name}#${Math.random()}`));
-    this.paramInfo.push({ name, shape, role });
+    this.paramInfo.push({ name, shape, role, layout: shape.length === 1 ? 'vector' : shape.length === 4 ? 'conv' : 'dense', block });
   }
   protected p(name: string, opts: ForwardOptions): tf.Tensor {
     return opts.params?.get(name) ?? this.params.get(name)!;

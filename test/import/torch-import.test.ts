@@ -17,7 +17,6 @@ import { toTargetLayout } from '../../src/models/import/convert.ts';
 import { lossOfParams } from '../../src/train/loss-of-params.ts';
 import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { compare, torchFixtures, type LogitsCase } from './fixtures.ts';
-import type { AnyModelConfig } from '../../src/models/index.ts';
 
 const ATOL = 2e-5;
 const RTOL = 1e-4;
@@ -97,9 +96,9 @@ test('the imported timm-named ViT: feature maps, loss (soft targets + L2), gradi
   const names = m.paramInfo.map((p) => p.name);
   const ours = (packed: Record<string, { shape: number[]; data: number[] }>) =>
     names.map((n, i) => {
-      const rule = r.source.rule(n, m.paramInfo[i]!.shape.length, m.config as AnyModelConfig);
-      const t = packed[rule.source]!;
-      return toTargetLayout(Float32Array.from(t.data), t.shape, rule.layout);
+      const k = r.source.key(n, m.config);
+      const t = packed[typeof k === 'string' ? k : k.key]!;
+      return toTargetLayout(Float32Array.from(t.data), t.shape, m.paramInfo[i]!.layout, m.paramInfo[i]!.shape);
     });
   const fn = lossOfParams(m, x, y, { l2: d.l2 });
   const point = names.map((n) => m.params.get(n)! as tf.Tensor);
@@ -215,14 +214,15 @@ test('bad checkpoints: truncated zip, unsupported global in the state dict, wron
   await rejectsWithoutOutput(f.file('resnet-basic.pth.tar'), 'vit-tiny-test', [/the authors' CIFAR ResNet.*preset 'vit-tiny-test' is a vit/]);
   await rejectsWithoutOutput(f.file('vit-plain.pt'), 'resnet-tiny-test', [/timm's VisionTransformer.*preset 'resnet-tiny-test' is a resnet/]);
   await rejectsWithoutOutput(f.file('timm-resnet-basic.pth'), 'resnet-tiny-test', [/timm's \(torchvision's\) ResNet.*has the ImageNet stem .* and preset 'resnet-tiny-test' the CIFAR one/]);
-  await rejectsWithoutOutput(f.file('vit-plain.pt'), 'swin-tiny-test', [/cannot import into preset 'swin-tiny-test' \(family swin\)/]);
-  await rejectsWithoutOutput(f.file('resnet-basic.pth.tar'), 'alternet-tiny-test', [/cannot import into preset 'alternet-tiny-test' \(family alternet\): .*not mapped/]);
+  await rejectsWithoutOutput(f.file('vit-plain.pt'), 'swin-tiny-test', [/timm's VisionTransformer \(family vit\), and preset 'swin-tiny-test' is a swin; expected a vit preset \(vit-ti, /]);
+  await rejectsWithoutOutput(f.file('resnet-basic.pth.tar'), 'alternet-tiny-test', [/the authors' CIFAR ResNet .*\(family resnet\), and preset 'alternet-tiny-test' is a alternet; expected a resnet preset \(resnet-18, /]);
   await rejectsWithoutOutput(f.file('vit-module.pt'), f.cases['vit-cls']!.config!, [
     /the file holds a pickled object of __main__\.VisionTransformer, expected a state dict .*; save model\.state_dict\(\) instead/,
   ]);
   const unknown = path.join(scratch, 'unknown.safetensors');
   writeFileSync(unknown, encodeSafetensors(new Map([['encoder.layers.0.weight', { dtype: 'F32' as const, shape: [2], data: new Float32Array(2) }]])));
-  await rejectsWithoutOutput(unknown, 'vit-tiny-test', [/the state-dict keys \('encoder\.layers\.0\.weight'\) are not those of a known source architecture/]);
+  await rejectsWithoutOutput(unknown, 'vit-tiny-test', [/the state-dict keys \('encoder\.layers\.0\.weight'\) are not those of a known source architecture; expected one of: .*timm's VisionTransformer \(timm-vit\)/]);
+  await rejectsWithoutOutput(unknown, 'alternet-tiny-test', [/cannot import into preset 'alternet-tiny-test' \(family alternet\): checkpoint names are not mapped/]);
   // a source named explicitly that is not the file's: its keys are listed as missing and unexpected
   await rejectsWithoutOutput(f.file('timm-resnet-basic.pth'), f.cases['timm-resnet-basic']!.config!, [
     /does not match the authors' CIFAR ResNet/,

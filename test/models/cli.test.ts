@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { command, formatTable, presetTable } from '../../src/cli/commands/models.ts';
 import { countParams, flopsPerImage, listPresets } from '../../src/models/index.ts';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,4 +52,22 @@ test('FLOPs follow the architecture: ViT attention grows with the square of the 
   assert.equal(f4, expected);
   // ResNet-20 on CIFAR: about 41 M multiply-accumulates (He et al. 2016)
   assert.ok(Math.abs(flopsPerImage('resnet-20', { numClasses: 10 }) / 2 - 41e6) < 1.5e6);
+});
+
+test('a mistyped or unknown preset anywhere ends in one line naming the value and the nearest preset, exit status 2, nothing written', () => {
+  const results = path.join(os.tmpdir(), `vitscope-typo-${process.pid}-${Date.now()}`);
+  const cases: [string[], RegExp][] = [
+    [['fourier', '--preset', 'vit-tii', '--results', results], /'vit-tii' \(did you mean 'vit-ti'\?\)/],
+    [['import', '--from', path.join(REPO, 'package.json'), '--arch', 'pit-ti-225'], /option '--arch': unknown model preset 'pit-ti-225' \(did you mean 'pit-ti-224'\?\)/],
+    [['train', '--model', 'swin-tiny', '--results', results], /'swin-tiny-224' \(the nearest preset\)/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, VITSCOPE_DEBUG: '' } });
+    // (stderr also carries the backend line and data warnings; the error itself is one line)
+    assert.equal(r.status, 2, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+    const lines = r.stderr.split('\n').filter((l) => pattern.test(l));
+    assert.equal(lines.length, 1, `${args.join(' ')}: one error line, got:\n${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /registry\.ts|^\s+at .*\.ts:\d+/m, 'no stack trace');
+  }
+  assert.equal(existsSync(results), false, 'nothing written');
 });

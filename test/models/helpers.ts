@@ -47,6 +47,37 @@ export function expectedFeatures(c: AnyModelConfig): ExpectedFeature[] {
       }
       for (let j = 0; j < depth; j++) out.push({ kind: 'msa', shape: [g, g, d] }, { kind: 'mlp', shape: [g, g, d] });
     });
+  } else if (c.family === 'pit') {
+    let g = Math.floor((c.imageSize - c.patchSize) / c.stride) + 1;
+    out.push({ kind: 'embedding', shape: [g, g, c.baseDims[0]! * c.heads[0]!] });
+    c.depths.forEach((depth, s) => {
+      const d = c.baseDims[s]! * c.heads[s]!;
+      if (s > 0) {
+        g = Math.ceil(g / 2); // k3 s2 p1
+        out.push({ kind: 'pool', shape: [g, g, d] });
+      }
+      for (let j = 0; j < depth; j++) out.push({ kind: 'msa', shape: [g, g, d] }, { kind: 'mlp', shape: [g, g, d] });
+    });
+  } else if (c.family === 'mixer') {
+    const g = c.imageSize / c.patchSize;
+    out.push({ kind: 'embedding', shape: [g, g, c.dim] });
+    for (let i = 0; i < c.depth; i++) out.push({ kind: 'token-mlp', shape: [g, g, c.dim] }, { kind: 'mlp', shape: [g, g, c.dim] });
+  } else if (c.family === 'mobilevit') {
+    const side = (s: number, stride: number) => Math.floor((s - 1) / stride) + 1; // 3x3 conv, padding 1
+    let g = side(c.imageSize, c.stemStride);
+    out.push({ kind: 'embedding', shape: [g, g, c.stemWidth] });
+    c.widths.forEach((w, s) => {
+      for (let j = 0; j < c.stageBlocks[s]!; j++) {
+        const stride = j === 0 ? c.strides[s]! : 1;
+        g = side(g, stride);
+        out.push({ kind: stride > 1 ? 'pool' : 'conv', shape: [g, g, w] });
+      }
+      const d = c.transformerDims[s]!;
+      if (d === 0) return;
+      for (let k = 0; k < c.transformerDepths[s]!; k++) out.push({ kind: 'msa', shape: [g, g, d] }, { kind: 'mlp', shape: [g, g, d] });
+      out.push({ kind: 'conv', shape: [g, g, w] });
+    });
+    out.push({ kind: 'conv', shape: [g, g, c.numFeatures] });
   } else {
     const e = c.block === 'bottleneck' ? 4 : 1;
     let g = c.imageSize;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
-import { convKxK, patchEmbed, setConvImplementation, subsample2 } from '../../src/models/ops.ts';
+import { convKxK, depthwiseConv, patchEmbed, setConvImplementation, silu, subsample2 } from '../../src/models/ops.ts';
 import { pseudoRandom, relDiff } from './helpers.ts';
 
 test('im2col and tf.conv2d convolutions agree in value and in both gradients (stride 1 and 2)', async () => {
@@ -49,4 +49,39 @@ test('patch embedding equals a stride-p convolution; subsample2 keeps even rows 
   const s = subsample2(x).arraySync();
   const full = x.arraySync();
   assert.deepEqual(s[1]![2]![3], full[1]![4]![6]);
+});
+
+test("depthwiseConv is PyTorch's Conv2d(C, C*M, k, stride, padding, groups=C): output channel c*M + m reads input channel c", async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  const [b, h, w, c, m, k] = [2, 7, 6, 3, 2, 3];
+  const xv = pseudoRandom(b * h * w * c, 3), wv = pseudoRandom(k * k * c * m, 4);
+  for (const [stride, pad] of [[1, 1], [2, 1], [2, 0]] as const) {
+    const y = depthwiseConv(tf.tensor4d(xv, [b, h, w, c]), tf.tensor4d(wv, [k, k, c, m]), stride, pad);
+    const oh = Math.floor((h + 2 * pad - k) / stride) + 1, ow = Math.floor((w + 2 * pad - k) / stride) + 1;
+    assert.deepEqual(y.shape, [b, oh, ow, c * m]);
+    // the grouped convolution written out: zero padding `pad` on every side, cross-correlation as PyTorch's
+    const ref = new Float64Array(b * oh * ow * c * m);
+    for (let n = 0; n < b; n++)
+      for (let oy = 0; oy < oh; oy++)
+        for (let ox = 0; ox < ow; ox++)
+          for (let ci = 0; ci < c; ci++)
+            for (let mi = 0; mi < m; mi++) {
+              let s = 0;
+              for (let ky = 0; ky < k; ky++)
+                for (let kx = 0; kx < k; kx++) {
+                  const iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                  if (iy >= 0 && iy < h && ix >= 0 && ix < w) s += xv[((n * h + iy) * w + ix) * c + ci]! * wv[((ky * k + kx) * c + ci) * m + mi]!;
+                }
+              ref[((n * oh + oy) * ow + ox) * c * m + ci * m + mi] = s;
+            }
+    assert.ok(relDiff(y.dataSync(), ref) < 1e-6, `stride ${stride} padding ${pad}`);
+  }
+  assert.throws(() => depthwiseConv(tf.zeros([1, 4, 4, 3]) as tf.Tensor4D, tf.zeros([3, 3, 2, 1]), 1), /filter has shape \[3,3,2,1\], expected \[k, k, 3, M\]/);
+});
+
+test('silu is x * sigmoid(x) (torch.nn.SiLU)', async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  const x = [-20, -3, -0.5, 0, 0.5, 3, 20];
+  const y = Array.from(silu(tf.tensor1d(x)).dataSync());
+  x.forEach((v, i) => assert.ok(Math.abs(y[i]! - v / (1 + Math.exp(-v))) < 1e-6 * Math.max(1, Math.abs(v)), `silu(${v}) = ${y[i]}`));
 });

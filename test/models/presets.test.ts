@@ -11,7 +11,7 @@ import { expectedFeatures, randomImages } from './helpers.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TINY = TEST_PRESETS;
-const CPU = ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20'];
+const CPU = ['vit-cpu', 'swin-cpu', 'resnet-20', 'alternet-20', 'pit-cpu', 'mixer-cpu', 'mobilevit-xxs-cifar'];
 /** Built and run on one image by test/models/paper-presets.test.ts. */
 const PAPER = new Set(['vit-ti', 'vit-ti-gap', 'swin-ti', 'resnet-18', 'resnet-50', 'alternet-50']);
 
@@ -19,7 +19,7 @@ test('the registry holds the paper and CPU presets; the test presets only where 
   const names = listPresets();
   for (const n of ['vit-ti', 'swin-ti', 'resnet-18', 'resnet-50', 'alternet-50', ...CPU, ...TINY]) assert.ok(names.includes(n), n);
   assert.ok(TINY.length >= 6 && TINY.every((n) => getPreset(n).description.startsWith('test only')));
-  assert.deepEqual(listPresets({ family: 'swin' }), ['swin-ti', 'swin-cpu', 'swin-tiny-test']);
+  assert.deepEqual(listPresets({ family: 'swin' }), ['swin-ti', 'swin-tiny-224', 'swin-cpu', 'swin-tiny-test']);
   assert.throws(() => getPreset('vit-huge'), /unknown model preset 'vit-huge', expected one of vit-ti, /);
   // Production (no test support loaded) lists none of them.
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
@@ -106,6 +106,10 @@ const TIMM_COUNTS: Record<string, number> = {
   'vit-b-16-224': 86_567_656, // vit_base_patch16_224
   'resnet-50-224': 25_557_032, // resnet50
   'resnet-18-224': 11_689_512, // resnet18
+  'swin-tiny-224': 28_288_354, // swin_tiny_patch4_window7_224
+  'pit-ti-224': 4_847_272, // pit_ti_224
+  'mixer-b16-224': 59_880_472, // mixer_b16_224
+  'mobilevit-xxs': 1_272_024, // mobilevit_xxs
 };
 
 for (const name of listPresets().filter((n) => !TINY.includes(n) && !CPU.includes(n) && !PAPER.has(n))) {

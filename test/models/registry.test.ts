@@ -3,6 +3,7 @@
 // names are refused with clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../support/presets.ts'; // the tiny test presets
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
 import {
@@ -21,7 +22,10 @@ import {
   type ModelConfig,
   type ModelFamily,
 } from '../../src/models/index.ts';
-import { BaseModel, truncNormal, zeros, type Collector } from '../../src/models/base.ts';
+import { BaseModel, biasOf, denseKernel, truncNormal, zeros, type Collector } from '../../src/models/base.ts';
+import { BLOCK_KINDS, PARAM_LAYOUTS } from '../../src/models/model.ts';
+import { nearestName } from '../../src/models/registry.ts';
+import { isExpectedError } from '../../src/util/errors.ts';
 import { positiveInt } from '../../src/models/config-checks.ts';
 import { dense, gelu, type Ctx } from '../../src/models/ops.ts';
 import { colorFor, familyOf } from '../../src/plots/style.ts';
@@ -40,10 +44,10 @@ class PatchMlp extends BaseModel {
   constructor(config: PatchMlpConfig, seed: number) {
     super(config, seed);
     const inputs = config.imageSize * config.imageSize * 3;
-    this.param('fc.kernel', [inputs, config.hidden], 'weight', truncNormal(0.02));
-    this.param('fc.bias', [config.hidden], 'bias', zeros);
-    this.param('head.kernel', [config.hidden, config.numClasses], 'weight', truncNormal(0.02));
-    this.param('head.bias', [config.numClasses], 'bias', zeros);
+    this.param('fc.kernel', [inputs, config.hidden], denseKernel('mlp'), truncNormal(0.02));
+    this.param('fc.bias', [config.hidden], biasOf('mlp'), zeros);
+    this.param('head.kernel', [config.hidden, config.numClasses], denseKernel('head'), truncNormal(0.02));
+    this.param('head.bias', [config.numClasses], biasOf('head'), zeros);
   }
 
   protected run(x: tf.Tensor4D, ctx: Ctx, collect: Collector): tf.Tensor2D {
@@ -111,8 +115,8 @@ test('duplicate families and presets, and presets of unregistered families, are 
   assert.throws(() => registerFamily({ ...patchMlp, name: 'patch-mlp-2', display: { ...patchMlp.display, color: 'red' } }), /display\.color is "red", expected #rrggbb/);
   assert.throws(() => registerPreset(getPreset('vit-ti'), 'again'), /registerPreset: model preset 'vit-ti' is already registered \(family vit\)/);
   assert.throws(
-    () => registerPreset({ family: 'mixer', preset: 'mixer-s', numClasses: 10, imageSize: 32 }, 'not a family here'),
-    /preset 'mixer-s' has family 'mixer', which is not registered; expected one of vit, swin, resnet, alternet, patch-mlp/,
+    () => registerPreset({ family: 'convnext', preset: 'convnext-s', numClasses: 10, imageSize: 32 }, 'not a family here'),
+    /preset 'convnext-s' has family 'convnext', which is not registered; expected one of vit, swin, resnet, alternet, .*patch-mlp/,
   );
   assert.throws(() => registerPreset({ family: 'patch-mlp', preset: 'patch-mlp-bad', numClasses: 10, imageSize: 8, hidden: 1.5 }, 'bad'), /field 'hidden' is 1\.5/);
   assert.ok(!listPresets().includes('patch-mlp-bad'), 'a refused preset is not registered');
@@ -120,13 +124,60 @@ test('duplicate families and presets, and presets of unregistered families, are 
 });
 
 test('unknown families and presets give errors that list the registered ones', () => {
-  assert.throws(() => getFamily('mixer'), /unknown model family 'mixer', expected one of vit, swin, resnet, alternet, patch-mlp/);
-  assert.throws(() => listPresets({ family: 'mixer' }), /unknown model family 'mixer'/);
-  assert.throws(() => getPreset('mixer-s'), /unknown model preset 'mixer-s', expected one of vit-ti, .*patch-mlp-s/);
-  assert.throws(() => createModel('mixer-s'), /unknown model preset 'mixer-s'/);
+  assert.throws(() => getFamily('convnext'), /unknown model family 'convnext', expected one of vit, swin, resnet, alternet, .*patch-mlp/);
+  assert.throws(() => listPresets({ family: 'convnext' }), /unknown model family 'convnext'/);
+  assert.throws(() => getPreset('convnext-s'), /unknown model preset 'convnext-s', expected one of vit-ti, .*patch-mlp-s/);
+  assert.throws(() => createModel('convnext-s'), /unknown model preset 'convnext-s'/);
   assert.throws(
-    () => createModel({ family: 'mixer', preset: 'mine', numClasses: 10, imageSize: 32 }),
-    /model config 'mine': field 'family' is "mixer", expected one of 'vit', 'swin', 'resnet', 'alternet', 'patch-mlp'/,
+    () => createModel({ family: 'convnext', preset: 'mine', numClasses: 10, imageSize: 32 }),
+    /model config 'mine': field 'family' is "convnext", expected one of 'vit', 'swin', 'resnet', 'alternet', .*'patch-mlp'/,
   );
-  assert.throws(() => countParams({ family: 'mixer', preset: 'mine', numClasses: 10, imageSize: 32 }), /field 'family' is "mixer"/);
+  assert.throws(() => countParams({ family: 'convnext', preset: 'mine', numClasses: 10, imageSize: 32 }), /field 'family' is "convnext"/);
+});
+
+test('a mistyped or unknown preset is one expected error (exit status 2) naming the value and the nearest preset', () => {
+  const caught = (f: () => unknown): Error & { exitCode?: number } => {
+    try {
+      f();
+    } catch (err) {
+      return err as Error & { exitCode?: number };
+    }
+    throw new Error('no error');
+  };
+  const typo = caught(() => getPreset('vit-tii'));
+  assert.ok(isExpectedError(typo), 'the CLI prints it without a stack');
+  assert.equal(typo.exitCode, 2);
+  assert.match(typo.message, /^unknown model preset 'vit-tii' \(did you mean 'vit-ti'\?\), expected one of /);
+  assert.ok(!typo.message.includes('\n'), 'one line');
+  assert.match(caught(() => resolveConfig('swin-tiny')).message, /did you mean 'swin-ti(ny-224)?'\?/);
+  assert.match(caught(() => getFamily('swim')).message, /unknown model family 'swim' \(did you mean 'swin'\?\)/);
+  assert.doesNotMatch(caught(() => getPreset('qqqqqqqqqqqqqq')).message, /did you mean/);
+  assert.equal(nearestName('resnet50', ['resnet-50', 'resnet-18', 'vit-ti']), 'resnet-50');
+  const bad = caught(() => resolveConfig({ ...getPreset('vit-ti'), heads: 5 }));
+  assert.ok(isExpectedError(bad) && bad.exitCode === 2, 'a bad field is an expected error too');
+});
+
+test('every parameter of every family declares its layout (matching its rank) and block', () => {
+  for (const name of ['patch-mlp-s', 'vit-tiny-test', 'swin-tiny-test', 'resnet-tiny-test', 'alternet-tiny-test']) {
+    if (!listPresets().includes(name)) continue;
+    const model = createModel(name, { numClasses: 3 });
+    for (const p of model.paramInfo) {
+      assert.ok((PARAM_LAYOUTS as readonly string[]).includes(p.layout), `${name} ${p.name}: layout ${p.layout}`);
+      assert.ok((BLOCK_KINDS as readonly string[]).includes(p.block), `${name} ${p.name}: block ${p.block}`);
+      const rank = { dense: 2, conv: 4, depthwise: 4, spatial: 4, vector: 1, tokens: p.shape.length }[p.layout];
+      assert.equal(p.shape.length, rank, `${name} ${p.name}: [${p.shape}] as ${p.layout}`);
+    }
+    model.dispose();
+  }
+  // the declaration is checked where the parameter is created
+  class Wrong extends BaseModel {
+    constructor() {
+      super({ family: 'patch-mlp', preset: 'wrong', numClasses: 2, imageSize: 2 }, 0);
+      this.param('w', [2, 2, 2], denseKernel('mlp'), zeros);
+    }
+    protected run(): tf.Tensor2D {
+      throw new Error('unused');
+    }
+  }
+  assert.throws(() => new Wrong(), /parameter w: declared layout 'dense' needs 2 dimensions, the shape is \[2, 2, 2\]/);
 });

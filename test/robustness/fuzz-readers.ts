@@ -15,6 +15,7 @@ import { TRAIN_OPTIONS, trainConfigFromOptions } from '../../src/train/config.ts
 import { isExpectedError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/random.ts';
 import { REPO, treeHashes, writeTinyCifar } from './helpers.ts';
+import { fuzzImports } from './fuzz-import.ts';
 
 export interface KindSummary {
   inputs: number;
@@ -281,6 +282,9 @@ export async function runFuzz(seed = 15): Promise<FuzzSummary> {
     await cfgCase('config: unknown keys (typos)', `${typo} for ${key}`, JSON.stringify(c), keys.includes(typo) ? true : false, typo);
   }
   for (const top of ['[]', '42', 'null', '"text"', '']) await cfgCase('config: not an object', top || '(empty)', top, false);
+
+  // ---- imported checkpoints in every family's layouts (fuzz-import.ts) --------------------------------
+  await fuzzImports(root, rng, check);
 
   model.dispose();
   target.dispose();

@@ -16,8 +16,8 @@ export function randomSet(count: number, seed: number): ImageSet {
   const rng = new Rng(seed);
   const images = new Uint8Array(count * 32 * 32 * 3);
   for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
-  const fine = new Uint8Array(count).map((_, i) => i % 100);
-  const coarse = new Uint8Array(count).map((_, i) => i % 20);
+  const fine = new Int32Array(count).map((_, i) => i % 100);
+  const coarse = new Int32Array(count).map((_, i) => i % 20);
   return { count, height: 32, width: 32, channels: 3, images, fineLabels: fine, coarseLabels: coarse };
 }
 

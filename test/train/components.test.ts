@@ -17,7 +17,7 @@ import { Rng } from '../../src/util/random.ts';
 await initBackend({ backend: 'cpu', quiet: true });
 
 test('weight decay excludes norms, biases, embeddings and position tables by role; [] decays all', () => {
-  const info: ParamInfo[] = [
+  const info: Pick<ParamInfo, 'name' | 'shape' | 'role'>[] = [
     { name: 'patch.kernel', shape: [1], role: 'weight' },
     { name: 'patch.bias', shape: [1], role: 'bias' },
     { name: 'cls_token', shape: [1], role: 'embedding' },

@@ -6,7 +6,7 @@ import { Rng } from '../../src/util/random.ts';
 export function tinySet(count: number, classes: number, seed: number, size = 8): ImageSet {
   const rng = new Rng(seed);
   const images = new Uint8Array(count * size * size * 3);
-  const fine = new Uint8Array(count);
+  const fine = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const c = i % classes;
     fine[i] = c;

@@ -1,4 +1,4 @@
-// Gradients of the fused first-order backward kernels ('VitscopeLayerNormGrad', 'VitscopeGeluGrad',
+// Gradients of the fused first-order backward kernels ('VitscopeLayerNormGrad', 'VitscopeGeluGrad', 'VitscopeSiluGrad',
 // 'VitscopeBatchNormGrad', 'VitscopeChannelAffineGrad'), and gradients of the fused forward kernels that always run those backward kernels
 // ('VitscopeBatchNormRelu' runs its own first-order kernel when the tape is off, the BatchNorm and ReLU ones otherwise).
 //
@@ -24,10 +24,13 @@ import {
   GELU_GRAD,
   LAYER_NORM,
   LAYER_NORM_GRAD,
+  SILU,
+  SILU_GRAD,
   batchNormGradOps,
   channelAffineGradOps,
   geluDerivOps,
   layerNormGradOps,
+  siluDerivOps,
 } from '../native/fused-kernels.ts';
 import { HOST_BACKENDS } from '../host-backends.ts';
 
@@ -89,6 +92,17 @@ const geluGrad: tf.GradConfig = {
     const d = dy as tf.Tensor;
     if (hasKernel(GELU_GRAD)) return { x: () => runKernel<tf.Tensor>(GELU_GRAD, { x, dy: d }, {}) };
     return { x: () => tf.mul(d, geluDerivOps(x)) };
+  },
+};
+
+const siluGrad: tf.GradConfig = {
+  kernelName: SILU,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    const d = dy as tf.Tensor;
+    if (hasKernel(SILU_GRAD)) return { x: () => runKernel<tf.Tensor>(SILU_GRAD, { x, dy: d }, {}) };
+    return { x: () => tf.mul(d, siluDerivOps(x)) };
   },
 };
 
@@ -171,6 +185,27 @@ const geluGradGrad: tf.GradConfig = {
         const pdf = tf.exp(tf.mul(x2, -0.5));
         const second = tf.mul(pdf, tf.sub(2, x2));
         return tf.mul(tf.mul(A, dy), tf.mul(second, SQRT_2PI_INV));
+      },
+    };
+  },
+};
+
+/**
+ * SiluGrad(x, dy) = dy silu'(x), silu'(x) = s (1 + x (1 - s)), s = sigmoid(x). Adjoint A: d/d dy = SiluGrad(x, A),
+ * d/dx = A dy silu''(x), silu''(x) = s (1 - s) (2 + x (1 - 2 s)).
+ */
+const siluGradGrad: tf.GradConfig = {
+  kernelName: SILU_GRAD,
+  inputsToSave: ['x', 'dy'],
+  gradFunc: (ddx, saved) => {
+    const [x, dy] = saved;
+    const A = ddx as tf.Tensor;
+    return {
+      dy: () => runKernel<tf.Tensor>(SILU_GRAD, { x, dy: A }, {}),
+      x: () => {
+        const s = tf.sigmoid(x);
+        const second = tf.mul(tf.mul(s, tf.sub(1, s)), tf.add(tf.mul(x, tf.sub(1, tf.mul(s, 2))), 2));
+        return tf.mul(tf.mul(A, dy), second);
       },
     };
   },
@@ -355,7 +390,7 @@ const channelAffineGradGrad: tf.GradConfig = {
 
 /** Every gradient this file registers. */
 export const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
-  layerNormGrad, layerNormGradGrad, geluGrad, geluGradGrad, batchNormGrad, batchNormGradGrad, batchNormReluGrad, channelAffineGrad,
+  layerNormGrad, layerNormGradGrad, geluGrad, geluGradGrad, siluGrad, siluGradGrad, batchNormGrad, batchNormGradGrad, batchNormReluGrad, channelAffineGrad,
   channelAffineGradGrad,
 ];
 

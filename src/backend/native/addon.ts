@@ -32,6 +32,12 @@ export interface NativeAddon {
   conv2d(x: F32, w: F32, out: F32, geom: number[], bias: F32 | null, biasSize: number, act: number, alpha: number): void;
   conv2dBackpropInput(dy: F32, w: F32, dx: F32, geom: number[]): void;
   conv2dBackpropFilter(x: F32, dy: F32, dw: F32, geom: number[]): void;
+  /** Depthwise conv (depthwise.cc): filter [fh, fw, C, M], geom as conv2d's with Cout = C * M. */
+  depthwiseConv2d(x: F32, w: F32, out: F32, geom: number[]): void;
+  /** Its input gradient (dilation 1); geom describes the forward conv. */
+  depthwiseBackpropInput(dy: F32, w: F32, dx: F32, geom: number[]): void;
+  /** Its filter gradient (dilation 1); geom describes the forward conv. */
+  depthwiseBackpropFilter(x: F32, dy: F32, dw: F32, geom: number[]): void;
   binary(op: number, a: F32, b: F32, out: F32 | Uint8Array, shape: number[], aStrides: number[], bStrides: number[]): void;
   unary(op: number, x: F32, out: F32, n: number, p1: number, p2: number): void;
   select(cond: Uint8Array, a: Typed, b: Typed, out: Typed, n: number, inner: number): void;
@@ -45,6 +51,8 @@ export interface NativeAddon {
   layerNormGrad(x: F32, gamma: F32, dy: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number, cols: number, eps: number): void;
   gelu(x: F32, y: F32, n: number): void;
   geluGrad(x: F32, dy: F32, dx: F32, n: number): void;
+  silu(x: F32, y: F32, n: number): void;
+  siluGrad(x: F32, dy: F32, dx: F32, n: number): void;
   batchNormTrain(x: F32, gamma: F32, beta: F32, y: F32, mean: F32, variance: F32, rows: number, c: number, eps: number): void;
   batchNormTrainGrad(x: F32, gamma: F32, dy: F32, mean: F32, variance: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number,
     c: number, eps: number): void;

@@ -1,4 +1,4 @@
-// Fused LayerNorm, GELU, BatchNorm (also with ReLU) and channel-affine kernels ('VitscopeLayerNorm', 'VitscopeGelu', ... and their
+// Fused LayerNorm, GELU, SiLU, BatchNorm (also with ReLU) and channel-affine kernels ('VitscopeLayerNorm', 'VitscopeGelu', ... and their
 // first-order backward kernels): names, JavaScript implementations for the cpu backend, and gradients.
 // Their gradients (src/backend/gradients/fused-grad-kernels.ts, registered by src/backend/fused-ops.ts) run the
 // fused backward kernels, which have twice-differentiable gradients of their own, so Hessian-vector products stay exact.
@@ -10,6 +10,10 @@ export const LAYER_NORM = 'VitscopeLayerNorm';
 export const LAYER_NORM_GRAD = 'VitscopeLayerNormGrad';
 export const GELU = 'VitscopeGelu';
 export const GELU_GRAD = 'VitscopeGeluGrad';
+/** x * sigmoid(x) (torch.nn.SiLU): input {x}. */
+export const SILU = 'VitscopeSilu';
+/** dy * silu'(x): inputs {x, dy}; differentiable again (src/backend/gradients/fused-grad-kernels.ts). */
+export const SILU_GRAD = 'VitscopeSiluGrad';
 export const BATCH_NORM = 'VitscopeBatchNorm';
 export const BATCH_NORM_GRAD = 'VitscopeBatchNormGrad';
 /** relu(VitscopeBatchNorm(x, gamma, beta)) in one pass: inputs {x, gamma, beta}, outputs [y, mean, variance]. */
@@ -97,6 +101,23 @@ export function geluGradCpu(x: Float32Array, dy: Float32Array): Float32Array {
   for (let i = 0; i < x.length; ++i) {
     const v = x[i];
     dx[i] = dy[i] * (0.5 * (erfApprox(v * Math.SQRT1_2) + 1) + v * 0.3989422804014327 * Math.exp(-0.5 * v * v));
+  }
+  return dx;
+}
+
+/** x * sigmoid(x) with the cpu backend's Sigmoid (1 / (1 + exp(-x)), rounded to float32) and Multiply: equal to the composite. */
+export function siluCpu(x: Float32Array): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < x.length; ++i) y[i] = x[i] * Math.fround(1 / (1 + Math.exp(-x[i])));
+  return y;
+}
+
+/** dy * s (1 + x (1 - s)), s = sigmoid(x), in double, rounded once. */
+export function siluGradCpu(x: Float32Array, dy: Float32Array): Float32Array {
+  const dx = new Float32Array(x.length);
+  for (let i = 0; i < x.length; ++i) {
+    const s = 1 / (1 + Math.exp(-x[i]));
+    dx[i] = dy[i] * s * (1 + x[i] * (1 - s));
   }
   return dx;
 }
@@ -355,6 +376,22 @@ function cpuConfigs(): tf.KernelConfig[] {
         return b.makeTensorInfo(x.shape, 'float32', geluGradCpu(f32(b, x), f32(b, dy)));
       },
     },
+    {
+      kernelName: SILU, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend }) => {
+        const { x } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        return b.makeTensorInfo(x.shape, 'float32', siluCpu(f32(b, x)));
+      },
+    },
+    {
+      kernelName: SILU_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend }) => {
+        const { x, dy } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        return b.makeTensorInfo(x.shape, 'float32', siluGradCpu(f32(b, x), f32(b, dy)));
+      },
+    },
   ];
 }
 
@@ -394,6 +431,12 @@ export function geluDerivOps(x: tf.Tensor): tf.Tensor {
   const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
   const pdf = tf.mul(tf.exp(tf.mul(tf.square(x), -0.5)), 0.3989422804014327);
   return tf.add(cdf, tf.mul(x, pdf));
+}
+
+/** d silu / dx = s (1 + x (1 - s)), s = sigmoid(x), as differentiable tf ops. */
+export function siluDerivOps(x: tf.Tensor): tf.Tensor {
+  const s = tf.sigmoid(x);
+  return tf.mul(s, tf.add(tf.mul(x, tf.sub(1, s)), 1));
 }
 
 let registered = false;

@@ -3,10 +3,10 @@
 // optimizer state) or a safetensors file.
 import { ImportError } from './import-error.ts';
 import { readFile } from 'node:fs/promises';
-import { decodeSafetensors } from '../safetensors.ts';
 import { describe, globalOf, PickleObject, type PickleValue } from './pickle.ts';
 import { readTorchFile } from './torch-file.ts';
-import { SourceTensor, contiguousStrides, type SourceDtype } from './source-tensor.ts';
+import { SourceTensor } from './source-tensor.ts';
+import { readSafetensorsSource } from './safetensors-source.ts';
 import { looksLikeZip } from './zip.ts';
 
 export interface StateDict {
@@ -20,8 +20,6 @@ export interface StateDict {
 
 /** Wrapper keys tried in this order when the top-level object is not itself a state dict. */
 export const WRAPPER_KEYS = ['state_dict', 'model', 'model_state_dict', 'module', 'net', 'state_dict_ema', 'model_ema'] as const;
-
-const SAFE_DTYPES: Record<string, SourceDtype> = { F32: 'float32', F64: 'float64', I32: 'int32', U8: 'uint8' };
 
 function isStateDict(v: PickleValue): v is Map<PickleValue, PickleValue> {
   return v instanceof Map && [...v.values()].some((x) => x instanceof SourceTensor);
@@ -89,19 +87,7 @@ export function parseStateDict(bytes: Uint8Array, file: string): StateDict {
   let wrapper: string | null = null;
   if (!looksLikeZip(bytes) && looksLikeSafetensors(bytes)) {
     format = 'safetensors';
-    tensors = new Map();
-    let decoded: ReturnType<typeof decodeSafetensors>;
-    try {
-      decoded = decodeSafetensors(bytes, file);
-    } catch (err) {
-      throw new ImportError((err as Error).message);
-    }
-    for (const [name, t] of decoded.tensors) {
-      const dtype = SAFE_DTYPES[t.dtype];
-      if (!dtype) throw new ImportError(`${file}: tensor '${name}' has dtype ${t.dtype}, expected one of ${Object.keys(SAFE_DTYPES).join(', ')}`);
-      const b = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-      tensors.set(name, new SourceTensor(dtype, t.shape, b, 0, contiguousStrides(t.shape), `${file} tensor '${name}'`));
-    }
+    tensors = readSafetensorsSource(bytes, file);
   } else {
     format = 'torch';
     const found = findStateDict(readTorchFile(bytes, file), file);

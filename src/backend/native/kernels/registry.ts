@@ -15,6 +15,9 @@ import { conv2DConfig } from './Conv2D.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { cosConfig } from './Cos.ts';
+import { depthwiseConv2dNativeConfig } from './DepthwiseConv2dNative.ts';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './DepthwiseConv2dNativeBackpropFilter.ts';
+import { depthwiseConv2dNativeBackpropInputConfig } from './DepthwiseConv2dNativeBackpropInput.ts';
 import { eluConfig } from './Elu.ts';
 import { equalConfig } from './Equal.ts';
 import { erfConfig } from './Erf.ts';
@@ -77,6 +80,8 @@ import { vitscopeChannelAffineConfig } from './VitscopeChannelAffine.ts';
 import { vitscopeChannelAffineGradConfig } from './VitscopeChannelAffineGrad.ts';
 import { vitscopeGeluConfig } from './VitscopeGelu.ts';
 import { vitscopeGeluGradConfig } from './VitscopeGeluGrad.ts';
+import { vitscopeSiluConfig } from './VitscopeSilu.ts';
+import { vitscopeSiluGradConfig } from './VitscopeSiluGrad.ts';
 import { vitscopeReluGradConfig } from './VitscopeReluGrad.ts';
 import { vitscopeLayerNormConfig } from './VitscopeLayerNorm.ts';
 import { vitscopeLayerNormGradConfig } from './VitscopeLayerNormGrad.ts';
@@ -97,6 +102,9 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   cosConfig,
+  depthwiseConv2dNativeConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
   eluConfig,
   equalConfig,
   erfConfig,
@@ -159,6 +167,8 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   vitscopeChannelAffineGradConfig,
   vitscopeGeluConfig,
   vitscopeGeluGradConfig,
+  vitscopeSiluConfig,
+  vitscopeSiluGradConfig,
   vitscopeReluGradConfig,
   vitscopeLayerNormConfig,
   vitscopeLayerNormGradConfig,

@@ -1,0 +1,12 @@
+import { addon } from '../addon.ts';
+import { SILU_GRAD } from '../fused-kernels.ts';
+import { f32, f32out, nativeKernel, sizeOf } from './util.ts';
+import type { tf } from '../../tf.ts';
+
+export const vitscopeSiluGradConfig = nativeKernel(SILU_GRAD, ({ inputs, backend }) => {
+  const { x, dy } = inputs as Record<string, tf.TensorInfo>;
+  const n = sizeOf(x.shape);
+  const dx = f32out(n);
+  if (n > 0) addon().siluGrad(f32(backend, x), f32(backend, dy), dx, n);
+  return backend.makeTensorInfo(x.shape, 'float32', dx);
+});
