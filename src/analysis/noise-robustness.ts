@@ -4,7 +4,7 @@
 // whose spread gives a t-based confidence interval.
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
-import { meanCI } from '../hessian/stats.ts';
+import { meanCI } from '../util/stats.ts';
 import { frequencyNoise, type BandMask, type NoiseKind } from './noise.ts';
 
 export const DEFAULT_NOISE_FREQUENCIES: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];

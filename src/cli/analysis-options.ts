@@ -1,7 +1,7 @@
 // Parsed analysis options (kebab-case, as flags and --config give them) to the typed settings of the experiments
 // (src/experiments/analysis-support.ts AnalysisSettings and each protocol's settings). Parsing only: the
 // experiments check the values and apply the defaults.
-import type { AnalysisProtocols, SettingValue } from '../analysis/protocol.ts';
+import type { AnalysisProtocols, SettingValue } from '../util/protocol.ts';
 import type { AnalysisSettings, ProtocolChoice } from '../experiments/analysis-support.ts';
 import type { ExportFormat } from '../plots/export.ts';
 import type { OptionValues } from './command.ts';

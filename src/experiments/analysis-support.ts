@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { tf } from '../backend/tf.ts';
 import { sliceBatches } from '../analysis/depth.ts';
-import { resolveProtocol, type AnalysisProtocols, type ResolvedSettings, type SettingValue } from '../analysis/protocol.ts';
+import { resolveProtocol, type AnalysisProtocols, type ResolvedSettings, type SettingValue } from '../util/protocol.ts';
 import { PAPER_AUGMENT } from '../data/augment.ts';
 import { iterateBatches, toTensor } from '../data/batches.ts';
 import { loadCifar } from '../data/load.ts';

@@ -7,8 +7,8 @@
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { tf } from '../backend/tf.ts';
-import { protocolOptions, type ResolvedSettings } from '../analysis/protocol.ts';
-import { mixTrainingBatch, NO_MIX, PAPER_MIX } from '../analysis/training-targets.ts';
+import { protocolOptions, type ResolvedSettings } from '../util/protocol.ts';
+import { mixTrainingBatch, NO_MIX, PAPER_MIX } from '../train/training-targets.ts';
 import { PAPER_AUGMENT } from '../data/augment.ts';
 import { iterateBatches } from '../data/batches.ts';
 import { loadCifar } from '../data/load.ts';
@@ -17,7 +17,7 @@ import type { HessianBatch } from '../hessian/model-operator.ts';
 import { countParams, selectParamNames } from '../hessian/param-groups.ts';
 import { HESSIAN_PROTOCOLS, type HessianProtocol, type HessianSettings } from '../hessian/protocol.ts';
 import { hessianSpectrum, maxEigenvalueKde, maxEigenvalueSpectrum, splitGroups, type HessianSpectrum, type MaxEigenSpectrum } from '../hessian/spectrum.ts';
-import { meanAndVariance, studentTQuantile } from '../hessian/stats.ts';
+import { meanAndVariance, studentTQuantile } from '../util/stats.ts';
 import { timeHvpVsStep, type StepTiming } from '../hessian/timing.ts';
 import { checkpointDir, listCheckpointTags } from '../io/checkpoint-tags.ts';
 import type { MixConfig } from '../train/mixup.ts';
@@ -317,7 +317,7 @@ export function hessianFigures(results: readonly HessianModelResult[]): Figure[]
   if (dens.length) figs.push(spectralDensityFigure(dens));
   const maxe = results.flatMap((r) => {
     const s = r.maxEigenvalueSpectrum;
-    return s ? [{ label: r.label, eigenvalues: s.eigenvalues, nep: s.nep, ape: Number.isFinite(s.ape) ? s.ape : 0 }] : [];
+    return s ? [{ label: r.label, kde: s.kde, nep: s.nep, ape: Number.isFinite(s.ape) ? s.ape : 0 }] : [];
   });
   if (maxe.length) figs.push(maxEigenvalueSpectrumFigure(maxe));
   return figs;

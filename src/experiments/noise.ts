@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { noiseRobustness, type NoiseRobustnessResult } from '../analysis/noise-robustness.ts';
 import { NOISE_PROTOCOLS, type NoiseProtocol, type NoiseSettings } from '../analysis/noise-protocol.ts';
-import { protocolOptions, type ResolvedSettings } from '../analysis/protocol.ts';
+import { protocolOptions, type ResolvedSettings } from '../util/protocol.ts';
 import type { Figure } from '../plots/figure.ts';
 import { noiseRobustnessFigure } from '../plots/index.ts';
 import type { OptionSpec } from '../util/settings.ts';

@@ -7,8 +7,8 @@ export { hutchinsonTrace, type TraceOptions, type TraceResult } from './trace.ts
 export { powerIteration, POWER_DEFAULTS, type PowerOptions, type PowerResult } from './power.ts';
 export { tridiagonalEigen } from './tridiagonal.ts';
 export { denseOperator, toDense, asymmetry } from './dense-operator.ts';
-export { meanCI, pointwiseCI, studentTQuantile, studentTCdf, type MeanCI } from './stats.ts';
-export { gaussianKde, silvermanBandwidth, linspace, sideKde, type KdeResult, type SideKde } from './kde.ts';
+export { meanCI, pointwiseCI, studentTQuantile, studentTCdf, type MeanCI } from '../util/stats.ts';
+export { gaussianKde, silvermanBandwidth, linspace, sideKde, type KdeResult, type SideKde } from '../util/kde.ts';
 export {
   modelHessianOperator, lossHessianOperator, twiceDifferentiableNll,
   type HessianOperator, type HessianBatch, type HessianOperatorOptions, type ModelHessianOptions, type LossOfParams,

@@ -5,12 +5,12 @@
 // spectral density (SLQ) and the trace (Hutchinson). Every number comes with its spread over
 // disjoint data subsets (mean and t-based 95% confidence interval).
 import type { Model } from '../models/model.ts';
-import { linspace, sideKde, type SideKde } from './kde.ts';
+import { linspace, sideKde, type SideKde } from '../util/kde.ts';
 import { lanczos } from './lanczos.ts';
 import { modelHessianOperator, type HessianBatch } from './model-operator.ts';
 import { POWER_DEFAULTS, powerIteration } from './power.ts';
 import { densityOnGrid, slqDensity, type SlqRun } from './slq.ts';
-import { meanCI, pointwiseCI, type MeanCI } from './stats.ts';
+import { meanCI, pointwiseCI, type MeanCI } from '../util/stats.ts';
 import { hutchinsonTrace, type TraceResult } from './trace.ts';
 
 export interface CommonOptions {
