@@ -50,7 +50,7 @@ write_config() {
   cat >"$conf.tmp" <<EOF
 # written by scripts/slurm-local.sh: a one-node cluster for tests
 ClusterName=vitscope-local
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$ctld_port
 SlurmdPort=$slurmd_port
 SlurmUser=root
@@ -77,7 +77,7 @@ KillWait=2
 MinJobAge=600
 JobCompType=jobcomp/none
 AccountingStorageType=accounting_storage/none
-NodeName=$host CPUs=$cpus RealMemory=$mem_mib State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 NodeHostname=$host CPUs=$cpus RealMemory=$mem_mib State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
   mv "$conf.tmp" "$conf"
@@ -129,7 +129,20 @@ start() {
 }
 
 stop() {
-  local name pid
+  local name pid jobs
+  # jobs first: their processes (slurmstepd and what it runs) would outlive slurmd
+  if pid_of slurmctld >/dev/null; then
+    jobs="$(SLURM_CONF="$conf" squeue -h -o '%A' 2>/dev/null | sort -u | tr '\n' ' ')"
+    if [ -n "${jobs// /}" ]; then
+      # shellcheck disable=SC2086
+      SLURM_CONF="$conf" scancel $jobs 2>/dev/null || true
+      for _ in $(seq 60); do
+        [ -z "$(SLURM_CONF="$conf" squeue -h -o '%A' 2>/dev/null)" ] && break
+        sleep 0.5
+      done
+      say "cancelled job(s) $jobs"
+    fi
+  fi
   for name in slurmd slurmctld munged; do
     if pid="$(pid_of "$name")"; then
       kill "$pid" 2>/dev/null || true

@@ -49,7 +49,8 @@ test('sbatchScript: array, resources, logs, environment and the per-shard comman
     assert.ok(lines.includes(`#SBATCH ${d}`), `missing #SBATCH ${d} in\n${script}`);
   // every #SBATCH line comes before the first command (sbatch stops reading them there)
   const firstCommand = lines.findIndex((l) => l !== '' && !l.startsWith('#'));
-  assert.ok(lines.findLastIndex((l) => l.startsWith('#SBATCH')) < firstCommand);
+  const lastDirective = lines.map((l) => l.startsWith('#SBATCH')).lastIndexOf(true);
+  assert.ok(lastDirective > 0 && lastDirective < firstCommand);
   assert.ok(lines.includes("export OPENBLAS_CORETYPE=Haswell"));
   assert.ok(lines.includes("export VITSCOPE_FAULT_PAUSE=unit-computed:2"));
   assert.ok(lines.includes("cd '/repo dir'"));
