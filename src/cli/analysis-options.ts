@@ -64,3 +64,10 @@ export function flagOf(opts: OptionValues, name: string): boolean | undefined {
   if (typeof v !== 'boolean') throw new OptionError(`option '--${name}' should be a boolean, got ${JSON.stringify(v)}`);
   return v;
 }
+
+/** --shard, --resume, --plan, --plan-shards (src/experiments/unit-runner.ts UNIT_OPTIONS) as typed settings. */
+export function unitRunSettingsOf(opts: OptionValues): { shard?: string; resume?: boolean; planOnly?: boolean; planShards?: number } {
+  const planShards = opts['plan-shards'];
+  if (planShards !== undefined && typeof planShards !== 'number') throw new OptionError(`option '--plan-shards' should be an integer, got ${JSON.stringify(planShards)}`);
+  return { shard: stringOf(opts, 'shard'), resume: flagOf(opts, 'resume'), planOnly: flagOf(opts, 'plan'), planShards };
+}

@@ -16,9 +16,16 @@ import { subset } from '../data/subset.ts';
 import type { HessianBatch } from '../hessian/model-operator.ts';
 import { countParams, selectParamNames } from '../hessian/param-groups.ts';
 import { HESSIAN_PROTOCOLS, type HessianProtocol, type HessianSettings } from '../hessian/protocol.ts';
-import { hessianSpectrum, maxEigenvalueKde, maxEigenvalueSpectrum, splitGroups, type HessianSpectrum, type MaxEigenSpectrum } from '../hessian/spectrum.ts';
+import {
+  lanczosUnit, maxEigenvalueKde, maxEigenvalueUnit, reduceMaxEigenvalueUnits, reduceSpectrumUnits, slqUnit, traceUnit,
+  type BatchEigen, type HessianSpectrum, type LanczosPart, type MaxEigenSpectrum, type SlqPart, type SubsetParts, type TracePart,
+} from '../hessian/spectrum.ts';
+import { hessianDataLayout, hessianModelUnits, type HessianDataLayout, type HessianUnitSpec } from '../hessian/units-plan.ts';
 import { meanAndVariance, studentTQuantile } from '../util/stats.ts';
-import { timeHvpVsStep, type StepTiming } from '../hessian/timing.ts';
+import { secondsPerProduct as secondsPerProductOf, timeHvpVsStep, type StepTiming } from '../hessian/timing.ts';
+import { faultPoint } from '../io/fault-points.ts';
+import { collectUnits, readUnitProgress, stableHash, type PlannedUnit, type UnitPlanFile, type UnitRecord } from '../io/unit-store.ts';
+import type { ExportFormat } from '../plots/export.ts';
 import { checkpointDir, listCheckpointTags } from '../io/checkpoint-tags.ts';
 import type { MixConfig } from '../train/mixup.ts';
 import type { Figure } from '../plots/figure.ts';
@@ -26,10 +33,11 @@ import { maxEigenvalueSpectrumFigure, spectralDensityFigure } from '../plots/ind
 import { ExpectedError } from '../util/errors.ts';
 import { OptionError, type OptionSpec } from '../util/settings.ts';
 import {
-  ANALYSIS_DEFAULTS, ANALYSIS_SETTING_KEYS, MODEL_OPTIONS, analysisRunDir, checkAnalysisSettings, checkProtocolBounds, checkSettingKeys,
+  ANALYSIS_DEFAULTS, ANALYSIS_SETTING_KEYS, MODEL_OPTIONS, checkAnalysisSettings, checkProtocolBounds, checkSettingKeys, commonImageSize,
   disposeModels, exportAnalysisFigures, loadAnalysisModels, protocolKeys, resolveAnalysisProtocol, secondsSince, verifyModelsUnchanged,
-  writeJsonAtomic, type AnalysisSettings, type ProtocolChoice,
+  writeJsonAtomic, type AnalysedModel, type AnalysisSettings, type ProtocolChoice,
 } from './analysis-support.ts';
+import { UNIT_OPTIONS, UNIT_SETTING_KEYS, checkUnitRunSettings, computeUnits, mergeLocked, openUnitRun, type UnitRunSettings } from './unit-runner.ts';
 import { logOf, type RunOptions } from './run-options.ts';
 
 export const HESSIAN_ANALYSES = ['maxeig', 'spectrum', 'timing'] as const;
@@ -52,9 +60,11 @@ export const HESSIAN_SETTINGS: readonly OptionSpec[] = [
   ...protocolOptions(HESSIAN_PROTOCOLS),
   ANALYSES_OPTION,
   PARAMS_OPTION,
+  ...UNIT_OPTIONS,
 ];
 
 export type HessianExperimentSettings = AnalysisSettings &
+  UnitRunSettings &
   ProtocolChoice<HessianSettings, HessianProtocol> & {
     /** What to compute (default: all three; an empty list also means all). */
     analyses?: readonly HessianAnalysis[];
@@ -112,12 +122,16 @@ export interface HessianReport {
 export interface HessianExperimentResult extends HessianReport {
   runDir: string;
   figures: string[];
+  /** complete: merged (hessian.json written); stopped: the signal stopped it between units; shard-done: this shard finished, others are missing. */
+  status: 'complete' | 'stopped' | 'shard-done';
+  units: { done: number; total: number };
 }
 
 /** The run's settings and what to compute; an OptionError names the option, the value and what is expected. */
 export function resolveHessianSettings(settings: HessianExperimentSettings): { run: HessianRunSettings; analyses: Set<HessianAnalysis> } {
-  checkSettingKeys('hessian', settings, [...ANALYSIS_SETTING_KEYS, ...protocolKeys(HESSIAN_PROTOCOLS), 'analyses', 'params', 'allCheckpoints']);
+  checkSettingKeys('hessian', settings, [...ANALYSIS_SETTING_KEYS, ...protocolKeys(HESSIAN_PROTOCOLS), 'analyses', 'params', 'allCheckpoints', ...UNIT_SETTING_KEYS]);
   checkAnalysisSettings('hessian', settings);
+  checkUnitRunSettings('hessian', settings);
   const resolved = resolveAnalysisProtocol(HESSIAN_PROTOCOLS, settings);
   checkProtocolBounds(HESSIAN_PROTOCOLS, resolved, {
     fraction: { min: 0, max: 1 },
@@ -169,117 +183,307 @@ export async function expandRunCheckpoints(checkpoints: readonly string[]): Prom
   return out;
 }
 
-interface DataSample {
-  batches: HessianBatch[];
-  source: string;
-  dir: string;
-  poolSize: number;
+/** What merge needs besides the units, recorded in plan.json's context. */
+interface HessianPlanContext {
+  settings: HessianRunSettings;
+  analyses: HessianAnalysis[];
+  layout: HessianDataLayout;
+  models: { label: string; source: string; preset: string; dim: number; paramNames: string[]; data: { source: string; dir: string; poolSize: number; batches: number } }[];
 }
 
-/**
- * Draws `count` disjoint batches of the training set (from a seeded class-balanced pool), augmented, with the
- * training pipeline's soft targets (mixup/CutMix when settings.mix, label smoothing): y is [B, K].
- */
-async function drawBatches(data: string | undefined, log: (m: string) => void, imageSize: number, count: number, settings: HessianRunSettings): Promise<DataSample> {
-  const { batchSize, fraction, augment, seed } = settings;
+/** The plan of a Hessian run with the measured cost of a product per model, as printed before a long run. */
+export interface HessianPlan {
+  plan: UnitPlanFile;
+  /** Measured seconds of one single-batch Hessian-vector product, per model label. */
+  secondsPerProduct: Record<string, number>;
+  /** Single-batch products of the plan (power iteration at its maximum iterations: an upper bound). */
+  products: number;
+  /** Estimated hours on this machine, and on `shards` shards of the same speed. */
+  hours: number;
+  shards: number;
+  hoursSharded: number;
+  lines: string[];
+}
+
+/** The units a Hessian run has for these settings and models (global indices, model by model in plan order). */
+export function planHessianUnits(
+  run: HessianRunSettings,
+  analyses: ReadonlySet<HessianAnalysis>,
+  models: readonly { label: string; fingerprint: string; source?: string }[],
+  trainCount: number,
+): { units: PlannedUnit[]; layout: HessianDataLayout; specs: HessianUnitSpec[] } {
+  let layout: HessianDataLayout;
+  try {
+    layout = hessianDataLayout(run, trainCount);
+  } catch (err) {
+    throw new OptionError((err as Error).message);
+  }
+  if (analyses.has('maxeig') && layout.maxeigBatches === 0)
+    throw new OptionError(`hessian: option '--batches' is 0 with '--fraction' 0: the max-eigenvalue spectrum has no batches; expected --batches >= 1 or a fraction`);
+  const specs = hessianModelUnits(run, layout, analyses);
+  const units: PlannedUnit[] = [];
+  for (const m of models)
+    for (const u of specs) units.push({ index: units.length, kind: u.kind, model: m.label, products: u.products, position: u.position, ...(u.run !== undefined ? { run: u.run } : {}) });
+  return { units, layout, specs };
+}
+
+function hoursOf(seconds: number): string {
+  return seconds < 60 ? `${seconds.toFixed(1)} s` : seconds < 3600 ? `${(seconds / 60).toFixed(1)} min` : `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** The plan's summary lines: units per kind, products, seconds per product, hours here and on `shards` shards. */
+export function describeHessianPlan(plan: UnitPlanFile, secondsPerProduct: Record<string, number>, shards: number): Omit<HessianPlan, 'plan' | 'secondsPerProduct'> {
+  const kinds = new Map<string, number>();
+  for (const u of plan.units) kinds.set(u.kind, (kinds.get(u.kind) ?? 0) + 1);
+  let products = 0;
+  let seconds = 0;
+  const perShard = new Array<number>(shards).fill(0);
+  plan.units.forEach((u, p) => {
+    const s = (u.products ?? 0) * (secondsPerProduct[u.model] ?? NaN);
+    products += u.products ?? 0;
+    seconds += s;
+    perShard[p % shards]! += s;
+  });
+  const slowest = Math.max(...perShard);
+  const lines = [
+    `[hessian] plan: ${plan.totalUnits} units (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}) on ${plan.models.length} model${plan.models.length > 1 ? 's' : ''}`,
+    `[hessian] plan: at most ${products} single-batch Hessian-vector products (power iteration counted at its maximum iterations)`,
+    ...Object.entries(secondsPerProduct).map(([label, sp]) => `[hessian] plan: ${label}: ${sp.toFixed(3)} s per product (measured here)`),
+    `[hessian] plan: at most ${hoursOf(seconds)} here; ${hoursOf(slowest)} on ${shards} shards of this speed (the slowest shard)`,
+  ];
+  return { products, hours: seconds / 3600, shards, hoursSharded: slowest / 3600, lines };
+}
+
+/** The training-set pool and a lazy draw of batch `position` of its seeded epoch (augmented, soft targets). */
+interface BatchSource {
+  source: string;
+  dir: string;
+  trainCount: number;
+  numClasses: number;
+  draw(position: number, poolSize: number): Promise<HessianBatch>;
+}
+
+async function hessianBatchSource(data: string | undefined, log: (m: string) => void, imageSize: number, settings: HessianRunSettings): Promise<BatchSource> {
+  const { batchSize, augment, seed } = settings;
   const cifar = await loadCifar({ dir: data, allowGenerated: true, log });
   const set = cifar.train;
   if (set.height !== imageSize) throw new ExpectedError(`${cifar.dir}: images are ${set.height} x ${set.width}, but the model expects ${imageSize} x ${imageSize}`);
-  const poolSize = fraction > 0 ? Math.max(batchSize, Math.round(fraction * set.count)) : Math.min(set.count, count * batchSize);
-  const pool = subset(set, { size: poolSize, seed });
-  const total = fraction > 0 && count === 0 ? Math.floor(poolSize / batchSize) : count;
   const aug = augment === 'none' ? false : augment === 'paper' ? PAPER_AUGMENT : true;
-  const batches: HessianBatch[] = [];
   const numClasses = cifar.fineLabelNames.length;
-  try {
-    for (const b of iterateBatches(pool, { batchSize, shuffle: true, seed, epoch: 0, augment: aug, dropLast: true, endBatch: total })) {
-      const mixed = await mixTrainingBatch(b.x, b.y, { numClasses, mix: settings.mixConfig, labelSmoothing: settings.labelSmoothing, seed, index: batches.length });
+  let pool: { size: number; set: ReturnType<typeof subset> } | null = null;
+  return {
+    source: cifar.source, dir: cifar.dir, trainCount: set.count, numClasses,
+    async draw(position, poolSize) {
+      if (!pool || pool.size !== poolSize) pool = { size: poolSize, set: subset(set, { size: poolSize, seed }) };
+      const p = pool.set;
+      const [b] = [...iterateBatches(p, { batchSize, shuffle: true, seed, epoch: 0, augment: aug, dropLast: true, startBatch: position, endBatch: position + 1 })];
+      if (!b) throw new Error(`hessian: batch ${position} of the pool of ${poolSize} images does not exist`);
+      const mixed = await mixTrainingBatch(b.x, b.y, { numClasses, mix: settings.mixConfig, labelSmoothing: settings.labelSmoothing, seed, index: position });
       tf.dispose([b.x, b.y]);
-      batches.push({ x: mixed.x, y: mixed.targets, indices: Array.from(b.indices, (i) => pool.indices[i]!) });
-    }
-    if (batches.length < total)
-      throw new OptionError(`hessian: option '--batches': asked for ${total} batches of ${batchSize}, the pool of ${poolSize} images gives ${batches.length}`);
-  } catch (err) {
-    for (const b of batches) tf.dispose([b.x, b.y]);
-    throw err;
-  }
-  return { batches, source: cifar.source, dir: cifar.dir, poolSize };
+      return { x: mixed.x, y: mixed.targets, indices: Array.from(b.indices, (i) => p.indices[i]!) };
+    },
+  };
 }
 
-export async function runHessianExperiment(settings: HessianExperimentSettings, opts: RunOptions = {}): Promise<HessianExperimentResult> {
-  const start = Date.now();
+/** A model's fingerprint (every parameter and buffer, bit for bit) as one string. */
+function fingerprintString(m: AnalysedModel): string {
+  return stableHash([...(m.fingerprint ?? new Map())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+interface PreparedHessian {
+  run: HessianRunSettings;
+  analyses: Set<HessianAnalysis>;
+  models: AnalysedModel[];
+  source: BatchSource;
+  plan: UnitPlanFile;
+  context: HessianPlanContext;
+  names: Map<string, string[]>;
+}
+
+async function prepareHessian(settings: HessianExperimentSettings, opts: RunOptions): Promise<PreparedHessian> {
   const log = logOf(opts);
   const { run, analyses } = resolveHessianSettings(settings);
   const checkpoints = settings.allCheckpoints ? await expandRunCheckpoints(settings.checkpoints ?? []) : settings.checkpoints;
   const models = await loadAnalysisModels({ ...settings, checkpoints }, opts, 100);
-  const seed = run.seed;
   try {
-    const runDir = await analysisRunDir(settings, 'hessian');
-    const results: HessianModelResult[] = [];
-    const jsonPath = path.join(runDir, 'hessian.json');
-    const report = (): HessianReport => ({ analysis: 'hessian', settings: run, seconds: secondsSince(start), models: results });
-    const save = async (): Promise<void> => writeJsonAtomic(jsonPath, report());
+    const source = await hessianBatchSource(settings.data, log, commonImageSize(models), run);
+    const planned = models.map((m) => ({ label: m.label, fingerprint: fingerprintString(m), source: m.source }));
+    const { units, layout } = planHessianUnits(run, analyses, planned, source.trainCount);
+    const names = new Map<string, string[]>();
+    const context: HessianPlanContext = { settings: run, analyses: HESSIAN_ANALYSES.filter((a) => analyses.has(a)), layout, models: [] };
     for (const m of models) {
-      const t0 = Date.now();
-      const names = selectParamNames(m.model.paramInfo, run.params, "option '--params'");
-      const dim = countParams(m.model.paramInfo, names);
-      log(`[hessian] ${m.label}: ${dim} parameters selected ('${run.params}', ${names.length} tensors), protocol ${run.protocol}`);
-      const entry: HessianModelResult = { label: m.label, source: m.source, preset: m.model.config.preset, dim, paramNames: names };
-      results.push(entry);
-      const onProduct = (info: { stage: string; count: number; ms: number }): void =>
-        log(`[hessian] ${m.label} ${info.stage}: Hessian-vector product ${info.count} (${(info.ms / 1000).toFixed(2)} s)`);
-
-      const maxeigBatches = run.batches;
-      const spectrumBatches = run.subsets * run.subsetBatches;
-      const need = (analyses.has('maxeig') ? maxeigBatches : 0) + (analyses.has('spectrum') ? spectrumBatches : 0);
-      const sample = await drawBatches(settings.data, log, m.model.config.imageSize,
-        run.fraction > 0 && maxeigBatches === 0 && analyses.has('maxeig') ? 0 : Math.max(need, 1), run);
-      entry.data = { source: sample.source, dir: sample.dir, poolSize: sample.poolSize, batches: sample.batches.length };
-      try {
-        // Disjoint batches: the max-eigenvalue batches first, the spectrum subsets after them.
-        const nMax = analyses.has('maxeig') ? (maxeigBatches > 0 ? maxeigBatches : Math.max(1, sample.batches.length - (analyses.has('spectrum') ? spectrumBatches : 0))) : 0;
-        if (analyses.has('timing')) {
-          const timing = await timeHvpVsStep(m.model, sample.batches[0]!, { names, seed });
-          entry.timing = timing;
-          log(`[hessian] ${m.label}: training step ${timing.trainStepMs.toFixed(0)} ms, Hessian-vector product ${timing.hvpMs.toFixed(0)} ms (${timing.ratio.toFixed(2)}x), batch ${run.batchSize}`);
-        }
-        if (analyses.has('maxeig')) {
-          const res = await maxEigenvalueSpectrum(m.model, sample.batches.slice(0, nMax), {
-            names, l2: run.l2, labelSmoothing: 0, seed, k: run.k, tol: run.tol,
-            maxIter: run.maxIter, groups: run.groups, variant: run.power, onProduct,
-            onBatch: (b, n, v) => log(`[hessian] ${m.label} max-eig batch ${b}/${n}: ${v.map((x) => x.toPrecision(4)).join(', ')}`),
-          });
-          const perBatchMax = res.perBatch.map((p) => Math.max(...p.values));
-          entry.maxEigenvalueSpectrum = { ...res, kde: maxEigenvalueKde(res.eigenvalues), sampleSize: sampleSizeAdvice(perBatchMax) };
-          log(`[hessian] ${m.label}: NEP ${(100 * res.nep).toFixed(1)}% [${ci(res.nepCI, 100)}], APE ${res.ape.toPrecision(4)} [${ci(res.apeCI)}], ${res.products} products in ${(res.ms / 1000).toFixed(1)} s`);
-          await save();
-        }
-        if (analyses.has('spectrum')) {
-          const rest = sample.batches.slice(nMax);
-          const subsets = splitGroups(rest.length, run.subsets).map((g) => g.map((i) => rest[i]!));
-          const spec = await hessianSpectrum(m.model, subsets, {
-            names, l2: run.l2, labelSmoothing: 0, seed, k: run.k,
-            lanczosSteps: run.lanczosSteps, slqSteps: run.slqSteps, slqRuns: run.slqRuns,
-            traceSamples: run.traceSamples, onProduct,
-          });
-          entry.spectrum = spec;
-          log(`[hessian] ${m.label}: λmax ${spec.top[0]!.mean.toPrecision(4)} [${ci(spec.top[0]!)}], λmin ${spec.bottom[0]!.mean.toPrecision(4)} [${ci(spec.bottom[0]!)}], trace ${spec.trace.mean.toPrecision(4)} [${ci(spec.trace)}] in ${(spec.ms / 1000).toFixed(1)} s`);
-        }
-      } finally {
-        for (const b of sample.batches) tf.dispose([b.x, b.y]);
-      }
-      // the timing's training-mode passes included: parameters and BatchNorm buffers are as loaded
-      await verifyModelsUnchanged('hessian', [m]);
-      entry.seconds = secondsSince(t0);
-      await save();
+      const n = selectParamNames(m.model.paramInfo, run.params, "option '--params'");
+      names.set(m.label, n);
+      context.models.push({
+        label: m.label, source: m.source, preset: m.model.config.preset, dim: countParams(m.model.paramInfo, n), paramNames: n,
+        data: { source: source.source, dir: source.dir, poolSize: layout.poolSize, batches: layout.maxeigBatches + layout.subsets.flat().length },
+      });
     }
-    const final = report();
-    await writeJsonAtomic(jsonPath, final);
-    const figures = await exportAnalysisFigures(() => hessianFigures(results), runDir, settings.formats, opts);
-    log(`[hessian] done in ${secondsSince(start)} s; results in ${jsonPath}`);
-    return { ...final, runDir, figures };
-  } finally {
+    const settingsKey = stableHash({ settings: run, analyses: context.analyses, data: source.source, trainCount: source.trainCount });
+    const plan: UnitPlanFile = { analysis: 'hessian', totalUnits: units.length, shards: 1, units, settingsKey, createdAt: new Date().toISOString(), models: planned, context };
+    return { run, analyses, models, source, plan, context, names };
+  } catch (err) {
     disposeModels(models);
+    throw err;
+  }
+}
+
+async function measurePlan(p: PreparedHessian, shards: number): Promise<HessianPlan> {
+  const secondsPerProduct: Record<string, number> = {};
+  const batch = await p.source.draw(0, p.context.layout.poolSize);
+  try {
+    for (const m of p.models) secondsPerProduct[m.label] = await secondsPerProductOf(m.model, batch, { names: p.names.get(m.label), l2: p.run.l2 });
+  } finally {
+    tf.dispose([batch.x, batch.y]);
+  }
+  return { plan: p.plan, secondsPerProduct, ...describeHessianPlan(p.plan, secondsPerProduct, shards) };
+}
+
+/** The plan of a Hessian run (units, products, measured seconds per product, hours here and on `planShards` shards), without computing it. */
+export async function planHessianExperiment(settings: HessianExperimentSettings, opts: RunOptions = {}): Promise<HessianPlan> {
+  const p = await prepareHessian(settings, opts);
+  try {
+    const out = await measurePlan(p, settings.planShards ?? 64);
+    for (const line of out.lines) logOf(opts)(line);
+    return out;
+  } finally {
+    disposeModels(p.models);
+  }
+}
+
+/** Computes one planned unit (its batches drawn now, disposed after). */
+async function computeHessianUnit(p: PreparedHessian, unit: PlannedUnit, onProduct: (info: { stage: string; count: number; ms: number }) => void): Promise<unknown> {
+  const m = p.models.find((x) => x.label === unit.model)!;
+  const { run, context } = p;
+  const names = p.names.get(m.label);
+  const position = unit.position ?? 0;
+  const positions = unit.kind === 'maxeig-batch' || unit.kind === 'timing' ? [unit.kind === 'timing' ? 0 : position] : context.layout.subsets[position]!;
+  const batches: HessianBatch[] = [];
+  try {
+    for (const b of positions) batches.push(await p.source.draw(b, context.layout.poolSize));
+    const common = { names, l2: run.l2, labelSmoothing: 0, seed: run.seed, k: run.k, onProduct, subsets: run.subsets };
+    switch (unit.kind) {
+      case 'timing':
+        return await timeHvpVsStep(m.model, batches[0]!, { names, seed: run.seed });
+      case 'maxeig-batch':
+        return await maxEigenvalueUnit(m.model, batches[0]!, position, { ...common, tol: run.tol, maxIter: run.maxIter, variant: run.power, batches: context.layout.maxeigBatches });
+      case 'spectrum-lanczos':
+        return { ...(await lanczosUnit(m.model, batches, position, { ...common, lanczosSteps: run.lanczosSteps })), indices: batches.flatMap((b) => [...(b.indices ?? [])]) };
+      case 'spectrum-slq':
+        return await slqUnit(m.model, batches, position, unit.run ?? 0, { ...common, slqSteps: run.slqSteps });
+      case 'spectrum-trace':
+        return await traceUnit(m.model, batches, position, { ...common, traceSamples: run.traceSamples });
+      default:
+        throw new Error(`hessian: unknown unit kind '${unit.kind}'`);
+    }
+  } finally {
+    for (const b of batches) tf.dispose([b.x, b.y]);
+  }
+}
+
+/** hessian.json from a plan and its units (in plan order): the same numbers whichever process computed which unit. */
+export function reduceHessianUnits(plan: UnitPlanFile, units: ReadonlyMap<number, UnitRecord>): HessianReport {
+  const context = plan.context as HessianPlanContext;
+  const run = context.settings;
+  const results: HessianModelResult[] = [];
+  let seconds = 0;
+  for (const info of context.models) {
+    const mine = plan.units.filter((u) => u.model === info.label).map((u) => ({ unit: u, record: units.get(u.index)! }));
+    const of = (kind: string) => mine.filter((x) => x.unit.kind === kind);
+    const modelSeconds = mine.reduce((a, x) => a + x.record.seconds, 0);
+    seconds += modelSeconds;
+    const entry: HessianModelResult = { label: info.label, source: info.source, preset: info.preset, dim: info.dim, paramNames: info.paramNames, data: info.data };
+    const timing = of('timing')[0];
+    if (timing) entry.timing = timing.record.result as StepTiming;
+    const maxeig = of('maxeig-batch').map((x) => x.record.result as BatchEigen & { products: number });
+    if (maxeig.length > 0) {
+      const res = reduceMaxEigenvalueUnits(maxeig, { groups: run.groups, variant: run.power });
+      const perBatchMax = res.perBatch.map((b) => Math.max(...b.values));
+      entry.maxEigenvalueSpectrum = { ...res, kde: maxEigenvalueKde(res.eigenvalues), sampleSize: sampleSizeAdvice(perBatchMax) };
+    }
+    const lanczosUnits = of('spectrum-lanczos');
+    if (lanczosUnits.length > 0) {
+      const parts: SubsetParts[] = lanczosUnits.map((lz) => {
+        const s = lz.unit.position ?? 0;
+        const lanczos = lz.record.result as LanczosPart & { indices: number[] };
+        return {
+          indices: lanczos.indices,
+          lanczos,
+          slq: of('spectrum-slq').filter((x) => x.unit.position === s).sort((a, b) => (a.unit.run ?? 0) - (b.unit.run ?? 0)).map((x) => x.record.result as SlqPart),
+          trace: of('spectrum-trace').find((x) => x.unit.position === s)!.record.result as TracePart,
+        };
+      });
+      entry.spectrum = reduceSpectrumUnits(parts, { l2: run.l2 });
+    }
+    entry.seconds = Math.round(modelSeconds * 10) / 10;
+    results.push(entry);
+  }
+  return { analysis: 'hessian', settings: run, seconds: Math.round(seconds * 10) / 10, models: results };
+}
+
+/** Reduces a finished Hessian run's units into hessian.json and its figures; refuses units from other weights or settings. */
+export async function mergeHessianRun(runDir: string, plan: UnitPlanFile, opts: RunOptions & { formats?: readonly ExportFormat[] } = {}): Promise<HessianExperimentResult> {
+  const log = logOf(opts);
+  const { units, missing } = collectUnits(runDir, plan);
+  if (missing.length > 0)
+    throw new OptionError(`${runDir}: ${missing.length} of ${plan.totalUnits} units missing (indices ${missing.slice(0, 12).join(', ')}${missing.length > 12 ? ', …' : ''}); expected every shard finished (run the missing shards, or --resume)`);
+  const report = reduceHessianUnits(plan, units);
+  const jsonPath = path.join(runDir, 'hessian.json');
+  await faultPoint('merge-summary');
+  await writeJsonAtomic(jsonPath, report);
+  for (const m of report.models) logModel(log, m);
+  const figures = await exportAnalysisFigures(() => hessianFigures(report.models), runDir, opts.formats, opts);
+  log(`[hessian] ${plan.totalUnits} units reduced; results in ${jsonPath}`);
+  return { ...report, runDir, figures, status: 'complete', units: { done: units.size, total: plan.totalUnits } };
+}
+
+function logModel(log: (m: string) => void, m: HessianModelResult): void {
+  const res = m.maxEigenvalueSpectrum;
+  if (res) log(`[hessian] ${m.label}: NEP ${(100 * res.nep).toFixed(1)}% [${ci(res.nepCI, 100)}], APE ${res.ape.toPrecision(4)} [${ci(res.apeCI)}], ${res.products} products`);
+  const spec = m.spectrum;
+  if (spec) log(`[hessian] ${m.label}: λmax ${spec.top[0]!.mean.toPrecision(4)} [${ci(spec.top[0]!)}], λmin ${spec.bottom[0]!.mean.toPrecision(4)} [${ci(spec.bottom[0]!)}], trace ${spec.trace.mean.toPrecision(4)} [${ci(spec.trace)}]`);
+  if (m.timing) log(`[hessian] ${m.label}: training step ${m.timing.trainStepMs.toFixed(0)} ms, Hessian-vector product ${m.timing.hvpMs.toFixed(0)} ms (${m.timing.ratio.toFixed(2)}x)`);
+}
+
+/**
+ * The Hessian experiment as units of work: prints the plan, computes this process's units (all, or one shard's)
+ * that the run folder does not hold yet, each appended and fsynced as it finishes, stops between units on the
+ * signal, and merges when every unit of the plan is present. `status` says which of these happened.
+ */
+export async function runHessianExperiment(settings: HessianExperimentSettings, opts: RunOptions = {}): Promise<HessianExperimentResult> {
+  const start = Date.now();
+  const log = logOf(opts);
+  const p = await prepareHessian(settings, opts);
+  try {
+    const estimate = await measurePlan(p, settings.planShards ?? 64);
+    for (const line of estimate.lines) log(line);
+    const open = await openUnitRun('hessian', settings);
+    try {
+      const loop = await computeUnits(open, p.plan, (unit) => computeHessianUnit(p, unit, (info) => log(`[hessian] ${unit.model} ${info.stage}: Hessian-vector product ${info.count} (${(info.ms / 1000).toFixed(2)} s)`)), {
+        signal: opts.signal, log, label: 'hessian',
+      });
+      // the timing's training-mode passes included: parameters and BatchNorm buffers are as loaded
+      await verifyModelsUnchanged('hessian', p.models);
+      const progress = readUnitProgress(open.runDir);
+      const partial = (status: HessianExperimentResult['status']): HessianExperimentResult => ({
+        analysis: 'hessian', settings: p.run, seconds: secondsSince(start), models: [], runDir: open.runDir, figures: [], status,
+        units: { done: progress.done, total: progress.total },
+      });
+      if (loop.stopped) return partial('stopped');
+      if (progress.done < progress.total) {
+        log(`[hessian] shard ${open.shard.index}/${open.shard.count} done: ${progress.done} of ${progress.total} units of the run present; the last shard to finish merges (or: npm run experiment merge -- --run ${open.runDir})`);
+        return partial('shard-done');
+      }
+      open.release();
+      const merged = await mergeLocked(open.runDir, p.plan.analysis, () => mergeHessianRun(open.runDir, loop.plan, { ...opts, formats: settings.formats }));
+      if (!merged) return partial('shard-done');
+      log(`[hessian] done in ${secondsSince(start)} s`);
+      return merged;
+    } finally {
+      open.release();
+    }
+  } finally {
+    disposeModels(p.models);
   }
 }
 

@@ -16,7 +16,10 @@ export {
 export { selectParamNames, countParams, PARAM_GROUPS, isParamGroup, type ParamGroup } from './param-groups.ts';
 export {
   maxEigenvalueSpectrum, maxEigenvalueKde, hessianSpectrum, nepApe, splitGroups,
+  maxEigenvalueUnit, reduceMaxEigenvalueUnits, lanczosUnit, slqUnit, traceUnit, reduceSpectrumUnits, subsetSeed,
+  type LanczosPart, type SlqPart, type TracePart, type SubsetParts, type MaxEigenUnitOptions,
   type MaxEigenOptions, type MaxEigenSpectrum, type SpectrumOptions, type HessianSpectrum, type SubsetSpectrum, type BatchEigen,
 } from './spectrum.ts';
-export { timeHvpVsStep, type StepTiming } from './timing.ts';
+export { timeHvpVsStep, secondsPerProduct, type StepTiming } from './timing.ts';
+export { hessianDataLayout, hessianModelUnits, type HessianDataLayout, type HessianUnitSpec, type HessianUnitKind } from './units-plan.ts';
 export { HESSIAN_PROTOCOLS, type HessianSettings, type HessianProtocol, type HessianAugment } from './protocol.ts';
