@@ -4,6 +4,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chooseRunDir } from '../io/run-dir.ts';
+import { mergeRun } from '../experiments/merge.ts';
+import type { ExportFormat } from '../plots/export.ts';
 import { EXECUTOR_OPTION_NAMES, executorSettingsOf } from '../experiments/executor/options.ts';
 import { printedShardCommands } from '../experiments/executor/print.ts';
 import { passedEnv, type ShardJob } from '../experiments/executor/shard-job.ts';
@@ -38,15 +40,6 @@ export function nodeArgsOf(execArgv: readonly string[]): string[] {
   return execArgv.filter((a) => !/^--(test|inspect|watch|experimental-test)/.test(a));
 }
 
-/** Merges a run folder; the merge command's library function (a shard that finishes last merges by itself). */
-export type MergeRun = (runDir: string, ctx: CommandContext) => Promise<void>;
-
-let mergeRun: MergeRun | undefined;
-/** The merge command registers its function here (it sits beside the commands that need it). */
-export function registerMerge(fn: MergeRun): void {
-  mergeRun = fn;
-}
-
 /**
  * Runs the command on `--executor slurm|print` and returns true, or returns false for `local` (the command then
  * runs here). Bad combinations are OptionErrors (exit status 2) before anything is written or submitted.
@@ -58,6 +51,7 @@ export async function runOnExecutor(cmd: Command, opts: OptionValues, ctx: Comma
       throw new OptionError(`${cmd.name}: option '--shards' is ${JSON.stringify(opts.shards)} with --executor local; expected --executor slurm or print (a single shard here: --shard i/n)`);
     return false;
   }
+  if (opts.plan === true) return false; // --plan prints the plan here, whatever the executor
   const specs = optionsFor(cmd);
   if (!specs.some((s) => s.name === 'shard'))
     throw new OptionError(`${cmd.name}: --executor ${settings.executor} needs a command that runs in shards (--shard i/n); '${cmd.name}' has none`);
@@ -84,13 +78,12 @@ export async function runOnExecutor(cmd: Command, opts: OptionValues, ctx: Comma
     return true;
   }
   if (!run) ctx.log(`[slurm] run folder ${chosen.dir}; to re-attach later: the same command with --run ${chosen.name}`);
-  const merge = mergeRun;
+  const formats = Array.isArray(opts.formats) ? (opts.formats as ExportFormat[]) : undefined;
   const result: SlurmRunResult = await runOnSlurm(job, settings, {
     ...runOptionsOf(ctx),
     client: commandLineSlurm(),
     merge: async (dir) => {
-      if (!merge) throw new OptionError(`${cmd.name}: every shard of ${dir} is done but no merge is available here; run: npm run experiment merge -- --results ${results} --run ${chosen.name}`);
-      await merge(dir, ctx);
+      await mergeRun(dir, { ...runOptionsOf(ctx), formats });
     },
   });
   if (!result.detached) ctx.log(`[slurm] ${cmd.name}: results in ${result.runDir}`);

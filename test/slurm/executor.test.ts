@@ -212,6 +212,8 @@ test('runOnSlurm: submits once, resubmits the task that failed, merges once; a s
   const result = await runOnSlurm(job(runDir), settings, {
     client: cluster.client,
     merge: async () => {
+      // the last task merges the run itself before it leaves the queue: merging sooner would race it for the lock
+      assert.equal(cluster.queue.length, 0, 'merge waits until no task is queued');
       merged++;
     },
     log: (m) => lines.push(m),

@@ -96,13 +96,28 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, time
   }
 }
 
-/** hessian.json without what measures time (it differs from run to run, not the numbers). */
+async function within<T>(promise: Promise<T>, timeoutMs: number, what: string, context: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}\n${context()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Keys that hold measured times (milliseconds, seconds) or clock times: they differ from run to run, the numbers do not. */
+const TIME_KEYS = new Set(['seconds', 'ms', 'createdAt', 'finishedAt']);
+
+/** hessian.json without what measures time. */
 function summaryNumbers(file: string): unknown {
-  return JSON.parse(fs.readFileSync(file, 'utf8'), (key, value: unknown) => (key === 'seconds' || key === 'createdAt' || key === 'finishedAt' ? undefined : value));
+  return JSON.parse(fs.readFileSync(file, 'utf8'), (key, value: unknown) => (TIME_KEYS.has(key) ? undefined : value));
 }
 
 function unitResults(runDir: string): Map<number, string> {
-  return new Map(readUnits(runDir).map((u) => [u.record.index, JSON.stringify(u.record.result)]));
+  return new Map(readUnits(runDir).map((u) => [u.record.index, JSON.stringify(u.record.result, (key, value: unknown) => (TIME_KEYS.has(key) ? undefined : value))]));
 }
 
 function logsOf(runDir: string): string {
@@ -141,7 +156,7 @@ test('--executor slurm --shards 3: a paused task is scancelled and resubmitted, 
   );
   const firstJob = pausedLog.split('.')[1]!;
   first.child.kill('SIGINT');
-  const detached = await first.done;
+  const detached = await within(first.done, 60_000, 'the first command to detach', first.output);
   assert.match(detached.output, /\[slurm\] submitted hessian as array job \d+ \(tasks 0-2\)/);
   assert.match(detached.output, /\[slurm\] detached: job \d+ keeps running/, detached.output);
 
@@ -153,7 +168,7 @@ test('--executor slurm --shards 3: a paused task is scancelled and resubmitted, 
   // 3. kill the paused task; the command resubmits it with --resume and merges when all shards are done
   const cancel = spawnSync('scancel', [`${firstJob}_1`], { env: slurmEnv, encoding: 'utf8' });
   assert.equal(cancel.status, 0, cancel.stderr);
-  const finished = await second.done;
+  const finished = await within(second.done, 300_000, 'the command to resubmit shard 1 and merge', () => `${second.output()}\n${logsOf(runDir)}`);
   assert.equal(finished.code, 0, `${finished.output}\n${logsOf(runDir)}`);
   assert.match(finished.output, new RegExp(`shard 1 ended unfinished \\(job ${firstJob}_1: (CANCELLED|FAILED)[^)]*\\)?; log [^)]*\\); resubmitting with --resume`), finished.output);
   const jobs = JSON.parse(fs.readFileSync(path.join(runDir, 'slurm', 'jobs.json'), 'utf8')) as { submissions: { jobId: string; tasks: number[]; reason: string }[] };

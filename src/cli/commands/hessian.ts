@@ -6,14 +6,17 @@ import { HESSIAN_SETTINGS, planHessianExperiment, runHessianExperiment, type Hes
 import { analysisSettingsOf, flagOf, protocolSettingsOf, unitRunSettingsOf } from '../analysis-options.ts';
 import { OptionError } from '../options.ts';
 import { runOptionsOf } from '../train-run.ts';
+import { EXECUTOR_OPTIONS } from '../../experiments/executor/options.ts';
+import { runOnExecutor } from '../executor.ts';
 
 export { sampleSizeAdvice } from '../../experiments/hessian.ts';
 
 export const command: Command = {
   name: 'hessian',
   summary: 'Hessian spectra: max-eigenvalue spectrum (NEP, APE), top/bottom eigenvalues, SLQ density, trace — with CIs over data subsets',
-  options: HESSIAN_SETTINGS,
+  options: [...HESSIAN_SETTINGS, ...EXECUTOR_OPTIONS],
   async run(opts, ctx) {
+    if (await runOnExecutor(command, opts, ctx)) return; // --executor slurm|print (src/cli/executor.ts)
     const common = analysisSettingsOf(opts);
     const models = opts.model;
     if (models !== undefined && !Array.isArray(models)) throw new OptionError(`option '--model' should be a list, got ${JSON.stringify(models)}`);

@@ -158,11 +158,12 @@ export async function runOnSlurm(job: ShardJob, settings: ExecutorSettings, opts
   try {
     for (;;) {
       const progress = readShardedProgress(job.runDir, job.shards);
-      if (progress.planned && progress.shards.every((s) => s.complete)) {
+      const live = new Set(queued.filter((q) => LIVE_STATES.test(q.state)).map((q) => q.task));
+      // every unit on disk: done once the tasks have left the queue (the last one merges the run before it exits)
+      if (progress.planned && progress.shards.every((s) => s.complete) && live.size === 0) {
         show(progress);
         break;
       }
-      const live = new Set(queued.filter((q) => LIVE_STATES.test(q.state)).map((q) => q.task));
       const submittedBefore = new Set(state.submissions.flatMap((s) => s.tasks));
       const fresh: number[] = [];
       const failed: number[] = [];
