@@ -3,7 +3,7 @@
 // A command calls runOnExecutor first; `local` (the default) returns false and the command runs here as before.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chooseRunDir } from '../io/run-dir.ts';
+import { checkRunName, chooseRunDir, timeStampedName } from '../io/run-dir.ts';
 import { mergeRun } from '../experiments/merge.ts';
 import type { ExportFormat } from '../plots/export.ts';
 import { EXECUTOR_OPTION_NAMES, executorSettingsOf } from '../experiments/executor/options.ts';
@@ -59,11 +59,16 @@ export async function runOnExecutor(cmd: Command, opts: OptionValues, ctx: Comma
     throw new OptionError(`${cmd.name}: option '--shard' is ${JSON.stringify(opts.shard)} with --executor ${settings.executor}; expected no --shard (the executor gives every shard its own)`);
   const results = path.resolve(typeof opts.results === 'string' ? opts.results : 'results');
   const run = typeof opts.run === 'string' && opts.run !== '' ? opts.run : undefined;
-  // a named run may hold the job already (re-attach) or a stopped run (its shards resume it)
-  const chosen = await chooseRunDir({ results, run, prefix: cmd.name, reuse: run !== undefined });
+  // print writes nothing (it names the folder; the shards create it); slurm creates it for its script and logs.
+  // A named run may hold the job already (re-attach) or a stopped run (its shards resume it).
+  const chosen =
+    settings.executor === 'print'
+      ? { name: checkRunName(run ?? timeStampedName(cmd.name)) }
+      : await chooseRunDir({ results, run, prefix: cmd.name, reuse: run !== undefined });
+  const runDir = path.join(results, chosen.name);
   const job: ShardJob = {
     command: cmd.name,
-    runDir: chosen.dir,
+    runDir,
     shards: settings.shards,
     cwd: process.cwd(),
     node: process.execPath,
@@ -77,7 +82,7 @@ export async function runOnExecutor(cmd: Command, opts: OptionValues, ctx: Comma
     process.stdout.write(printedShardCommands(job, mergeArgv));
     return true;
   }
-  if (!run) ctx.log(`[slurm] run folder ${chosen.dir}; to re-attach later: the same command with --run ${chosen.name}`);
+  if (!run) ctx.log(`[slurm] run folder ${runDir}; to re-attach later: the same command with --run ${chosen.name}`);
   const formats = Array.isArray(opts.formats) ? (opts.formats as ExportFormat[]) : undefined;
   const result: SlurmRunResult = await runOnSlurm(job, settings, {
     ...runOptionsOf(ctx),
