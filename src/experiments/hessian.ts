@@ -20,11 +20,11 @@ import {
   lanczosUnit, maxEigenvalueKde, maxEigenvalueUnit, reduceMaxEigenvalueUnits, reduceSpectrumUnits, slqUnit, traceUnit,
   type BatchEigen, type HessianSpectrum, type LanczosPart, type MaxEigenSpectrum, type SlqPart, type SubsetParts, type TracePart,
 } from '../hessian/spectrum.ts';
-import { hessianDataLayout, hessianModelUnits, type HessianDataLayout, type HessianUnitSpec } from '../hessian/units-plan.ts';
+import { checkHessianLayout, hessianDataLayout, hessianModelUnits, type HessianDataLayout, type HessianUnitSpec } from '../hessian/units-plan.ts';
 import { meanAndVariance, studentTQuantile } from '../util/stats.ts';
 import { secondsPerProduct as secondsPerProductOf, timeHvpVsStep, type StepTiming } from '../hessian/timing.ts';
 import { faultPoint } from '../io/fault-points.ts';
-import { collectUnits, readUnitProgress, stableHash, type PlannedUnit, type UnitPlanFile, type UnitRecord } from '../io/unit-store.ts';
+import { collectUnits, stableHash, type PlannedUnit, type UnitPlanFile, type UnitRecord } from '../io/unit-store.ts';
 import type { ExportFormat } from '../plots/export.ts';
 import { checkpointDir, listCheckpointTags } from '../io/checkpoint-tags.ts';
 import type { MixConfig } from '../train/mixup.ts';
@@ -37,7 +37,7 @@ import {
   disposeModels, exportAnalysisFigures, loadAnalysisModels, protocolKeys, resolveAnalysisProtocol, secondsSince, verifyModelsUnchanged,
   writeJsonAtomic, type AnalysedModel, type AnalysisSettings, type ProtocolChoice,
 } from './analysis-support.ts';
-import { UNIT_OPTIONS, UNIT_SETTING_KEYS, checkUnitRunSettings, computeUnits, mergeLocked, openUnitRun, type UnitRunSettings } from './unit-runner.ts';
+import { UNIT_OPTIONS, UNIT_SETTING_KEYS, checkUnitRunSettings, missingUnitsError, plannedModels, runPlannedUnits, type UnitRunSettings, type UnitRunStatus } from './unit-runner.ts';
 import { logOf, type RunOptions } from './run-options.ts';
 
 export const HESSIAN_ANALYSES = ['maxeig', 'spectrum', 'timing'] as const;
@@ -122,8 +122,8 @@ export interface HessianReport {
 export interface HessianExperimentResult extends HessianReport {
   runDir: string;
   figures: string[];
-  /** complete: merged (hessian.json written); stopped: the signal stopped it between units; shard-done: this shard finished, others are missing. */
-  status: 'complete' | 'stopped' | 'shard-done';
+  /** complete: merged (hessian.json written); stopped: stopped between units; shard-done: this shard finished, others missing; planned: --plan. */
+  status: UnitRunStatus;
   units: { done: number; total: number };
 }
 
@@ -215,6 +215,7 @@ export function planHessianUnits(
   let layout: HessianDataLayout;
   try {
     layout = hessianDataLayout(run, trainCount);
+    checkHessianLayout(layout, run, analyses);
   } catch (err) {
     throw new OptionError((err as Error).message);
   }
@@ -285,11 +286,6 @@ async function hessianBatchSource(data: string | undefined, log: (m: string) => 
   };
 }
 
-/** A model's fingerprint (every parameter and buffer, bit for bit) as one string. */
-function fingerprintString(m: AnalysedModel): string {
-  return stableHash([...(m.fingerprint ?? new Map())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 interface PreparedHessian {
   run: HessianRunSettings;
   analyses: Set<HessianAnalysis>;
@@ -307,7 +303,7 @@ async function prepareHessian(settings: HessianExperimentSettings, opts: RunOpti
   const models = await loadAnalysisModels({ ...settings, checkpoints }, opts, 100);
   try {
     const source = await hessianBatchSource(settings.data, log, commonImageSize(models), run);
-    const planned = models.map((m) => ({ label: m.label, fingerprint: fingerprintString(m), source: m.source }));
+    const planned = plannedModels(models);
     const { units, layout } = planHessianUnits(run, analyses, planned, source.trainCount);
     const names = new Map<string, string[]>();
     const context: HessianPlanContext = { settings: run, analyses: HESSIAN_ANALYSES.filter((a) => analyses.has(a)), layout, models: [] };
@@ -425,8 +421,7 @@ export function reduceHessianUnits(plan: UnitPlanFile, units: ReadonlyMap<number
 export async function mergeHessianRun(runDir: string, plan: UnitPlanFile, opts: RunOptions & { formats?: readonly ExportFormat[] } = {}): Promise<HessianExperimentResult> {
   const log = logOf(opts);
   const { units, missing } = collectUnits(runDir, plan);
-  if (missing.length > 0)
-    throw new OptionError(`${runDir}: ${missing.length} of ${plan.totalUnits} units missing (indices ${missing.slice(0, 12).join(', ')}${missing.length > 12 ? ', …' : ''}); expected every shard finished (run the missing shards, or --resume)`);
+  if (missing.length > 0) throw missingUnitsError(runDir, plan, missing);
   const report = reduceHessianUnits(plan, units);
   const jsonPath = path.join(runDir, 'hessian.json');
   await faultPoint('merge-summary');
@@ -457,31 +452,20 @@ export async function runHessianExperiment(settings: HessianExperimentSettings, 
   try {
     const estimate = await measurePlan(p, settings.planShards ?? 64);
     for (const line of estimate.lines) log(line);
-    const open = await openUnitRun('hessian', settings);
-    try {
-      const loop = await computeUnits(open, p.plan, (unit) => computeHessianUnit(p, unit, (info) => log(`[hessian] ${unit.model} ${info.stage}: Hessian-vector product ${info.count} (${(info.ms / 1000).toFixed(2)} s)`)), {
-        signal: opts.signal, log, label: 'hessian',
-      });
+    if (settings.planOnly)
+      return { analysis: 'hessian', settings: p.run, seconds: secondsSince(start), models: [], runDir: '', figures: [], status: 'planned', units: { done: 0, total: p.plan.totalUnits } };
+    const out = await runPlannedUnits(
+      'hessian', settings, p.plan,
+      (unit) => computeHessianUnit(p, unit, (info) => log(`[hessian] ${unit.model} ${info.stage}: Hessian-vector product ${info.count} (${(info.ms / 1000).toFixed(2)} s)`)),
+      (runDir, plan) => mergeHessianRun(runDir, plan, { ...opts, formats: settings.formats }),
       // the timing's training-mode passes included: parameters and BatchNorm buffers are as loaded
-      await verifyModelsUnchanged('hessian', p.models);
-      const progress = readUnitProgress(open.runDir);
-      const partial = (status: HessianExperimentResult['status']): HessianExperimentResult => ({
-        analysis: 'hessian', settings: p.run, seconds: secondsSince(start), models: [], runDir: open.runDir, figures: [], status,
-        units: { done: progress.done, total: progress.total },
-      });
-      if (loop.stopped) return partial('stopped');
-      if (progress.done < progress.total) {
-        log(`[hessian] shard ${open.shard.index}/${open.shard.count} done: ${progress.done} of ${progress.total} units of the run present; the last shard to finish merges (or: npm run experiment merge -- --run ${open.runDir})`);
-        return partial('shard-done');
-      }
-      open.release();
-      const merged = await mergeLocked(open.runDir, p.plan.analysis, () => mergeHessianRun(open.runDir, loop.plan, { ...opts, formats: settings.formats }));
-      if (!merged) return partial('shard-done');
+      { signal: opts.signal, log, afterUnits: () => verifyModelsUnchanged('hessian', p.models) },
+    );
+    if (out.merged) {
       log(`[hessian] done in ${secondsSince(start)} s`);
-      return merged;
-    } finally {
-      open.release();
+      return out.merged;
     }
+    return { analysis: 'hessian', settings: p.run, seconds: secondsSince(start), models: [], runDir: out.runDir, figures: [], status: out.status, units: out.units };
   } finally {
     disposeModels(p.models);
   }

@@ -7,12 +7,16 @@ import { OptionError } from '../util/settings.ts';
 import type { ExportFormat } from '../plots/export.ts';
 import { ANALYSIS_DEFAULTS } from './analysis-support.ts';
 import { mergeHessianRun } from './hessian.ts';
+import { mergeLandscapeRun } from './landscape.ts';
+import { mergeNoiseRun } from './noise.ts';
 import { mergeLocked } from './unit-runner.ts';
 import type { RunOptions } from './run-options.ts';
 
 /** The analyses whose run folders merge knows, and how each reduces its units. */
 const MERGERS: Record<string, (runDir: string, plan: NonNullable<ReturnType<typeof readUnitPlan>>, opts: RunOptions & { formats?: readonly ExportFormat[] }) => Promise<{ runDir: string; figures: string[] }>> = {
   hessian: mergeHessianRun,
+  noise: mergeNoiseRun,
+  landscape: mergeLandscapeRun,
 };
 
 export function registerMerger(analysis: string, merge: (typeof MERGERS)[string]): void {

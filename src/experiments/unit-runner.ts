@@ -7,12 +7,12 @@ import { runtimeId } from '../backend/runtime-id.ts';
 import { acquireLock, type HeldLock } from '../io/lock-file.ts';
 import { chooseRunDir } from '../io/run-dir.ts';
 import {
-  PLAN_FILE, UNITS_DIR, UnitWriter, WHOLE_RUN, parseShard, readUnits, shardLockFile, shardName, shardOwns, summaryFileOf, writeOrCheckPlan,
-  type PlannedUnit, type ShardSpec, type UnitPlanFile,
+  PLAN_FILE, UNITS_DIR, UnitWriter, WHOLE_RUN, parseShard, readUnitProgress, readUnits, shardLockFile, shardName, shardOwns, stableHash, summaryFileOf, writeOrCheckPlan,
+  type PlannedModel, type PlannedUnit, type ShardSpec, type UnitPlanFile,
 } from '../io/unit-store.ts';
 import { RunDirError } from '../util/errors.ts';
 import { OptionError, type OptionSpec } from '../util/settings.ts';
-import { ANALYSIS_DEFAULTS, type AnalysisSettings } from './analysis-support.ts';
+import { ANALYSIS_DEFAULTS, type AnalysedModel, type AnalysisSettings } from './analysis-support.ts';
 
 /** The options of every analysis made of units (flags, --help, --config). */
 export const UNIT_OPTIONS: readonly OptionSpec[] = [
@@ -142,4 +142,63 @@ export async function mergeLocked<T>(runDir: string, analysis: string, merge: ()
   } finally {
     lock.release();
   }
+}
+
+/** complete: merged; stopped: the signal stopped it between units; shard-done: this shard finished, others missing; planned: --plan, nothing computed. */
+export type UnitRunStatus = 'complete' | 'stopped' | 'shard-done' | 'planned';
+
+export interface PlannedRunResult<M> {
+  status: UnitRunStatus;
+  units: { done: number; total: number };
+  runDir: string;
+  /** The merge's result when this process merged (status complete). */
+  merged: M | null;
+}
+
+/**
+ * The shared tail of every analysis made of units: open (and lock) the run, compute this process's missing units,
+ * check the models are unchanged, and merge when the whole plan is on disk (the last shard to finish merges).
+ */
+export async function runPlannedUnits<M>(
+  analysis: string,
+  settings: AnalysisSettings & UnitRunSettings,
+  plan: UnitPlanFile,
+  compute: (unit: PlannedUnit) => Promise<unknown>,
+  merge: (runDir: string, plan: UnitPlanFile) => Promise<M>,
+  opts: { signal?: AbortSignal; log: (m: string) => void; afterUnits?: () => Promise<void> },
+): Promise<PlannedRunResult<M>> {
+  const open = await openUnitRun(analysis, settings);
+  try {
+    const loop = await computeUnits(open, plan, compute, { signal: opts.signal, log: opts.log, label: analysis });
+    await opts.afterUnits?.();
+    const progress = readUnitProgress(open.runDir);
+    const units = { done: progress.done, total: progress.total };
+    if (loop.stopped) return { status: 'stopped', units, runDir: open.runDir, merged: null };
+    if (progress.done < progress.total) {
+      opts.log(`[${analysis}] shard ${open.shard.index}/${open.shard.count} done: ${progress.done} of ${progress.total} units of the run present; the last shard to finish merges (or: npm run experiment merge -- --run ${open.runDir})`);
+      return { status: 'shard-done', units, runDir: open.runDir, merged: null };
+    }
+    open.release();
+    const merged = await mergeLocked(open.runDir, analysis, () => merge(open.runDir, loop.plan));
+    return { status: merged ? 'complete' : 'shard-done', units, runDir: open.runDir, merged };
+  } finally {
+    open.release();
+  }
+}
+
+/** The plan's models: label, source and one fingerprint string (every parameter and buffer, bit for bit). */
+export function plannedModels(models: readonly AnalysedModel[]): PlannedModel[] {
+  return models.map((m) => ({
+    label: m.label,
+    source: m.source,
+    fingerprint: stableHash([...(m.fingerprint ?? new Map())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  }));
+}
+
+/** The error merge gives when units are missing: how many, which indices, what to do. */
+export function missingUnitsError(runDir: string, plan: UnitPlanFile, missing: readonly number[]): OptionError {
+  return new OptionError(
+    `${runDir}: ${missing.length} of ${plan.totalUnits} units missing (indices ${missing.slice(0, 12).join(', ')}${missing.length > 12 ? ', …' : ''}); ` +
+      'expected every shard finished (run the missing shards, or --resume)',
+  );
 }

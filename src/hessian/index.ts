@@ -21,5 +21,5 @@ export {
   type MaxEigenOptions, type MaxEigenSpectrum, type SpectrumOptions, type HessianSpectrum, type SubsetSpectrum, type BatchEigen,
 } from './spectrum.ts';
 export { timeHvpVsStep, secondsPerProduct, type StepTiming } from './timing.ts';
-export { hessianDataLayout, hessianModelUnits, type HessianDataLayout, type HessianUnitSpec, type HessianUnitKind } from './units-plan.ts';
+export { checkHessianLayout, hessianDataLayout, hessianModelUnits, type HessianDataLayout, type HessianUnitSpec, type HessianUnitKind } from './units-plan.ts';
 export { HESSIAN_PROTOCOLS, type HessianSettings, type HessianProtocol, type HessianAugment } from './protocol.ts';

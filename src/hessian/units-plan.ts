@@ -11,6 +11,8 @@ export type HessianUnitKind = 'timing' | 'maxeig-batch' | 'spectrum-lanczos' | '
 export interface HessianDataLayout {
   /** Images in the seeded class-balanced pool. */
   poolSize: number;
+  /** Whole batches the pool gives (positions 0 .. available-1). */
+  available: number;
   /** Batches of the max-eigenvalue spectrum: positions 0 .. maxeigBatches-1. */
   maxeigBatches: number;
   /** The averaged-Hessian spectrum's disjoint subsets, each a list of batch positions after the max-eigenvalue batches. */
@@ -38,13 +40,23 @@ export function hessianDataLayout(s: Pick<HessianSettings, 'fraction' | 'batches
   const poolSize = s.fraction > 0 ? Math.max(s.batchSize, Math.round(s.fraction * trainCount)) : Math.min(trainCount, (s.batches + spectrumBatches) * s.batchSize);
   const available = Math.floor(poolSize / s.batchSize);
   const maxeigBatches = s.fraction > 0 && s.batches === 0 ? available - spectrumBatches : s.batches;
-  if (maxeigBatches < 0 || maxeigBatches + spectrumBatches > available)
+  if (maxeigBatches < 0)
     throw new Error(
-      `hessian: options '--batches' ${s.batches}, '--subsets' ${s.subsets} × '--subset-batches' ${s.subsetBatches} need ${Math.max(0, maxeigBatches) + spectrumBatches} batches of ${s.batchSize}, ` +
+      `hessian: options '--subsets' ${s.subsets} × '--subset-batches' ${s.subsetBatches} need ${spectrumBatches} batches of ${s.batchSize}, ` +
         `the pool of ${poolSize} images (fraction ${s.fraction} of ${trainCount}) gives ${available}; expected fewer batches or a larger fraction`,
     );
   const subsets = Array.from({ length: s.subsets }, (_, i) => Array.from({ length: s.subsetBatches }, (_, j) => maxeigBatches + i * s.subsetBatches + j));
-  return { poolSize, maxeigBatches, subsets };
+  return { poolSize, available, maxeigBatches, subsets };
+}
+
+/** Throws a message naming the settings when an asked analysis reads batches the pool does not have. */
+export function checkHessianLayout(layout: HessianDataLayout, s: Pick<HessianSettings, 'batches' | 'batchSize' | 'fraction'>, analyses: ReadonlySet<string>): void {
+  const last = analyses.has('spectrum') ? Math.max(layout.maxeigBatches, ...layout.subsets.flat().map((b) => b + 1)) : analyses.has('maxeig') || analyses.has('timing') ? Math.max(1, layout.maxeigBatches) : 0;
+  if (last > layout.available)
+    throw new Error(
+      `hessian: the asked analyses (${[...analyses].join(', ')}) read ${last} batches of ${s.batchSize}, the pool of ${layout.poolSize} images gives ${layout.available} ` +
+        `(option '--batches' ${s.batches}, '--fraction' ${s.fraction}); expected fewer batches or subsets, or more data`,
+    );
 }
 
 /** The units of one model, in their fixed order: timing, max-eigenvalue batches, then per subset Lanczos, SLQ runs, trace. */

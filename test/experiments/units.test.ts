@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../src/backend/select.ts';
 import { runHessianExperiment, planHessianExperiment, type HessianExperimentSettings } from '../../src/experiments/hessian.ts';
+import { runLandscapeExperiment, type LandscapeExperimentSettings } from '../../src/experiments/landscape.ts';
+import { runNoiseExperiment, type NoiseExperimentSettings } from '../../src/experiments/noise.ts';
 import { mergeRun } from '../../src/experiments/merge.ts';
 import { FAULT_ANNOUNCE, FAULT_ENV } from '../../src/io/fault-points.ts';
 import { parseShard, readUnitProgress, readUnits, unitsFile } from '../../src/io/unit-store.ts';
@@ -45,9 +47,9 @@ function settings(run: string, extra: Partial<HessianExperimentSettings> = {}): 
 }
 const quiet = { log: () => {} };
 
-/** hessian.json without its timing fields, as text: equal texts are bit-identical numbers. */
-function summary(run: string): string {
-  const file = path.join(results, run, 'hessian.json');
+/** The summary JSON without its timing fields, as text: equal texts are bit-identical numbers. */
+function summary(run: string, name = 'hessian'): string {
+  const file = path.join(results, run, `${name}.json`);
   return JSON.stringify(JSON.parse(readFileSync(file, 'utf8')), (k, v: unknown) => (k === 'ms' || k === 'seconds' ? undefined : v));
 }
 
@@ -143,29 +145,69 @@ test('the plan: units by kind, products, a measured time per product and the est
   assert.equal(existsSync(path.join(results, 'plan-only')), false, '--plan writes nothing');
 });
 
-test('SIGKILL at each fault point of a unit (computed, half-written, appended, merging), then --resume: bit-identical', async () => {
-  const ref = await referenceSummary();
-  const flags = (run: string, resume: boolean): string[] => [
-    'hessian', '--checkpoint', ckpt, '--data', data, '--results', results, '--run', run, '--seed', '1', '--backend', backend.name,
-    '--analyses', 'maxeig,spectrum', '--params', 'head', '--batch-size', '4', '--batches', '3', '--k', '2', '--max-iter', '5', '--groups', '2',
-    '--subsets', '2', '--subset-batches', '2', '--lanczos-steps', '3', '--slq-steps', '3', '--slq-runs', '2', '--trace-samples', '2',
-    ...(resume ? ['--resume'] : []),
-  ];
-  for (const pause of ['unit-computed:2', 'unit-half-written:5', 'unit-appended:9', 'merge-summary:1']) {
-    const run = `kill-${pause.split(':')[0]}`;
-    const child = runCli(flags(run, false), { [FAULT_ENV]: pause });
+// noise: 2 image ranges × (clean + 3 bands) = 8 units; landscape: 3 rows, or 2 rows and the centre (no (0, 0) on a 2-point grid).
+function noiseSettings(run: string, extra: Partial<NoiseExperimentSettings> = {}): NoiseExperimentSettings {
+  return { data, results, run, seed: 1, checkpoints: [ckpt], frequencies: [0.1, 0.5, 0.9], images: 8, batchSize: 2, groups: 2, unitBatches: 2, ...extra };
+}
+function landscapeSettings(run: string, extra: Partial<LandscapeExperimentSettings> = {}): LandscapeExperimentSettings {
+  return { data, results, run, seed: 1, checkpoints: [ckpt], resolution: 3, images: 8, batchSize: 4, ...extra };
+}
+
+test('noise and landscape: units; sharded + merged = unsharded bit for bit; the unit split does not change the numbers', async () => {
+  const whole = await runNoiseExperiment(noiseSettings('noise-whole'), quiet);
+  assert.equal(whole.status, 'complete');
+  assert.deepEqual(whole.units, { done: 8, total: 8 });
+  for (const shard of ['0/2', '1/2']) await runNoiseExperiment(noiseSettings('noise-sharded', { shard }), quiet);
+  assert.equal(summary('noise-sharded', 'noise'), summary('noise-whole', 'noise'));
+  await runNoiseExperiment(noiseSettings('noise-one-unit', { unitBatches: 0 }), quiet);
+  assert.deepEqual(JSON.parse(summary('noise-one-unit', 'noise')).models, JSON.parse(summary('noise-whole', 'noise')).models);
+
+  for (const resolution of [3, 2]) {
+    const name = `landscape-${resolution}`;
+    const r = await runLandscapeExperiment(landscapeSettings(`${name}-whole`, { resolution }), quiet);
+    assert.equal(r.status, 'complete');
+    assert.equal(r.units.total, 3, `${resolution} rows${resolution === 2 ? ' and the centre' : ''}`);
+    for (const shard of ['2/3', '0/3', '1/3']) await runLandscapeExperiment(landscapeSettings(`${name}-sharded`, { resolution, shard }), quiet);
+    assert.equal(summary(`${name}-sharded`, 'landscape'), summary(`${name}-whole`, 'landscape'));
+    assert.ok(Number.isFinite(r.models[0]!.summary.centreLoss));
+  }
+});
+
+const COMMON_FLAGS = (run: string, resume: boolean): string[] => [
+  '--checkpoint', ckpt, '--data', data, '--results', results, '--run', run, '--seed', '1', '--backend', backend.name, ...(resume ? ['--resume'] : []),
+];
+const HESSIAN_FLAGS = [
+  'hessian', '--analyses', 'maxeig,spectrum', '--params', 'head', '--batch-size', '4', '--batches', '3', '--k', '2', '--max-iter', '5', '--groups', '2',
+  '--subsets', '2', '--subset-batches', '2', '--lanczos-steps', '3', '--slq-steps', '3', '--slq-runs', '2', '--trace-samples', '2',
+];
+const NOISE_FLAGS = ['noise', '--frequencies', '0.1,0.5,0.9', '--images', '8', '--batch-size', '2', '--groups', '2', '--unit-batches', '2'];
+const LANDSCAPE_FLAGS = ['landscape', '--resolution', '3', '--images', '8', '--batch-size', '4'];
+
+/** SIGKILL at each pause, then --resume: the summary equals `reference`; `stored` says how many units the kill left. */
+async function killAndResume(analysis: string, flags: string[], reference: string, pauses: Record<string, number>): Promise<void> {
+  for (const [pause, stored] of Object.entries(pauses)) {
+    const run = `kill-${analysis}-${pause.split(':')[0]}`;
+    const child = runCli([...flags, ...COMMON_FLAGS(run, false)], { [FAULT_ENV]: pause });
     await child.waitFor(`${FAULT_ANNOUNCE} ${pause.replace(':', ' #')}`);
     child.kill('SIGKILL');
     assert.equal((await child.exited).signal, 'SIGKILL');
     const runDir = path.join(results, run);
     const units = readFileSync(unitsFile(runDir, { index: 0, count: 1 }), 'utf8');
     if (pause.startsWith('unit-half-written')) assert.ok(!units.endsWith('\n'), 'a half-written line was left');
-    assert.equal(readUnits(runDir).length, { 'unit-computed': 1, 'unit-half-written': 4, 'unit-appended': 9, 'merge-summary': 11 }[pause.split(':')[0]!]);
-    assert.equal(existsSync(path.join(runDir, 'hessian.json')), false);
-    const again = runCli(flags(run, true));
+    assert.equal(readUnits(runDir).length, stored, `${analysis}: units on disk after SIGKILL at ${pause}`);
+    assert.equal(existsSync(path.join(runDir, `${analysis}.json`)), false);
+    const again = runCli([...flags, ...COMMON_FLAGS(run, true)]);
     const end = await again.exited;
     assert.equal(end.code, 0, again.stderr());
-    assert.equal(summary(run), ref, `after SIGKILL at ${pause}`);
-    assert.equal(readUnits(runDir).length, 11, 'each unit stored once');
+    assert.equal(summary(run, analysis), reference, `${analysis}: after SIGKILL at ${pause}`);
+    assert.equal(readUnits(runDir).length, readUnitProgress(runDir).total, 'each unit stored once');
   }
+}
+
+test('SIGKILL at each fault point of a unit (computed, half-written, appended, merging), then --resume: bit-identical (hessian, noise, landscape)', async () => {
+  await killAndResume('hessian', HESSIAN_FLAGS, await referenceSummary(), { 'unit-computed:2': 1, 'unit-half-written:5': 4, 'unit-appended:9': 9, 'merge-summary:1': 11 });
+  await runNoiseExperiment(noiseSettings('noise-reference'), quiet);
+  await killAndResume('noise', NOISE_FLAGS, summary('noise-reference', 'noise'), { 'unit-computed:3': 2, 'unit-half-written:4': 3, 'unit-appended:6': 6, 'merge-summary:1': 8 });
+  await runLandscapeExperiment(landscapeSettings('landscape-reference'), quiet);
+  await killAndResume('landscape', LANDSCAPE_FLAGS, summary('landscape-reference', 'landscape'), { 'unit-computed:1': 0, 'unit-half-written:2': 1, 'unit-appended:2': 2, 'merge-summary:1': 3 });
 });
