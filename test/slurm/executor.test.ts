@@ -257,8 +257,28 @@ test('runOnSlurm: re-attaches to a job still queued instead of submitting it aga
   assert.equal(second.reattached, true);
   assert.deepEqual(cluster.submissions, [{ array: '0-2' }]);
   assert.ok(lines[0]!.startsWith('[slurm] re-attaching to job 100'), lines[0]);
+  // other options for the same run are refused, naming both command lines
+  await assert.rejects(
+    runOnSlurm({ ...job(runDir), args: ['--model=vit-tiny-test', '--k=3'] }, settings, { client: cluster.client, merge: async () => undefined, sleep: async () => undefined }),
+    (e: unknown) => (e as { exitCode?: number }).exitCode === 2 && /job\.sbatch: the run was submitted as\n {2}exec .*--params.*\nbut these options give\n {2}exec .*--k=3/.test((e as Error).message),
+  );
   // another shard count for the same run is refused
   await assert.rejects(runOnSlurm(job(runDir, 4), settings, { client: cluster.client, merge: async () => undefined, sleep: async () => undefined }), /submitted with --shards 3, this command asks for 4/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('runOnSlurm: a task that exits with status 2 (options or run folder refused) is not resubmitted', async () => {
+  const dir = tmp();
+  const runDir = path.join(dir, 'run');
+  fs.mkdirSync(runDir);
+  const cluster = fakeCluster(runDir, 6, 3, new Set([0]), true);
+  const client: SlurmClient = { ...cluster.client, finalState: async (jobId, task) => ((await cluster.client.finalState(jobId, task)) ?? '').replace('exit 1:0', 'exit 2:0') };
+  const settings = executorSettingsOf('hessian', { executor: 'slurm', shards: 3 });
+  await assert.rejects(
+    runOnSlurm(job(runDir), settings, { client, merge: async () => undefined, log: () => undefined, sleep: async () => undefined }),
+    (e: unknown) => (e as { exitCode?: number }).exitCode === 2 && /shard 0 of .* refused its options or run folder \(job 100_0: FAILED \(exit 2:0\)\); see .*shard-0\.100\.log/.test((e as Error).message),
+  );
+  assert.deepEqual(cluster.submissions, [{ array: '0-2' }]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -72,6 +72,11 @@ function readJobsFile(file: string, job: ShardJob): SlurmJobsFile | null {
   return parsed;
 }
 
+/** The command line a script runs (its `exec` line). */
+function commandOf(script: string): string {
+  return script.split('\n').find((l) => l.startsWith('exec ')) ?? '(no command)';
+}
+
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
@@ -118,13 +123,24 @@ export async function runOnSlurm(job: ShardJob, settings: ExecutorSettings, opts
   const state: SlurmJobsFile = readJobsFile(jobsPath, job) ?? { command: job.command, shards: job.shards, submissions: [] };
   const script = sbatchScript(job, settings.resources);
 
+  // the same run must be continued by the same command: other options would mix units of two plans (the shards
+  // refuse that) or, when every unit is there already, merge a run that is not the one asked for
+  if (fs.existsSync(scriptPath)) {
+    const before = commandOf(fs.readFileSync(scriptPath, 'utf8'));
+    const now = commandOf(script);
+    if (before !== now)
+      throw new ExpectedError(
+        `${scriptPath}: the run was submitted as\n  ${before}\nbut these options give\n  ${now}\nexpected the same command and options to continue ${job.runDir} (or another --run)`,
+        { exitCode: 2 },
+      );
+  }
   const allIds = (): string[] => [...new Set(state.submissions.map((s) => s.jobId))];
   let queued = await opts.client.queue(allIds());
   const reattached = queued.some((q) => LIVE_STATES.test(q.state));
   if (reattached) {
     log(`[slurm] re-attaching to job ${allIds().join(', ')} of ${job.runDir} (${queued.length} task(s) queued); not submitting again`);
     if (fs.existsSync(scriptPath) && fs.readFileSync(scriptPath, 'utf8') !== script)
-      log(`[slurm] note: ${scriptPath} differs from what these options would write; the running job keeps its script`);
+      log(`[slurm] note: the Slurm options or environment differ from ${scriptPath}; the running job keeps that script`);
   } else await writeFileAtomic(scriptPath, script);
 
   const resubmitted: number[] = [];
@@ -150,7 +166,9 @@ export async function runOnSlurm(job: ShardJob, settings: ExecutorSettings, opts
       const running = queued.filter((q) => q.state === 'RUNNING').length;
       const pending = queued.filter((q) => q.state === 'PENDING').length;
       const shardsDone = p.shards.filter((s) => s.complete).length;
-      bar.update(p.done, { shards: `${shardsDone}/${p.shards.length} done, ${running} running, ${pending} pending`, eta: etaSeconds(p.shards, running) ?? Number.NaN });
+      // short enough for an 80-column terminal: the queue's counts only when they are not zero
+      const queue = `${running ? `, ${running} running` : ''}${pending ? `, ${pending} pending` : ''}`;
+      bar.update(p.done, { shards: `${shardsDone}/${p.shards.length} done${queue}`, eta: etaSeconds(p.shards, running) ?? Number.NaN });
     } else if (line !== lastLine) log(`[slurm] ${job.command}: ${line}`);
     lastLine = line;
   };
@@ -182,6 +200,13 @@ export async function runOnSlurm(job: ShardJob, settings: ExecutorSettings, opts
           const ended = (await opts.client.finalState(last.jobId, shard)) ?? 'left the queue';
           const n = (attempts.get(shard) ?? 0) + 1;
           const logFile = taskLogFile(job.runDir, shard, last.jobId);
+          // exit status 2: the command refused its options or the run folder (e.g. a plan of other settings); again would not help
+          if (/\(exit 2:/.test(ended))
+            throw new ExpectedError(
+              `slurm: shard ${shard} of ${job.runDir} refused its options or run folder (job ${last.jobId}_${shard}: ${ended}); see ${logFile}. ` +
+                'Fix the options (or choose another --run) and rerun the command',
+              { exitCode: 2 },
+            );
           if (n > settings.retries)
             throw new ExpectedError(
               `slurm: shard ${shard} of ${job.runDir} ended unfinished again (job ${last.jobId}_${shard}: ${ended}) after ${settings.retries} resubmission(s); ` +
@@ -193,6 +218,7 @@ export async function runOnSlurm(job: ShardJob, settings: ExecutorSettings, opts
         await submit(failed, 'resubmit');
         resubmitted.push(...failed);
       }
+      if (fresh.length > 0 || failed.length > 0) queued = await opts.client.queue(allIds());
       show(progress);
       await sleep(settings.pollSeconds * 1000, opts.signal);
       if (opts.signal?.aborted) {
