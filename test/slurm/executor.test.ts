@@ -67,12 +67,15 @@ test('the script runs: bash executes the shard command with the array task id', 
   const j = job(path.join(dir, 'run'));
   // node replaced by a recorder of its argv
   const recorder = path.join(dir, 'record.sh');
-  fs.writeFileSync(recorder, `#!/bin/bash\nprintf '%s\\n' "$@" > ${dir}/argv.txt\n`, { mode: 0o755 });
+  fs.writeFileSync(recorder, `#!/bin/bash\nprintf '%s\\n' "$@" > ${dir}/argv.txt\necho "$VITSCOPE_THREADS" > ${dir}/threads.txt\n`, { mode: 0o755 });
   const script = sbatchScript({ ...j, node: recorder, cwd: dir }, { extra: [] });
   fs.writeFileSync(path.join(dir, 'job.sbatch'), script);
-  execFileSync('bash', [path.join(dir, 'job.sbatch')], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_JOB_ID: '9' } });
+  const { VITSCOPE_THREADS: _threads, ...env } = process.env;
+  execFileSync('bash', [path.join(dir, 'job.sbatch')], { env: { ...env, SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_JOB_ID: '9', SLURM_CPUS_PER_TASK: '4' } });
   const argv = fs.readFileSync(path.join(dir, 'argv.txt'), 'utf8').trimEnd().split('\n');
   assert.deepEqual(argv, [...shardArgv({ ...j, node: recorder }, 2).slice(1)]);
+  // the native thread pool follows the task's CPUs
+  assert.equal(fs.readFileSync(path.join(dir, 'threads.txt'), 'utf8').trim(), '4');
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -71,6 +71,8 @@ export function sbatchScript(job: ShardJob, resources: SlurmResources): string {
     ...directives.map(sbatchLine),
     'set -eo pipefail',
     ...env,
+    '# the native backend\'s thread pool: the CPUs of the task, not all of the node\'s (unless VITSCOPE_THREADS says otherwise)',
+    'if [ -z "${VITSCOPE_THREADS:-}" ] && [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then export VITSCOPE_THREADS="${SLURM_CPUS_PER_TASK}"; fi',
     `if [ -n "\${${FAULT_TASK_ENV}:-}" ] && [ "\${${FAULT_TASK_ENV}}" != "\${SLURM_ARRAY_TASK_ID}" ]; then unset VITSCOPE_FAULT_PAUSE; fi`,
     `cd ${shellQuote(job.cwd)}`,
     'echo "[vitscope] shard ${SLURM_ARRAY_TASK_ID}/' + job.shards + ' on $(hostname) (job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}) at $(date -u +%FT%TZ)"',
