@@ -263,7 +263,7 @@ for (const { label, model } of trained) {
       },
       {
         code: `// 5. Plot: the pooled eigenvalues, negative and positive sides with their own scales; NEP and APE in the legend.
-plots.show(plots.maxEigenvalueSpectrumFigure(spectra.map(({ label, s }) => ({ label, eigenvalues: s.eigenvalues, nep: s.nep, ape: Number.isFinite(s.ape) ? s.ape : 0 }))));`,
+plots.show(plots.maxEigenvalueSpectrumFigure(spectra.map(({ label, s }) => ({ label, kde: hessian.maxEigenvalueKde(s.eigenvalues), nep: s.nep, ape: Number.isFinite(s.ape) ? s.ape : 0 }))));`,
       },
       {
         code: `// 6. Spectral density of the Hessian averaged over each subset's batches (SLQ), its extreme eigenvalues (Lanczos) and
@@ -702,7 +702,7 @@ for (const { label, model } of imported) {
   spectra.push({ label, s });
 }
 for (const b of hessianData) tf.dispose([b.x, b.y]);
-plots.show(plots.maxEigenvalueSpectrumFigure(spectra.map(({ label, s }) => ({ label, eigenvalues: s.eigenvalues, nep: s.nep, ape: Number.isFinite(s.ape) ? s.ape : 0 }))));`,
+plots.show(plots.maxEigenvalueSpectrumFigure(spectra.map(({ label, s }) => ({ label, kde: hessian.maxEigenvalueKde(s.eigenvalues), nep: s.nep, ape: Number.isFinite(s.ape) ? s.ape : 0 }))));`,
       },
       {
         code: `// 7. Fourier analysis (as 03) and feature-map variance (as 05): every block's output on test images.

@@ -1,5 +1,5 @@
 // Settings of the Fourier analysis of feature maps, by protocol (src/analysis/protocol.ts).
-import type { AnalysisProtocols } from './protocol.ts';
+import type { AnalysisProtocols } from '../util/protocol.ts';
 import type { FourierDiagonal } from './fourier.ts';
 
 export interface FourierSettings {

@@ -4,12 +4,12 @@ export {
   fourierLogAmplitude, relativeLogAmplitude, relativeFromLogAmplitude, relativeFrequencies, plotFrequencies, LOG_AMPLITUDE_EPS, type FourierDiagonal,
 } from './fourier.ts';
 export { frequencyNoise, frequencyBandMask, authorsBandMask, binFrequency, type FrequencyNoiseOptions, type BandMask, type NoiseKind } from './noise.ts';
-export { protocolOptions, resolveProtocol, type AnalysisProtocols, type ResolvedSettings, type SettingSpec, type SettingValue } from './protocol.ts';
+export { protocolOptions, resolveProtocol, type AnalysisProtocols, type ResolvedSettings, type SettingSpec, type SettingValue } from '../util/protocol.ts';
 export { FOURIER_PROTOCOLS, type FourierSettings, type FourierProtocol } from './fourier-protocol.ts';
 export { NOISE_PROTOCOLS, type NoiseSettings, type NoiseProtocol } from './noise-protocol.ts';
 export { VARIANCE_PROTOCOLS, type VarianceSettings, type VarianceProtocol } from './variance-protocol.ts';
 export { LANDSCAPE_PROTOCOLS, type LandscapeSettings, type LandscapeProtocol, type LandscapeAugment } from './landscape-protocol.ts';
-export { PAPER_MIX, NO_MIX, mixTrainingBatch, trainingTargetBatches, type TargetBatch } from './training-targets.ts';
+export { PAPER_MIX, NO_MIX, mixTrainingBatch, trainingTargetBatches, type TargetBatch } from '../train/training-targets.ts';
 export { featureMapVariance } from './variance.ts';
 export { dft2d, dftLastAxis, dftMatrix } from './dft.ts';
 export {

@@ -1,5 +1,5 @@
 // Settings of the loss landscape, by protocol (src/analysis/protocol.ts).
-import type { AnalysisProtocols } from './protocol.ts';
+import type { AnalysisProtocols } from '../util/protocol.ts';
 import type { DirectionNormalization } from './landscape.ts';
 
 export type LandscapeAugment = 'none' | 'crop-flip' | 'paper';

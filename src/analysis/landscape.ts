@@ -223,54 +223,93 @@ export async function evaluateAt(
   return { loss: nll + penalty, nll, accuracy: (100 * correct) / count };
 }
 
-/** The loss surface over a (resolution x resolution) grid of w + a d1 + b d2. */
-export async function lossLandscape(model: Model, batches: readonly LandscapeBatch[], opts: LossLandscapeOptions = {}): Promise<LossLandscape> {
+/** The grid's coordinates on each axis (`resolution` points spanning `range`). */
+export function landscapeAxis(opts: Pick<LossLandscapeOptions, 'resolution' | 'range'> = {}): number[] {
   const resolution = opts.resolution ?? 11;
   const [lo, hi] = opts.range ?? [-1, 1];
   if (!Number.isInteger(resolution) || resolution < 1) throw new Error(`lossLandscape: option 'resolution' must be a positive integer, got ${resolution}`);
   if (!(hi > lo)) throw new Error(`lossLandscape: option 'range' must be [min, max] with max > min, got [${lo}, ${hi}]`);
-  const ownDirections = !opts.directions;
+  return linspace(lo, hi, resolution);
+}
+
+/** One row of the grid (y = ys[row], every x): a unit of work; its numbers depend only on the seed and the row. */
+export interface LandscapeRow {
+  row: number;
+  loss: number[];
+  nll: number[];
+  accuracy: number[];
+  /** Set on the row through (0, 0). */
+  centre?: { loss: number; nll: number; accuracy: number };
+}
+
+/** The two directions of the surface, drawn from `seed` (the caller disposes them). */
+export function landscapeDirections(model: Model, opts: Pick<LossLandscapeOptions, 'seed' | 'normalization'> = {}): [Map<string, tf.Tensor>, Map<string, tf.Tensor>] {
   const rng = new Rng(opts.seed ?? 0);
-  const [d1, d2] = opts.directions ?? [randomDirection(model, rng, opts.normalization), randomDirection(model, rng, opts.normalization)];
-  const xs = linspace(lo, hi, resolution);
-  const ys = linspace(lo, hi, resolution);
-  const loss = ys.map(() => new Array<number>(resolution).fill(Number.NaN));
-  const nll = ys.map(() => new Array<number>(resolution).fill(Number.NaN));
-  const accuracy = ys.map(() => new Array<number>(resolution).fill(Number.NaN));
-  let centre: LossLandscape['centre'] | null = null;
-  const total = resolution * resolution;
-  let done = 0;
+  return [randomDirection(model, rng, opts.normalization), randomDirection(model, rng, opts.normalization)];
+}
+
+/** Row `row` of the surface: loss, NLL and accuracy at (x[i], y[row]) for every i. */
+export async function landscapeRow(
+  model: Model,
+  batches: readonly LandscapeBatch[],
+  row: number,
+  opts: LossLandscapeOptions & { onPoint?: (done: number, total: number) => void },
+): Promise<LandscapeRow> {
+  const xs = landscapeAxis(opts);
+  const ys = xs;
+  const ownDirections = !opts.directions;
+  const [d1, d2] = opts.directions ?? landscapeDirections(model, opts);
+  const out: LandscapeRow = { row, loss: [], nll: [], accuracy: [] };
   try {
-    for (let j = 0; j < ys.length; j++) {
-      for (let i = 0; i < xs.length; i++) {
-        opts.signal?.throwIfAborted();
-        const a = xs[i]!;
-        const b = ys[j]!;
-        const params = new Map<string, tf.Tensor>();
-        for (const info of model.paramInfo) {
-          const w = model.params.get(info.name)!;
-          params.set(info.name, tf.tidy(() => tf.add(w, tf.add(tf.mul(d1.get(info.name)!, a), tf.mul(d2.get(info.name)!, b)))));
-        }
-        try {
-          const r = await evaluateAt(model, batches, params, opts);
-          loss[j]![i] = r.loss;
-          nll[j]![i] = r.nll;
-          accuracy[j]![i] = r.accuracy;
-          if (a === 0 && b === 0) centre = r;
-        } finally {
-          for (const t of params.values()) t.dispose();
-        }
-        opts.onPoint?.(++done, total);
-        // Let the event loop breathe (signals, progress output) between points.
-        await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < xs.length; i++) {
+      opts.signal?.throwIfAborted();
+      const a = xs[i]!;
+      const b = ys[row]!;
+      const params = new Map<string, tf.Tensor>();
+      for (const info of model.paramInfo) {
+        const w = model.params.get(info.name)!;
+        params.set(info.name, tf.tidy(() => tf.add(w, tf.add(tf.mul(d1.get(info.name)!, a), tf.mul(d2.get(info.name)!, b)))));
       }
+      try {
+        const r = await evaluateAt(model, batches, params, opts);
+        out.loss.push(r.loss);
+        out.nll.push(r.nll);
+        out.accuracy.push(r.accuracy);
+        if (a === 0 && b === 0) out.centre = r;
+      } finally {
+        for (const t of params.values()) t.dispose();
+      }
+      opts.onPoint?.(row * xs.length + i + 1, xs.length * ys.length);
+      // Let the event loop breathe (signals, progress output) between points.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     if (ownDirections) for (const t of [...d1.values(), ...d2.values()]) t.dispose();
   }
-  centre ??= await evaluateAt(model, batches, model.params as ReadonlyMap<string, tf.Tensor>, opts);
+  return out;
+}
+
+/** The surface from its rows (in row order) and the centre (the grid's own (0, 0) when it has one). */
+export function reduceLandscapeRows(rows: readonly LandscapeRow[], opts: Pick<LossLandscapeOptions, 'resolution' | 'range'>, images: number, centre?: LossLandscape['centre']): LossLandscape {
+  const xs = landscapeAxis(opts);
+  const c = rows.find((r) => r.centre)?.centre ?? centre;
+  if (!c) throw new Error('reduceLandscapeRows: the grid has no (0, 0) and no centre was given');
+  return { x: xs, y: [...xs], loss: rows.map((r) => r.loss), nll: rows.map((r) => r.nll), accuracy: rows.map((r) => r.accuracy), images, centre: c };
+}
+
+/** The loss surface over a (resolution x resolution) grid of w + a d1 + b d2: every row in turn, then the reduction. */
+export async function lossLandscape(model: Model, batches: readonly LandscapeBatch[], opts: LossLandscapeOptions = {}): Promise<LossLandscape> {
+  const xs = landscapeAxis(opts);
+  const directions = opts.directions ?? landscapeDirections(model, opts);
+  const rows: LandscapeRow[] = [];
+  try {
+    for (let j = 0; j < xs.length; j++) rows.push(await landscapeRow(model, batches, j, { ...opts, directions }));
+  } finally {
+    if (!opts.directions) for (const t of [...directions[0].values(), ...directions[1].values()]) t.dispose();
+  }
   const images = batches.reduce((s, bt) => s + bt.y.length, 0);
-  return { x: xs, y: ys, loss, nll, accuracy, images, centre };
+  const hasCentre = rows.some((r) => r.centre);
+  return reduceLandscapeRows(rows, opts, images, hasCentre ? undefined : await evaluateAt(model, batches, model.params as ReadonlyMap<string, tf.Tensor>, opts));
 }
 
 /**

@@ -1,5 +1,5 @@
 // Settings of the frequency-band noise analysis, by protocol (src/analysis/protocol.ts).
-import type { AnalysisProtocols } from './protocol.ts';
+import type { AnalysisProtocols } from '../util/protocol.ts';
 import type { BandMask, NoiseKind } from './noise.ts';
 
 export interface NoiseSettings {

@@ -4,7 +4,7 @@
 // whose spread gives a t-based confidence interval.
 import { tf } from '../backend/tf.ts';
 import type { Model } from '../models/model.ts';
-import { meanCI } from '../hessian/stats.ts';
+import { meanCI } from '../util/stats.ts';
 import { frequencyNoise, type BandMask, type NoiseKind } from './noise.ts';
 
 export const DEFAULT_NOISE_FREQUENCIES: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
@@ -88,63 +88,79 @@ export function groupAccuracies(flags: Uint8Array, groups: number): number[] {
   return out;
 }
 
+/** The settings of noiseRobustness with their defaults applied. */
+export function noiseDefaults(opts: NoiseRobustnessOptions = {}): Required<Omit<NoiseRobustnessOptions, 'onStep' | 'signal'>> {
+  return {
+    frequencies: [...(opts.frequencies ?? DEFAULT_NOISE_FREQUENCIES)],
+    bandwidth: opts.bandwidth ?? 0.1,
+    scale: opts.scale ?? 0.5,
+    noise: opts.noise ?? 'rms',
+    mask: opts.mask ?? 'chebyshev',
+    seed: opts.seed ?? 0,
+    groups: opts.groups ?? 5,
+    batchSize: opts.batchSize ?? 100,
+    level: opts.level ?? 0.95,
+  };
+}
+
+/**
+ * The noise of band `band` (index into the frequencies) for images of `shape`: one seed per band, shared by all
+ * models (they are compared on identical perturbations) and by every unit of the band.
+ */
+export async function bandNoise(shape: [number, number, number, number], band: number, opts: NoiseRobustnessOptions = {}): Promise<tf.Tensor4D> {
+  const o = noiseDefaults(opts);
+  return frequencyNoise(shape, { frequency: o.frequencies[band]!, bandwidth: o.bandwidth, scale: o.scale, noise: o.noise, mask: o.mask, seed: o.seed * 7919 + band + 1 });
+}
+
+/** One model's result from its correct-flags: clean, and noisy per band (all images, in order). */
+export function reduceNoiseFlags(label: string, clean: Uint8Array, noisy: readonly Uint8Array[], opts: NoiseRobustnessOptions = {}): NoiseRobustnessResult {
+  const o = noiseDefaults(opts);
+  const groups = Math.min(o.groups, clean.length);
+  const r: NoiseRobustnessResult = {
+    label, frequency: [...o.frequencies], cleanAccuracy: groupAccuracies(clean, 1)[0]!,
+    noisyAccuracy: [], accuracyChange: [], changeLower: [], changeUpper: [], groupDrops: [],
+  };
+  const cleanG = groupAccuracies(clean, groups);
+  for (const flags of noisy) {
+    const noisyG = groupAccuracies(flags, groups);
+    const drops = noisyG.map((v, g) => v - cleanG[g]!);
+    const ci = meanCI(drops, o.level);
+    r.noisyAccuracy.push(groupAccuracies(flags, 1)[0]!);
+    r.accuracyChange.push(ci.mean);
+    r.changeLower.push(groups > 1 ? ci.lower : ci.mean);
+    r.changeUpper.push(groups > 1 ? ci.upper : ci.mean);
+    r.groupDrops.push(drops);
+  }
+  return r;
+}
+
 /** Accuracy change under band-limited noise for each model, on the same images and the same noise. */
 export async function noiseRobustness(
   models: readonly { label: string; model: Model }[],
   data: LabelledImages,
   opts: NoiseRobustnessOptions = {},
 ): Promise<NoiseRobustnessResult[]> {
-  const frequencies = [...(opts.frequencies ?? DEFAULT_NOISE_FREQUENCIES)];
-  const bandwidth = opts.bandwidth ?? 0.1;
-  const scale = opts.scale ?? 0.5;
-  const kind = opts.noise ?? 'rms';
-  const mask = opts.mask ?? 'chebyshev';
-  const seed = opts.seed ?? 0;
-  const batchSize = opts.batchSize ?? 100;
+  const o = noiseDefaults(opts);
   const n = data.x.shape[0];
-  const groups = Math.min(opts.groups ?? 5, n);
   if (data.y.length !== n) throw new Error(`noiseRobustness: ${n} images but ${data.y.length} labels`);
-  if (!(groups >= 1)) throw new Error(`noiseRobustness: option 'groups' must be >= 1, got ${opts.groups}`);
-
+  if (!(Math.min(o.groups, n) >= 1)) throw new Error(`noiseRobustness: option 'groups' must be >= 1, got ${opts.groups}`);
   const clean: Uint8Array[] = [];
   for (const { label, model } of models) {
     opts.onStep?.(`${label}: clean accuracy`);
-    clean.push(await correctFlags(model, data.x, data.y, batchSize));
+    clean.push(await correctFlags(model, data.x, data.y, o.batchSize));
   }
-  const results: NoiseRobustnessResult[] = models.map(({ label }, m) => ({
-    label,
-    frequency: frequencies,
-    cleanAccuracy: groupAccuracies(clean[m]!, 1)[0]!,
-    noisyAccuracy: [],
-    accuracyChange: [],
-    changeLower: [],
-    changeUpper: [],
-    groupDrops: [],
-  }));
-  const [, h, w, c] = data.x.shape;
-  for (let fi = 0; fi < frequencies.length; fi++) {
+  const noisy: Uint8Array[][] = models.map(() => []);
+  for (let fi = 0; fi < o.frequencies.length; fi++) {
     opts.signal?.throwIfAborted();
-    const f = frequencies[fi]!;
-    // One seed per band, shared by all models: models are compared on identical perturbations.
-    const noise = await frequencyNoise([n, h, w, c], { frequency: f, bandwidth, scale, noise: kind, mask, seed: seed * 7919 + fi + 1 });
+    const noise = await bandNoise(data.x.shape, fi, opts);
     try {
       for (const [m, { label, model }] of models.entries()) {
-        opts.onStep?.(`${label}: noise at ${f.toFixed(2)}π`);
-        const noisy = await correctFlags(model, data.x, data.y, batchSize, noise);
-        const cleanG = groupAccuracies(clean[m]!, groups);
-        const noisyG = groupAccuracies(noisy, groups);
-        const drops = noisyG.map((v, g) => v - cleanG[g]!);
-        const ci = meanCI(drops, opts.level ?? 0.95);
-        const r = results[m]!;
-        r.noisyAccuracy.push(groupAccuracies(noisy, 1)[0]!);
-        r.accuracyChange.push(ci.mean);
-        r.changeLower.push(groups > 1 ? ci.lower : ci.mean);
-        r.changeUpper.push(groups > 1 ? ci.upper : ci.mean);
-        r.groupDrops.push(drops);
+        opts.onStep?.(`${label}: noise at ${o.frequencies[fi]!.toFixed(2)}π`);
+        noisy[m]!.push(await correctFlags(model, data.x, data.y, o.batchSize, noise));
       }
     } finally {
       noise.dispose();
     }
   }
-  return results;
+  return models.map(({ label }, m) => reduceNoiseFlags(label, clean[m]!, noisy[m]!, opts));
 }

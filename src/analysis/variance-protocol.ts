@@ -1,5 +1,5 @@
 // Settings of the feature-map variance analysis, by protocol (src/analysis/protocol.ts).
-import type { AnalysisProtocols } from './protocol.ts';
+import type { AnalysisProtocols } from '../util/protocol.ts';
 
 export interface VarianceSettings {
   images: number;

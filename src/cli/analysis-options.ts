@@ -1,7 +1,7 @@
 // Parsed analysis options (kebab-case, as flags and --config give them) to the typed settings of the experiments
 // (src/experiments/analysis-support.ts AnalysisSettings and each protocol's settings). Parsing only: the
 // experiments check the values and apply the defaults.
-import type { AnalysisProtocols, SettingValue } from '../analysis/protocol.ts';
+import type { AnalysisProtocols, SettingValue } from '../util/protocol.ts';
 import type { AnalysisSettings, ProtocolChoice } from '../experiments/analysis-support.ts';
 import type { ExportFormat } from '../plots/export.ts';
 import type { OptionValues } from './command.ts';
@@ -64,4 +64,11 @@ export function flagOf(opts: OptionValues, name: string): boolean | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'boolean') throw new OptionError(`option '--${name}' should be a boolean, got ${JSON.stringify(v)}`);
   return v;
+}
+
+/** --shard, --resume, --plan, --plan-shards (src/experiments/unit-runner.ts UNIT_OPTIONS) as typed settings. */
+export function unitRunSettingsOf(opts: OptionValues): { shard?: string; resume?: boolean; planOnly?: boolean; planShards?: number } {
+  const planShards = opts['plan-shards'];
+  if (planShards !== undefined && typeof planShards !== 'number') throw new OptionError(`option '--plan-shards' should be an integer, got ${JSON.stringify(planShards)}`);
+  return { shard: stringOf(opts, 'shard'), resume: flagOf(opts, 'resume'), planOnly: flagOf(opts, 'plan'), planShards };
 }

@@ -66,8 +66,9 @@ export class Reporter {
         const now = Date.now();
         const elapsed = (now - start) / 1000;
         const frac = opts.total > 0 ? Math.min(1, done / opts.total) : 0;
-        const eta = done > 0 ? (elapsed / done) * (opts.total - done) : NaN;
-        const text = formatStats(stats, unit);
+        const { eta: given, ...shown } = stats;
+        const eta = typeof given === 'number' ? given : done > 0 ? (elapsed / done) * (opts.total - done) : NaN;
+        const text = formatStats(shown, unit);
         if (this.tty) {
           if (now - lastDraw < 100 && done < opts.total) return;
           lastDraw = now;

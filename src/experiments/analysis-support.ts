@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { tf } from '../backend/tf.ts';
 import type { ImageBatches } from '../analysis/depth.ts';
-import { resolveProtocol, type AnalysisProtocols, type ResolvedSettings, type SettingValue } from '../analysis/protocol.ts';
+import { resolveProtocol, type AnalysisProtocols, type ResolvedSettings, type SettingValue } from '../util/protocol.ts';
 import { PAPER_AUGMENT } from '../data/augment.ts';
 import { iterateBatches, toTensor } from '../data/batches.ts';
 import { chooseImages, imageBatches, loadDataset, loadImageSet, type Dataset } from '../data/dataset.ts';
@@ -267,6 +267,8 @@ export interface AnalysisDataInfo {
   dir: string;
   split: 'train' | 'test';
   images: number;
+  /** The input transform the images were read with (--preprocess). */
+  preprocess?: PreprocessName;
 }
 
 export interface AnalysisImages {

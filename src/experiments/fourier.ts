@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { fourierByDepth, type FourierBlock } from '../analysis/depth.ts';
 import { FOURIER_PROTOCOLS, type FourierProtocol, type FourierSettings } from '../analysis/fourier-protocol.ts';
-import { protocolOptions, type ResolvedSettings } from '../analysis/protocol.ts';
+import { protocolOptions, type ResolvedSettings } from '../util/protocol.ts';
 import type { Figure } from '../plots/figure.ts';
 import { fourierDepthFigure, relativeLogAmplitudeFigure, slug } from '../plots/index.ts';
 import type { OptionSpec } from '../util/settings.ts';

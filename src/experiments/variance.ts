@@ -3,7 +3,7 @@
 // and the figure. Settings: src/analysis/variance-protocol.ts; variance.json records them all.
 import * as path from 'node:path';
 import { varianceByDepth, type VarianceBlock } from '../analysis/depth.ts';
-import { protocolOptions, type ResolvedSettings } from '../analysis/protocol.ts';
+import { protocolOptions, type ResolvedSettings } from '../util/protocol.ts';
 import { VARIANCE_PROTOCOLS, type VarianceProtocol, type VarianceSettings } from '../analysis/variance-protocol.ts';
 import type { Figure } from '../plots/figure.ts';
 import { varianceDepthFigure } from '../plots/index.ts';

@@ -1,5 +1,5 @@
 // Settings of the Hessian spectra, by protocol (src/analysis/protocol.ts).
-import type { AnalysisProtocols } from '../analysis/protocol.ts';
+import type { AnalysisProtocols } from '../util/protocol.ts';
 
 export type HessianAugment = 'none' | 'crop-flip' | 'paper';
 

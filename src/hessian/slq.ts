@@ -17,6 +17,8 @@ export interface SlqOptions {
   steps: number;
   runs: number;
   seed: number;
+  /** Skip the first runs (their random streams are drawn and discarded): run r alone is { runs: 1, firstRun: r }. */
+  firstRun?: number;
   /** Called after every operator product (run is 0-based). */
   onStep?: (run: number, step: number, steps: number) => void;
 }
@@ -25,8 +27,11 @@ export async function slqDensity(op: LinearOperator, opts: SlqOptions): Promise<
   if (!(opts.runs >= 1)) throw new Error(`slqDensity: runs must be >= 1, got ${opts.runs}`);
   if (!(opts.steps >= 1)) throw new Error(`slqDensity: steps must be >= 1, got ${opts.steps}`);
   const rng = new Rng(opts.seed);
+  const first = opts.firstRun ?? 0;
+  if (!(Number.isInteger(first) && first >= 0)) throw new Error(`slqDensity: firstRun must be a non-negative integer, got ${first}`);
+  for (let r = 0; r < first; r++) rng.fork();
   const out: SlqRun[] = [];
-  for (let r = 0; r < opts.runs; r++) {
+  for (let r = first; r < first + opts.runs; r++) {
     const runRng = rng.fork();
     const u = rademacherVector(runRng, op.dim);
     const dec = await lanczosDecomposition(op, u, opts.steps, runRng, (s, n) => opts.onStep?.(r, s, n));

@@ -5,12 +5,12 @@
 // spectral density (SLQ) and the trace (Hutchinson). Every number comes with its spread over
 // disjoint data subsets (mean and t-based 95% confidence interval).
 import type { Model } from '../models/model.ts';
-import { linspace, sideKde, type SideKde } from './kde.ts';
+import { linspace, sideKde, type SideKde } from '../util/kde.ts';
 import { lanczos } from './lanczos.ts';
-import { modelHessianOperator, type HessianBatch } from './model-operator.ts';
+import { modelHessianOperator, type HessianBatch, type HessianOperator } from './model-operator.ts';
 import { POWER_DEFAULTS, powerIteration } from './power.ts';
 import { densityOnGrid, slqDensity, type SlqRun } from './slq.ts';
-import { meanCI, pointwiseCI, type MeanCI } from './stats.ts';
+import { meanCI, pointwiseCI, type MeanCI } from '../util/stats.ts';
 import { hutchinsonTrace, type TraceResult } from './trace.ts';
 
 export interface CommonOptions {
@@ -85,41 +85,52 @@ export function splitGroups(n: number, g: number): number[][] {
   return out;
 }
 
-export async function maxEigenvalueSpectrum(model: Model, batches: readonly HessianBatch[], opts: MaxEigenOptions): Promise<MaxEigenSpectrum> {
-  if (batches.length === 0) throw new Error('maxEigenvalueSpectrum: no batches');
-  const k = opts.k ?? 5;
-  const t0 = performance.now();
-  const perBatch: BatchEigen[] = [];
-  let products = 0;
-  for (let b = 0; b < batches.length; b++) {
-    const tb = performance.now();
-    const op = modelHessianOperator(model, [batches[b]!], {
-      names: opts.names,
-      l2: opts.l2,
-      labelSmoothing: opts.labelSmoothing,
-      onProduct: (count, ms) => opts.onProduct?.({ stage: `batch ${b + 1}/${batches.length}`, count, ms }),
-    });
+/** Settings of one max-eigenvalue unit (one mini-batch). */
+export type MaxEigenUnitOptions = Omit<MaxEigenOptions, 'groups' | 'onBatch'>;
+
+/**
+ * One unit of the max-eigenvalue spectrum: the top-k eigenvalues of the Hessian of batch `position` (its place
+ * among the spectrum's batches, which alone seeds the power iteration: any process computes the same unit).
+ */
+export async function maxEigenvalueUnit(model: Model, batch: HessianBatch, position: number, opts: MaxEigenUnitOptions & { batches?: number }): Promise<BatchEigen & { products: number }> {
+  const tb = performance.now();
+  const op = modelHessianOperator(model, [batch], {
+    names: opts.names,
+    l2: opts.l2,
+    labelSmoothing: opts.labelSmoothing,
+    onProduct: (count, ms) => opts.onProduct?.({ stage: `batch ${position + 1}${opts.batches ? `/${opts.batches}` : ''}`, count, ms }),
+  });
+  try {
     const res = await powerIteration(op, {
-      k: Math.min(k, op.dim),
+      k: Math.min(opts.k ?? 5, op.dim),
       tol: opts.tol ?? POWER_DEFAULTS.tol,
       maxIter: opts.maxIter ?? POWER_DEFAULTS.maxIter,
-      seed: opts.seed + 7919 * b,
+      seed: opts.seed + 7919 * position,
       variant: opts.variant,
     });
-    products += op.products;
-    op.dispose(); // its recorded graph: one batch's activations
-    perBatch.push({
+    return {
       values: res.values,
       iterations: res.iterations,
       converged: res.converged,
-      indices: [...(batches[b]!.indices ?? [])],
+      indices: [...(batch.indices ?? [])],
       ms: performance.now() - tb,
-    });
-    opts.onBatch?.(b + 1, batches.length, res.values);
+      products: op.products,
+    };
+  } finally {
+    op.dispose(); // its recorded graph: one batch's activations
   }
+}
+
+/** Pools the units of the max-eigenvalue spectrum, in batch order: NEP, APE and their spread over groups of batches. */
+export function reduceMaxEigenvalueUnits(
+  units: readonly (BatchEigen & { products?: number })[],
+  opts: { groups?: number; variant?: 'vitscope' | 'pyhessian' } = {},
+): MaxEigenSpectrum {
+  if (units.length === 0) throw new Error('reduceMaxEigenvalueUnits: no batches');
+  const perBatch: BatchEigen[] = units.map((u) => ({ values: u.values, iterations: u.iterations, converged: u.converged, indices: u.indices, ms: u.ms }));
   const eigenvalues = perBatch.flatMap((p) => p.values);
   const { nep, ape } = nepApe(eigenvalues);
-  const groups = splitGroups(batches.length, opts.groups ?? 5);
+  const groups = splitGroups(perBatch.length, opts.groups ?? 5);
   const stats = groups.map((g) => {
     const vals = g.flatMap((i) => perBatch[i]!.values);
     return { ...nepApe(vals), max: Math.max(...vals) };
@@ -135,9 +146,21 @@ export async function maxEigenvalueSpectrum(model: Model, batches: readonly Hess
     apeCI: meanCI(apes.length > 0 ? apes : [NaN]),
     maxCI: meanCI(stats.map((s) => s.max)),
     groups,
-    products,
-    ms: performance.now() - t0,
+    products: units.reduce((a, u) => a + (u.products ?? 0), 0),
+    ms: perBatch.reduce((a, p) => a + p.ms, 0),
   };
+}
+
+/** Every batch's unit in turn, then the reduction (the same numbers as units computed anywhere and reduced). */
+export async function maxEigenvalueSpectrum(model: Model, batches: readonly HessianBatch[], opts: MaxEigenOptions): Promise<MaxEigenSpectrum> {
+  if (batches.length === 0) throw new Error('maxEigenvalueSpectrum: no batches');
+  const units: (BatchEigen & { products: number })[] = [];
+  for (let b = 0; b < batches.length; b++) {
+    const unit = await maxEigenvalueUnit(model, batches[b]!, b, { ...opts, batches: batches.length });
+    units.push(unit);
+    opts.onBatch?.(b + 1, batches.length, unit.values);
+  }
+  return reduceMaxEigenvalueUnits(units, { groups: opts.groups, variant: opts.variant });
 }
 
 /**
@@ -194,50 +217,107 @@ export interface HessianSpectrum {
   ms: number;
 }
 
-/**
- * For each disjoint data subset (a list of batches), the Hessian averaged over its batches: top-k and
- * bottom-k eigenvalues by Lanczos, SLQ nodes/weights and a Hutchinson trace; then mean and 95% CI over
- * subsets, and the pointwise density band on a common grid.
- */
-export async function hessianSpectrum(model: Model, subsets: readonly (readonly HessianBatch[])[], opts: SpectrumOptions): Promise<HessianSpectrum> {
-  if (subsets.length === 0) throw new Error('hessianSpectrum: no data subsets');
-  const k = opts.k ?? 5;
-  const t0 = performance.now();
-  const out: SubsetSpectrum[] = [];
-  let dim = 0;
-  for (let s = 0; s < subsets.length; s++) {
-    const ts = performance.now();
-    let stage = 'lanczos';
-    const op = modelHessianOperator(model, subsets[s]!, {
-      names: opts.names,
-      l2: opts.l2,
-      labelSmoothing: opts.labelSmoothing,
-      onProduct: (count, ms) => opts.onProduct?.({ stage: `subset ${s + 1}/${subsets.length} ${stage}`, count, ms }),
-    });
-    dim = op.dim;
-    const seed = opts.seed + 104729 * s;
-    const lz = await lanczos(op, { steps: opts.lanczosSteps ?? 30, k, which: 'both', seed });
-    const kk = Math.min(k, Math.floor(lz.values.length / 2) || 1);
-    const top = lz.values.slice(0, kk);
-    const bottom = lz.values.slice(-kk).reverse();
-    stage = 'slq';
-    const slq = await slqDensity(op, { steps: opts.slqSteps ?? 30, runs: opts.slqRuns ?? 2, seed: seed + 1 });
-    stage = 'trace';
-    const trace = await hutchinsonTrace(op, { samples: opts.traceSamples ?? 10, seed: seed + 2 });
+/** The Lanczos part of a subset: extreme eigenvalues at each end and their Ritz residuals. */
+export interface LanczosPart {
+  top: number[];
+  bottom: number[];
+  topResiduals: number[];
+  bottomResiduals: number[];
+  dim: number;
+  products: number;
+  ms: number;
+}
+
+export interface SlqPart {
+  run: number;
+  slq: SlqRun;
+  products: number;
+  ms: number;
+}
+
+export interface TracePart {
+  trace: TraceResult;
+  products: number;
+  ms: number;
+}
+
+/** The seed of subset s (its place among the disjoint subsets): Lanczos uses it, SLQ seed + 1, the trace seed + 2. */
+export function subsetSeed(seed: number, subset: number): number {
+  return seed + 104729 * subset;
+}
+
+type SubsetUnitOptions = Omit<SpectrumOptions, 'onSubset' | 'gridPoints' | 'sigma'> & { subsets?: number };
+
+async function withSubsetOperator<T>(model: Model, batches: readonly HessianBatch[], subset: number, stage: string, opts: SubsetUnitOptions, run: (op: HessianOperator) => Promise<T>): Promise<T & { products: number; ms: number }> {
+  const ts = performance.now();
+  const op = modelHessianOperator(model, batches, {
+    names: opts.names,
+    l2: opts.l2,
+    labelSmoothing: opts.labelSmoothing,
+    onProduct: (count, ms) => opts.onProduct?.({ stage: `subset ${subset + 1}${opts.subsets ? `/${opts.subsets}` : ''} ${stage}`, count, ms }),
+  });
+  try {
+    const out = await run(op);
+    return { ...out, products: op.products, ms: performance.now() - ts };
+  } finally {
     op.dispose();
-    out.push({
-      indices: subsets[s]!.flatMap((b) => [...(b.indices ?? [])]),
-      top,
-      bottom,
+  }
+}
+
+/** Unit: top-k and bottom-k eigenvalues (Lanczos) of the Hessian averaged over subset `subset`'s batches. */
+export async function lanczosUnit(model: Model, batches: readonly HessianBatch[], subset: number, opts: SubsetUnitOptions): Promise<LanczosPart> {
+  const k = opts.k ?? 5;
+  return withSubsetOperator(model, batches, subset, 'lanczos', opts, async (op) => {
+    const lz = await lanczos(op, { steps: opts.lanczosSteps ?? 30, k, which: 'both', seed: subsetSeed(opts.seed, subset) });
+    const kk = Math.min(k, Math.floor(lz.values.length / 2) || 1);
+    return {
+      top: lz.values.slice(0, kk),
+      bottom: lz.values.slice(-kk).reverse(),
       topResiduals: lz.ritzResiduals.slice(0, kk),
       bottomResiduals: lz.ritzResiduals.slice(-kk).reverse(),
-      slq,
-      trace,
-      products: op.products,
-      ms: performance.now() - ts,
-    });
-    opts.onSubset?.(s + 1, subsets.length);
-  }
+      dim: op.dim,
+    };
+  });
+}
+
+/** Unit: SLQ run `run` of subset `subset` (its random start depends only on the subset's seed and the run). */
+export async function slqUnit(model: Model, batches: readonly HessianBatch[], subset: number, run: number, opts: SubsetUnitOptions): Promise<SlqPart> {
+  return withSubsetOperator(model, batches, subset, 'slq', opts, async (op) => {
+    const [slq] = await slqDensity(op, { steps: opts.slqSteps ?? 30, runs: 1, firstRun: run, seed: subsetSeed(opts.seed, subset) + 1 });
+    return { run, slq: slq! };
+  });
+}
+
+/** Unit: the Hutchinson probe set of subset `subset`. */
+export async function traceUnit(model: Model, batches: readonly HessianBatch[], subset: number, opts: SubsetUnitOptions): Promise<TracePart> {
+  return withSubsetOperator(model, batches, subset, 'trace', opts, async (op) => ({
+    trace: await hutchinsonTrace(op, { samples: opts.traceSamples ?? 10, seed: subsetSeed(opts.seed, subset) + 2 }),
+  }));
+}
+
+/** One subset's units, in order: its Lanczos part, its SLQ runs (run order) and its trace. */
+export interface SubsetParts {
+  indices: number[];
+  lanczos: LanczosPart;
+  slq: SlqPart[];
+  trace: TracePart;
+}
+
+/** Reduces the subsets' units (in subset order): mean and 95% CI over subsets, the pointwise density band on a common grid. */
+export function reduceSpectrumUnits(parts: readonly SubsetParts[], opts: { l2?: number; gridPoints?: number; sigma?: number } = {}): HessianSpectrum {
+  if (parts.length === 0) throw new Error('reduceSpectrumUnits: no data subsets');
+  const out: SubsetSpectrum[] = parts.map((p) => ({
+    indices: p.indices,
+    top: p.lanczos.top,
+    bottom: p.lanczos.bottom,
+    topResiduals: p.lanczos.topResiduals,
+    bottomResiduals: p.lanczos.bottomResiduals,
+    slq: p.slq.map((r) => r.slq),
+    trace: p.trace.trace,
+    products: p.lanczos.products + p.slq.reduce((a, r) => a + r.products, 0) + p.trace.products,
+    ms: p.lanczos.ms + p.slq.reduce((a, r) => a + r.ms, 0) + p.trace.ms,
+  }));
+  const dim = parts[0]!.lanczos.dim;
   const ranks = Math.min(...out.map((o) => o.top.length));
   const top = Array.from({ length: ranks }, (_, r) => meanCI(out.map((o) => o.top[r]!)));
   const bottom = Array.from({ length: ranks }, (_, r) => meanCI(out.map((o) => o.bottom[r]!)));
@@ -251,5 +331,25 @@ export async function hessianSpectrum(model: Model, subsets: readonly (readonly 
   const band = out.length > 1 ? pointwiseCI(perSubset) : { mean: perSubset[0]!, lower: perSubset[0]!, upper: perSubset[0]! };
   const l2 = opts.l2 ?? 0;
   const traceWithoutL2 = meanCI(out.map((o) => o.trace.mean - l2 * dim));
-  return { dim, subsets: out, top, bottom, trace, traceWithoutL2, l2, density: { grid, sigma, ...band, perSubset }, ms: performance.now() - t0 };
+  return { dim, subsets: out, top, bottom, trace, traceWithoutL2, l2, density: { grid, sigma, ...band, perSubset }, ms: out.reduce((a, o) => a + o.ms, 0) };
+}
+
+/**
+ * For each disjoint data subset (a list of batches), the Hessian averaged over its batches: top-k and
+ * bottom-k eigenvalues by Lanczos, SLQ nodes/weights and a Hutchinson trace (each a unit); then the reduction.
+ */
+export async function hessianSpectrum(model: Model, subsets: readonly (readonly HessianBatch[])[], opts: SpectrumOptions): Promise<HessianSpectrum> {
+  if (subsets.length === 0) throw new Error('hessianSpectrum: no data subsets');
+  const parts: SubsetParts[] = [];
+  const unitOpts = { ...opts, subsets: subsets.length };
+  for (let s = 0; s < subsets.length; s++) {
+    const batches = subsets[s]!;
+    const lz = await lanczosUnit(model, batches, s, unitOpts);
+    const slq: SlqPart[] = [];
+    for (let r = 0; r < (opts.slqRuns ?? 2); r++) slq.push(await slqUnit(model, batches, s, r, unitOpts));
+    const trace = await traceUnit(model, batches, s, unitOpts);
+    parts.push({ indices: batches.flatMap((b) => [...(b.indices ?? [])]), lanczos: lz, slq, trace });
+    opts.onSubset?.(s + 1, subsets.length);
+  }
+  return reduceSpectrumUnits(parts, { l2: opts.l2, gridPoints: opts.gridPoints, sigma: opts.sigma });
 }

@@ -59,3 +59,25 @@ export async function timeHvpVsStep(model: Model, batch: HessianBatch, opts: { n
   op.dispose();
   return { trainStepMs: median(steps), hvpMs: median(hvps), ratio: median(ratios), repeats };
 }
+
+/**
+ * Seconds of one exact Hessian-vector product on `batch` (the selected parameters, the analysis's L2 term): the
+ * median of `repeats` products after one warm-up (which also records the batch's graph). For a run's time estimate.
+ */
+export async function secondsPerProduct(model: Model, batch: HessianBatch, opts: { names?: readonly string[]; l2?: number; repeats?: number; seed?: number } = {}): Promise<number> {
+  const op = modelHessianOperator(model, [batch], { names: opts.names, l2: opts.l2 });
+  try {
+    const v = normalVector(new Rng(opts.seed ?? 0), op.dim);
+    const out = new Float64Array(op.dim);
+    await op.matvec(v, out);
+    const times: number[] = [];
+    for (let i = 0; i < Math.max(1, opts.repeats ?? 2); i++) {
+      const t0 = performance.now();
+      await op.matvec(v, out);
+      times.push((performance.now() - t0) / 1000);
+    }
+    return median(times);
+  } finally {
+    op.dispose();
+  }
+}

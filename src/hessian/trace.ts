@@ -2,7 +2,7 @@
 import { Rng, rademacherVector } from '../util/random.ts';
 import type { LinearOperator } from './linear-operator.ts';
 import { checkMatvecResult, dot } from './vector.ts';
-import { meanAndVariance } from './stats.ts';
+import { meanAndVariance } from '../util/stats.ts';
 
 export interface TraceOptions {
   samples: number;

@@ -3,7 +3,7 @@
 // (negative and positive eigenvalues, each on its own scale) with NEP/APE in the legend, as in the paper's Fig. 4.
 import type { Figure, PlotlyTrace } from './figure.ts';
 import { checkArrays, checkLabel, checkSeriesList } from './check.ts';
-import { sideKde } from './kde.ts';
+import type { SideKde } from '../util/kde.ts';
 import { axis, baseLayout, colorsFor, logAxis, panelTitle, withAlpha } from './style.ts';
 
 export interface SpectralDensitySeries {
@@ -19,8 +19,11 @@ export interface SpectralDensitySeries {
 
 export interface MaxEigenvalueSeries {
   label: string;
-  /** Max (or top-k) Hessian eigenvalues of many mini-batches, negative ones included. */
-  eigenvalues: number[];
+  /**
+   * The densities of the pooled max (or top-k) eigenvalues of many mini-batches, per sign (src/util/kde.ts sideKde,
+   * as hessian.json's maxEigenvalueSpectrum.kde holds them); null for an empty side. The figure draws, never estimates.
+   */
+  kde: { negative: SideKde | null; positive: SideKde | null };
   /** Negative eigenvalue proportion (NEP), a fraction in [0, 1]; shown in %. */
   nep: number;
   /** Average of positive eigenvalues (APE). */
@@ -80,17 +83,20 @@ export function maxEigenvalueSpectrumFigure(series: MaxEigenvalueSeries[], opts:
   const POS: [number, number] = [0.38, 1];
   const data: PlotlyTrace[] = [];
   series.forEach((s, i) => {
-    checkArrays(B, s.label, { eigenvalues: s.eigenvalues });
+    if (typeof s.kde !== 'object' || s.kde === null || !('negative' in s.kde) || !('positive' in s.kde))
+      throw new Error(`${B}: series '${s.label}' field 'kde' is ${JSON.stringify(s.kde)}, expected { negative, positive } side densities (sideKde)`);
+    for (const which of ['negative', 'positive'] as const) {
+      const kd = s.kde[which];
+      if (kd) checkArrays(B, s.label, { [`kde.${which}.grid`]: kd.grid, [`kde.${which}.density`]: kd.density });
+    }
     for (const field of ['nep', 'ape'] as const)
       if (typeof s[field] !== 'number') throw new Error(`${B}: series '${s.label}' field '${field}' is ${JSON.stringify(s[field])}, expected a number`);
     const color = colors[i]!;
     const name = `${s.label} (NEP ${fmt(100 * s.nep)}%, APE ${fmt(s.ape)})`;
-    const finite = s.eigenvalues.filter((v): v is number => v !== null && Number.isFinite(v));
     // Each side is a density of that side's eigenvalues (its own bandwidth), scaled by the side's share so both
     // panels read as parts of one distribution; the grid stops at 0 so a side never leaks into the other panel.
-    // hessian.json's kde holds the same curves (src/hessian/kde.ts sideKde).
     const side = (which: 'negative' | 'positive', xaxis: string, yaxis: string, showlegend: boolean): PlotlyTrace | undefined => {
-      const kd = sideKde(finite, which);
+      const kd = s.kde[which];
       if (!kd) return undefined;
       return {
         type: 'scatter', mode: 'lines', name, legendgroup: `s${i}`, showlegend, x: kd.grid, y: kd.density,

@@ -8,7 +8,6 @@ export { fourierDepthFigure, relativeLogAmplitudeFigure, type FourierDepthSeries
 export { noiseRobustnessFigure, type NoiseRobustnessSeries } from './noise.ts';
 export { varianceDepthFigure, type VarianceDepthSeries } from './variance.ts';
 export { lossLandscapeFigure, type LossSurface } from './landscape.ts';
-export { gaussianKde, silvermanBandwidth } from './kde.ts';
 export { colorFor, colorsFor, familyOf, familyColor } from './style.ts';
 export { exportFigures, figuresDir, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export.ts';
 export { ChromiumRenderer, chromiumPath } from './chromium.ts';

@@ -16,3 +16,4 @@ export { readMetrics, writeMetrics, curvesFromMetrics, metricsToCsv, METRIC_COLU
 export { defaultCheckpointIO, readLatest, pruneEpochCheckpoints, type CheckpointIO, type LatestPointer } from './checkpoint.ts';
 export { crossEntropy, softCrossEntropy, smoothedOneHot, l2Penalty } from './losses.ts';
 export { lossOfParams, type LossOfParams, type LossOfParamsOptions } from './loss-of-params.ts';
+export { PAPER_MIX, NO_MIX, mixTrainingBatch, trainingTargetBatches, type TargetBatch } from './training-targets.ts';

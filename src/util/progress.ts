@@ -6,6 +6,8 @@ export interface ProgressStats {
   acc?: number;
   /** Items per second (images/s during training). */
   rate?: number;
+  /** Seconds left, when the caller measures it better than the display's own estimate (e.g. from unit times on disk). */
+  eta?: number;
   [extra: string]: number | string | undefined;
 }
 

@@ -12,7 +12,7 @@ import { noiseFigures, type NoiseReport } from '../experiments/noise.ts';
 import { readSteps } from '../experiments/train.ts';
 import { varianceFigures, type VarianceReport } from '../experiments/variance.ts';
 import type { DataSizePoint } from '../experiments/datasize.ts';
-import { nepApe } from '../hessian/spectrum.ts';
+import { maxEigenvalueKde, nepApe } from '../hessian/spectrum.ts';
 import { dataSizeFigure } from '../plots/datasize.ts';
 import type { Figure } from '../plots/figure.ts';
 import { maxEigenvalueSpectrumFigure } from '../plots/hessian.ts';
@@ -189,7 +189,7 @@ async function addRunningParts(
   try {
     figures.push(unitProgressFigure(series, { name: `${view}-unit-progress`, title: `Running: units of work finished (${VIEW_TITLES[view]})` }));
     if (partial.length)
-      figures.push(maxEigenvalueSpectrumFigure(partial.map((p) => ({ ...p, ...nepApeOrZero(p.eigenvalues) })), { name: 'partial-hessian-max-eigenvalue-spectrum', title: 'Hessian max-eigenvalue spectrum so far (finished units)' }));
+      figures.push(maxEigenvalueSpectrumFigure(partial.map((p) => ({ label: p.label, kde: maxEigenvalueKde(p.eigenvalues), ...nepApeOrZero(p.eigenvalues) })), { name: 'partial-hessian-max-eigenvalue-spectrum', title: 'Hessian max-eigenvalue spectrum so far (finished units)' }));
   } catch (err) {
     notes.push(`progress: ${(err as Error).message}`);
   }

@@ -12,7 +12,7 @@ import type { Model } from '../../src/models/model.ts';
 import { fourierByDepth, sliceBatches, varianceByDepth } from '../../src/analysis/depth.ts';
 import { noiseRobustness } from '../../src/analysis/noise-robustness.ts';
 import { lossLandscape } from '../../src/analysis/landscape.ts';
-import { trainingTargetBatches } from '../../src/analysis/training-targets.ts';
+import { trainingTargetBatches } from '../../src/train/training-targets.ts';
 import { modelFingerprint, verifyModelsUnchanged, type AnalysedModel } from '../../src/experiments/analysis-support.ts';
 import { timeHvpVsStep } from '../../src/hessian/timing.ts';
 import { hessianSpectrum, maxEigenvalueSpectrum } from '../../src/hessian/spectrum.ts';

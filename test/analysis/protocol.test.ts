@@ -1,7 +1,7 @@
 // Protocol definitions: one place for every setting; options derived from it; explicit options override.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { protocolOptions, resolveProtocol, type AnalysisProtocols, type SettingValue } from '../../src/analysis/protocol.ts';
+import { protocolOptions, resolveProtocol, type AnalysisProtocols, type SettingValue } from '../../src/util/protocol.ts';
 import { FOURIER_PROTOCOLS } from '../../src/analysis/fourier-protocol.ts';
 import { NOISE_PROTOCOLS } from '../../src/analysis/noise-protocol.ts';
 import { LANDSCAPE_PROTOCOLS } from '../../src/analysis/landscape-protocol.ts';

@@ -3,7 +3,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/backend/select.ts';
 import { tf } from '../../src/backend/tf.ts';
-import { PAPER_MIX, trainingTargetBatches } from '../../src/analysis/training-targets.ts';
+import { PAPER_MIX, trainingTargetBatches } from '../../src/train/training-targets.ts';
 
 before(async () => {
   await initBackend({ backend: 'cpu', quiet: true });

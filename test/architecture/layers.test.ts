@@ -37,6 +37,15 @@ test('every import in src/ points to its own layer or a lower one', () => {
   assert.deepEqual(bad, [], `imports that point up:\n${bad.join('\n')}`);
 });
 
+test('hessian and analysis are siblings: neither imports the other (shared pieces live in src/util, src/train)', () => {
+  const edges = importGraph(ROOT, 'src');
+  const folderOf = (file: string): string => file.split('/')[1] ?? '';
+  const crossing = edges
+    .filter((e) => { const a = folderOf(e.from), b = folderOf(e.to); return (a === 'hessian' && b === 'analysis') || (a === 'analysis' && b === 'hessian'); })
+    .map((e) => `${e.from}:${e.line} -> ${e.to} [${e.kind}]`);
+  assert.deepEqual(crossing, [], `imports between the sibling folders hessian and analysis:\n${crossing.join('\n')}`);
+});
+
 test('no import cycle between files of src/', () => {
   const edges = importGraph(ROOT, 'src');
   const report = cycleReport(importCycles(edges), edges);

@@ -46,7 +46,7 @@ function readJson(file: string): unknown {
 
 /** The result without the fields that are not in the file, as JSON would give it back. */
 function asWritten<T extends { runDir: string; figures: string[] }>(result: T): unknown {
-  const { runDir: _runDir, figures: _figures, ...report } = result;
+  const { runDir: _runDir, figures: _figures, status: _status, units: _units, ...report } = result as T & { status?: unknown; units?: unknown };
   return JSON.parse(JSON.stringify(report));
 }
 

@@ -6,7 +6,7 @@ import { tf } from '../../src/backend/tf.ts';
 import { toDense } from '../../src/hessian/index.ts';
 import { modelHessianOperator, type HessianBatch } from '../../src/hessian/model-operator.ts';
 import { hessianSpectrum, maxEigenvalueKde, maxEigenvalueSpectrum, nepApe, splitGroups } from '../../src/hessian/spectrum.ts';
-import { silvermanBandwidth } from '../../src/hessian/kde.ts';
+import { silvermanBandwidth } from '../../src/util/kde.ts';
 import { Rng } from '../../src/util/random.ts';
 import { TinyNet, randomBatch } from './tiny-model.ts';
 

@@ -2,11 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkFigure, colorFor, colorsFor, fourierDepthFigure, gaussianKde, keyNumbers, lossLandscapeFigure, maxEigenvalueSpectrumFigure,
+  checkFigure, colorFor, colorsFor, fourierDepthFigure, keyNumbers, lossLandscapeFigure, maxEigenvalueSpectrumFigure,
   noiseRobustnessFigure, parseCsv, relativeLogAmplitudeFigure, show, showHtml, resetShow, spectralDensityFigure, dataSizeFigure,
   trainingCurvesFigure, varianceDepthFigure,
 } from '../../src/plots/index.ts';
 import { parseExportArgs } from '../../src/cli/export.ts';
+import { kdeOfValues, sideKde } from '../../src/util/kde.ts';
 import { sampleFigures, vitKinds } from './fixtures.ts';
 
 test('every sample figure is a valid, JSON-serialisable Figure with a unique name and axis titles', () => {
@@ -27,7 +28,7 @@ test('checkFigure names the file and field', () => {
 
 test('max-eigenvalue spectrum: two panels, negative values only left, positive only right, NEP/APE in legend', () => {
   const eig = [-3, -2.5, -1, 2, 4, 5, 6, 8];
-  const f = maxEigenvalueSpectrumFigure([{ label: 'ViT-Ti', eigenvalues: eig, nep: 3 / 8, ape: 5 }]);
+  const f = maxEigenvalueSpectrumFigure([{ label: 'ViT-Ti', kde: { negative: sideKde(eig, 'negative'), positive: sideKde(eig, 'positive') }, nep: 3 / 8, ape: 5 }]);
   const left = f.data.filter((t) => t.xaxis === 'x');
   const right = f.data.filter((t) => t.xaxis === 'x2');
   assert.equal(left.length, 1);
@@ -45,7 +46,7 @@ test('max-eigenvalue spectrum: two panels, negative values only left, positive o
 
 test('KDE integrates to one and peaks near the data', () => {
   const vals = [1, 1.2, 0.9, 1.1, 5];
-  const k = gaussianKde(vals, { points: 400 });
+  const k = kdeOfValues(vals, { points: 400 });
   let s = 0;
   for (let i = 1; i < k.x.length; i++) s += (k.x[i]! - k.x[i - 1]!) * (k.density[i]! + k.density[i - 1]!) / 2;
   assert.ok(Math.abs(s - 1) < 0.02, `integral ${s}`);

@@ -5,6 +5,9 @@ import {
   relativeLogAmplitudeFigure, spectralDensityFigure, trainingCurvesFigure, varianceDepthFigure, type Figure,
 } from '../../src/plots/index.ts';
 import { Rng } from '../../src/util/random.ts';
+import { sideKde } from '../../src/util/kde.ts';
+
+const sides = (eig: number[]) => ({ negative: sideKde(eig, 'negative'), positive: sideKde(eig, 'positive') });
 
 const range = <T,>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 
@@ -46,8 +49,8 @@ export function sampleFigures(seed = 1): Figure[] {
       { label: 'ResNet-18', grid, density: dens(1, 1) },
     ]),
     maxEigenvalueSpectrumFigure([
-      { label: 'ViT-Ti', eigenvalues: vitEig, nep: vitEig.filter((v) => v < 0).length / vitEig.length, ape: mean(vitEig.filter((v) => v > 0)) },
-      { label: 'ResNet-18', eigenvalues: resEig, nep: resEig.filter((v) => v < 0).length / resEig.length, ape: mean(resEig.filter((v) => v > 0)) },
+      { label: 'ViT-Ti', kde: sides(vitEig), nep: vitEig.filter((v) => v < 0).length / vitEig.length, ape: mean(vitEig.filter((v) => v > 0)) },
+      { label: 'ResNet-18', kde: sides(resEig), nep: resEig.filter((v) => v < 0).length / resEig.length, ape: mean(resEig.filter((v) => v > 0)) },
     ]),
     fourierDepthFigure([
       { label: 'ViT-Ti', depth: depthOf(vk.length), value: vk.map((k, i) => (k === 'msa' ? -0.5 : 0.3) - i * 0.05), kinds: vk },

@@ -3,7 +3,7 @@
 import type { Command } from '../command.ts';
 import { LANDSCAPE_PROTOCOLS } from '../../analysis/landscape-protocol.ts';
 import { LANDSCAPE_SETTINGS, runLandscapeExperiment } from '../../experiments/landscape.ts';
-import { analysisSettingsOf, flagOf, protocolSettingsOf } from '../analysis-options.ts';
+import { analysisSettingsOf, flagOf, protocolSettingsOf, unitRunSettingsOf } from '../analysis-options.ts';
 import { runOptionsOf } from '../train-run.ts';
 
 export const command: Command = {
@@ -12,9 +12,13 @@ export const command: Command = {
   options: LANDSCAPE_SETTINGS,
   async run(opts, ctx) {
     const result = await runLandscapeExperiment(
-      { ...analysisSettingsOf(opts), ...protocolSettingsOf(LANDSCAPE_PROTOCOLS, opts), logZ: flagOf(opts, 'log-z') },
+      { ...analysisSettingsOf(opts), ...protocolSettingsOf(LANDSCAPE_PROTOCOLS, opts), logZ: flagOf(opts, 'log-z'), ...unitRunSettingsOf(opts) },
       runOptionsOf(ctx),
     );
+    if (result.status !== 'complete') {
+      ctx.log(`[landscape] ${result.status}: ${result.units.done} of ${result.units.total} units in ${result.runDir}`);
+      return;
+    }
     for (const s of result.models)
       ctx.log(`[landscape] ${s.label}: loss ${s.summary.centreLoss.toFixed(3)} at the centre, ${s.summary.min.toFixed(3)} … ${s.summary.max.toFixed(3)} over the grid`);
   },

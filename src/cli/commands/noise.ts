@@ -3,7 +3,8 @@
 import type { Command } from '../command.ts';
 import { NOISE_PROTOCOLS } from '../../analysis/noise-protocol.ts';
 import { NOISE_SETTINGS, runNoiseExperiment } from '../../experiments/noise.ts';
-import { analysisSettingsOf, protocolSettingsOf } from '../analysis-options.ts';
+import { analysisSettingsOf, protocolSettingsOf, unitRunSettingsOf } from '../analysis-options.ts';
+import { OptionError } from '../options.ts';
 import { runOptionsOf } from '../train-run.ts';
 
 export const command: Command = {
@@ -11,7 +12,16 @@ export const command: Command = {
   summary: 'accuracy under frequency-band noise, 0.1π…0.9π (ViTs hurt by low, ResNets by high frequencies)',
   options: NOISE_SETTINGS,
   async run(opts, ctx) {
-    const result = await runNoiseExperiment({ ...analysisSettingsOf(opts), ...protocolSettingsOf(NOISE_PROTOCOLS, opts) }, runOptionsOf(ctx));
+    const unitBatches = opts['unit-batches'];
+    if (unitBatches !== undefined && typeof unitBatches !== 'number') throw new OptionError(`option '--unit-batches' should be an integer, got ${JSON.stringify(unitBatches)}`);
+    const result = await runNoiseExperiment(
+      { ...analysisSettingsOf(opts), ...protocolSettingsOf(NOISE_PROTOCOLS, opts), ...unitRunSettingsOf(opts), unitBatches },
+      runOptionsOf(ctx),
+    );
+    if (result.status !== 'complete') {
+      ctx.log(`[noise] ${result.status}: ${result.units.done} of ${result.units.total} units in ${result.runDir}`);
+      return;
+    }
     for (const m of result.models) {
       const worst = m.accuracyChange.reduce((w, c, i) => (c < m.accuracyChange[w]! ? i : w), 0);
       if (m.frequency.length > 0)

@@ -3,7 +3,7 @@
 // label-smoothed soft targets, exactly as train/train.ts builds them (train/mixup.ts).
 import { tf } from '../backend/tf.ts';
 import { mixSeeds } from '../data/seed-mix.ts';
-import { applyMix, drawMix, type MixConfig, type MixedBatch } from '../train/mixup.ts';
+import { applyMix, drawMix, type MixConfig, type MixedBatch } from './mixup.ts';
 import { Rng } from '../util/random.ts';
 
 /** The paper's recipe (configs/cifar100_vit.yaml): mixup α 1.0 and CutMix α 0.8 on every batch, switch 0.5. */

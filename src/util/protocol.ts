@@ -2,7 +2,7 @@
 // ('paper': the authors' code; others: vitscope's conventions or cheaper runs) in ONE place. Commands and
 // the experiments layer only pass values through: protocolOptions() derives the CLI options (their help
 // says what the paper used), resolveProtocol() the settings of a run, which results record in full.
-import type { OptionSpec, OptionValues } from '../util/settings.ts';
+import type { OptionSpec, OptionValues } from './settings.ts';
 
 export type SettingValue = number | boolean | string | readonly number[];
 

@@ -1,5 +1,5 @@
-// The project's one Gaussian kernel density estimate (hessian.json, the max-eigenvalue figure and every
-// other density plot use it; src/plots/kde.ts only adds a grid-from-data convenience).
+// The project's one Gaussian kernel density estimate (hessian.json's curves, which the max-eigenvalue figure
+// draws, and every other density; figures never estimate densities themselves).
 // Bandwidth: Silverman's rule of thumb, h = 0.9 · min(sd, IQR / 1.349) · n^(-1/5) — robust to the heavy
 // right tail of Hessian eigenvalues; falls back to sd, then to 1e-3 · max|x|, then 1, when the spread is zero.
 import { meanAndVariance } from './stats.ts';
@@ -78,4 +78,27 @@ export function sideKde(eigenvalues: readonly number[], side: 'negative' | 'posi
   const share = vals.length / finite.length;
   const k = gaussianKde(vals, linspace(lo, hi, points), h);
   return { ...k, density: k.density.map((d) => d * share), count: vals.length, share };
+}
+
+/** Silverman's bandwidth of the finite values (1 when there are none). */
+export function finiteSilvermanBandwidth(values: readonly number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? silvermanBandwidth(finite) : 1;
+}
+
+/**
+ * Density of the finite `values` on `points` grid points spanning [lo, hi] (default: the data range padded by 3
+ * bandwidths); it integrates to 1 over the real line. Empty arrays when no value is finite.
+ */
+export function kdeOfValues(
+  values: readonly number[],
+  opts: { points?: number; lo?: number; hi?: number; bandwidth?: number } = {},
+): { x: number[]; density: number[]; bandwidth: number } {
+  const finite = values.filter(Number.isFinite);
+  const h = opts.bandwidth ?? finiteSilvermanBandwidth(finite);
+  if (finite.length === 0) return { x: [], density: [], bandwidth: h };
+  const lo = opts.lo ?? Math.min(...finite) - 3 * h;
+  const hi = opts.hi ?? Math.max(...finite) + 3 * h;
+  const k = gaussianKde(finite, linspace(lo, hi, opts.points ?? 200), h);
+  return { x: k.grid, density: k.density, bandwidth: h };
 }
