@@ -176,9 +176,11 @@ async function addRunningParts(
     for (const m of progress.models) {
       const records = progress.records.filter((r) => r.model === m.model);
       series.push({ label: label(run, m.model), finishedAt: records.map((r) => r.finishedAt), total: m.total });
-      // Max-eigenvalue units carry their batch's eigenvalues: the spectrum so far, from the same builder.
+      // Max-eigenvalue units ('maxeig-batch', src/hessian/spectrum.ts maxEigenvalueUnit) carry their batch's top-k
+      // eigenvalues in `values`: pooled, the spectrum so far, from the same builder as the finished figure.
       const eig = records.flatMap((r) => {
-        const e = (r.result as { eigenvalues?: unknown } | null)?.eigenvalues;
+        if (r.kind !== 'maxeig-batch') return [];
+        const e = (r.result as { values?: unknown } | null)?.values;
         return Array.isArray(e) ? e.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : [];
       });
       if (view === 'hessian' && eig.length > 0) partial.push({ label: `${label(run, m.model)} (${m.done} of ${m.total} units)`, eigenvalues: eig });

@@ -108,7 +108,9 @@ export interface UnitsRunSpec {
 /** plan.json, units/shard-<i>-of-<n>.jsonl and .lock as UNITS-CONTRACT.md describes them. */
 export async function writeUnitsRun(dir: string, spec: UnitsRunSpec): Promise<void> {
   await fs.mkdir(path.join(dir, 'units'), { recursive: true });
-  const units = spec.models.flatMap((model, m) => Array.from({ length: spec.perModel }, (_, k) => ({ index: m * spec.perModel + k, kind: `${spec.analysis}-batch`, model })));
+  // hessian's max-eigenvalue units as src/experiments/hessian.ts writes them (kind 'maxeig-batch', top-k in `values`)
+  const kind = spec.analysis === 'hessian' ? 'maxeig-batch' : `${spec.analysis}-batch`;
+  const units = spec.models.flatMap((model, m) => Array.from({ length: spec.perModel }, (_, k) => ({ index: m * spec.perModel + k, kind, model })));
   const created = Date.parse('2026-12-05T08:00:00Z');
   const plan = { analysis: spec.analysis, totalUnits: units.length, shards: spec.shards, units, settingsKey: 'fixture-settings', createdAt: new Date(created).toISOString() };
   await fs.writeFile(path.join(dir, 'plan.json'), JSON.stringify(plan, null, 2));
@@ -119,7 +121,7 @@ export async function writeUnitsRun(dir: string, spec: UnitsRunSpec): Promise<vo
     const record = {
       index: u.index, kind: u.kind, model: u.model, fingerprint: `fp-${u.model}`, settingsKey: 'fixture-settings', seconds: 12.5, backend: 'cpu', cpuKernel: 'fixture',
       finishedAt: new Date(created + (order + 1) * 60_000).toISOString(),
-      result: spec.analysis === 'hessian' ? { eigenvalues: [order % 3 === 0 ? -0.4 : 2 + order] } : { value: order },
+      result: spec.analysis === 'hessian' ? { values: [order % 3 === 0 ? -0.4 : 2 + order] } : { value: order },
     };
     lines.set(shard, [...(lines.get(shard) ?? []), JSON.stringify(record)]);
   });

@@ -125,8 +125,8 @@ test('live: a run added while the page is open appears; a running analysis updat
   await fs.cp(path.join(fx.results, fx.runs.fourierA), path.join(fx.results, 'fourier-added'), { recursive: true });
   await page.waitForSelector('#runs tr[data-run="fourier-added"]', { timeout: 10_000 });
   await appendUnit(path.join(fx.results, fx.runs.running), 'shard-0-of-1.jsonl', {
-    index: 4, kind: 'hessian-batch', model: 'resnet-view-test', fingerprint: 'fp', settingsKey: 'fixture-settings', seconds: 3, backend: 'cpu', cpuKernel: 'x',
-    finishedAt: '2026-12-05T08:30:00.000Z', result: { eigenvalues: [1.5] },
+    index: 4, kind: 'maxeig-batch', model: 'resnet-view-test', fingerprint: 'fp', settingsKey: 'fixture-settings', seconds: 3, backend: 'cpu', cpuKernel: 'x',
+    finishedAt: '2026-12-05T08:30:00.000Z', result: { values: [1.5] },
   });
   await page.waitForFunction((run: string) => /4 of 8 units/.test(document.querySelector(`#runs tr[data-run="${run}"] .status`)?.textContent ?? ''), fx.runs.running, { timeout: 10_000 });
   await page.waitForFunction(() => {
