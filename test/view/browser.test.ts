@@ -75,7 +75,7 @@ test('the page loads with no console errors and lists every run with its status'
   const status = async (run: string): Promise<string> => page.$eval(`#runs tr[data-run="${run}"] .status`, (e: any) => e.textContent);
   assert.equal(await status(fx.runs.hessianA), 'finished');
   assert.match(await status(fx.runs.running), /^running, 3 of 8 units$/);
-  assert.match(await status(fx.runs.sharded), /^sharded, 1 of 2 shards done \(4 of 6 units\)$/);
+  assert.match(await status(fx.runs.sharded), /^sharded, 1 of 2 shards done \(4 of 6 units\), Slurm job 4242$/);
   assert.match(await status(fx.runs.stopped), /^stopped at 2 of 5 units/);
   assert.deepEqual(consoleErrors, []);
 });
@@ -106,6 +106,7 @@ test('every view draws the runs that have it, without console errors (the landsc
     ['noise', [fx.runs.noise, fx.runs.sharded], 'noise-robustness'],
     ['variance', [fx.runs.variance], 'feature-map-variance'],
     ['landscape', [fx.runs.landscape], 'loss-landscape-vit-view-test'],
+    ['datasize', [fx.runs.datasize], 'data-size'],
   ];
   for (const [view, runs, figure] of expected) {
     await select(runs, view);
