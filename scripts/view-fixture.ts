@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       const rssAfter = rssMiB(child.pid!);
       console.log(JSON.stringify({ runs, runsListedMs: listed, loadMs: times, rssIdleMiB: Math.round(rssIdle), rssAfterLoadsMiB: Math.round(rssAfter), phases, loadAverage: (await import('node:os')).loadavg().map((x) => +x.toFixed(1)), cores: (await import('node:os')).cpus().length }));
       if (shot) {
-        await page.setViewportSize({ width: 1400, height: 1560 });
+        await page.setViewportSize({ width: 1400, height: 1400 });
         await page.goto('about:blank');
         await page.goto(`${url}#view=hessian&run=hessian-vit&run=hessian-resnet&run=hessian-running`);
         await page.waitForFunction(() => document.getElementById('view').getAttribute('data-state') === 'ready' && document.querySelectorAll('#view .main-svg').length >= 3, null, { timeout: 60_000 });

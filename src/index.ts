@@ -13,3 +13,4 @@ export * as data from './data/index.ts';
 export * as train from './train/index.ts';
 export * as plots from './plots/index.ts';
 export * as experiments from './experiments/index.ts';
+export * as view from './view/index.ts';

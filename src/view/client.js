@@ -144,6 +144,8 @@
     var token = ++state.loading;
     renderTabs();
     renderModels();
+    // Export is for figure views (key numbers and files are tables and links).
+    document.querySelector('.toolbar.export').style.display = isFigureView() ? '' : 'none';
     $('export-html').setAttribute('href', '/export.html?' + query({ view: isFigureView() ? state.view : 'hessian' }));
     $('view').setAttribute('data-state', 'loading');
     if (state.selected.length === 0) {

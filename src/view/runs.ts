@@ -164,11 +164,13 @@ async function describeRun(root: string, name: string): Promise<RunInfo> {
   const parts: RunPart[] = [];
   const described: Described[] = [];
   let command: string | undefined;
+  let planCreated: string | undefined;
   const top = found[0]!;
   if (top.names.has('all.json')) command = 'all';
   for (const { rel, names } of found) {
     const dir = path.join(root, rel);
     const progress = names.has('plan.json') ? await readUnitProgress(dir) : undefined;
+    if (progress && !planCreated && Number.isFinite(Date.parse(progress.plan.createdAt))) planCreated = new Date(progress.plan.createdAt).toISOString();
     for (const kind of ANALYSIS_FILES) {
       const summary = names.has(`${kind}.json`);
       if (!summary && progress?.plan.analysis !== kind) continue;
@@ -201,18 +203,33 @@ async function describeRun(root: string, name: string): Promise<RunInfo> {
     checkpoints: uniq(described.flatMap((d) => d.checkpoints)),
     protocol: uniq(described.map((d) => d.protocol)).join('; '),
     data: uniq(described.map((d) => d.data)).join('; '),
-    date: dateFromName(name) ?? (newest > 0 ? new Date(newest).toISOString() : ''),
+    date: dateFromName(name) ?? planCreated ?? (newest > 0 ? new Date(newest).toISOString() : ''),
     status,
     parts,
     signature,
   };
 }
 
+/** slurm/job-id of a sharded run (the submitted array job), or undefined. */
+async function readSlurmJob(dir: string): Promise<string | undefined> {
+  try {
+    const id = (await fs.readFile(path.join(dir, 'slurm', 'job-id'), 'utf8')).trim();
+    return /^[\w.-]{1,40}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Status as UNITS-CONTRACT.md defines it for unit runs; training by its epochs; `all` by its stages. */
 async function runStatus(root: string, name: string, command: string, parts: RunPart[]): Promise<RunStatus> {
-  const lock = await readLock(path.join(root, name));
-  const live = lock !== null && lock.alive !== false;
+  const isLive = async (dir: string) => {
+    const lock = await readLock(dir);
+    return lock !== null && lock.alive !== false;
+  };
   const pending = parts.filter((p) => !p.finished && p.units);
+  // The run's writer, or the writer of a stage (`all` writes <run>/<analysis>/ with a lock of its own).
+  let live = await isLive(path.join(root, name));
+  for (const p of pending) if (!live && p.dir !== name) live = await isLive(path.join(root, p.dir));
   if (pending.length > 0) {
     const done = pending.reduce((s, p) => s + p.units!.done, 0);
     const total = pending.reduce((s, p) => s + p.units!.total, 0);
@@ -220,7 +237,8 @@ async function runStatus(root: string, name: string, command: string, parts: Run
     const units = `${done} of ${total} units`;
     if (sharded) {
       const u = sharded.units!;
-      return { state: 'sharded', text: `sharded, ${u.shardsDone} of ${u.shards} shards done (${units})${live ? ', running' : ''}`, done, total };
+      const job = await readSlurmJob(path.join(root, sharded.dir));
+      return { state: 'sharded', text: `sharded, ${u.shardsDone} of ${u.shards} shards done (${units})${live ? ', running' : ''}${job ? `, Slurm job ${job}` : ''}`, done, total };
     }
     if (live) return { state: 'running', text: done === total ? `running: merging ${units}` : `running, ${units}`, done, total };
     return { state: 'stopped', text: `stopped at ${units} (resumable)`, done, total };
@@ -259,10 +277,9 @@ export class RunIndex {
     const found: { rel: string; names: Set<string> }[] = [];
     await findParts(this.root, name, 0, found);
     const { signature } = await signatureOf(this.root, found.map((f) => f.rel));
-    const lockFile = path.join(this.root, name, '.lock');
-    const lock = await readLock(path.dirname(lockFile));
-    // The lock's liveness changes without any file changing (the writer dies): part of the cache key.
-    const quick = `${signature}:${lock?.alive ?? 'none'}`;
+    // A lock's liveness changes without any file changing (the writer dies): part of the cache key.
+    const locks = await Promise.all(found.filter((f) => f.names.has('.lock')).map((f) => readLock(path.join(this.root, f.rel))));
+    const quick = `${signature}:${locks.map((l) => l?.alive ?? 'none').join(',')}`;
     const hit = this.cache.get(name);
     if (hit && hit.quick === quick) return hit.info;
     const info = await describeRun(this.root, name);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../src/backend/select.ts';
 import { makeGeneratedDataset } from '../../src/data/index.ts';
 import { getPreset, listPresets, registerPreset, type ModelConfig } from '../../src/models/index.ts';
+import { runDataSize } from '../../src/experiments/datasize.ts';
 import { runFourierExperiment } from '../../src/experiments/fourier.ts';
 import { runHessianExperiment } from '../../src/experiments/hessian.ts';
 import { runLandscapeExperiment } from '../../src/experiments/landscape.ts';
@@ -38,7 +39,7 @@ export interface ViewFixture {
   /** Run folder names by role. */
   runs: {
     trainShort: string; trainLong: string; hessianA: string; hessianB: string; fourierA: string; fourierB: string;
-    noise: string; variance: string; landscape: string; running: string; sharded: string; stopped: string;
+    noise: string; variance: string; landscape: string; datasize: string; running: string; sharded: string; stopped: string;
   };
 }
 
@@ -59,7 +60,7 @@ export async function makeViewFixture(root: string, opts: FixtureOptions = {}): 
   await makeGeneratedDataset({ out: data, train: 32, test: 16, seed: 3 });
   const runs: ViewFixture['runs'] = {
     trainShort: 'train-vit-short', trainLong: 'train-vit-long', hessianA: 'hessian-vit', hessianB: 'hessian-resnet',
-    fourierA: 'fourier-vit', fourierB: 'fourier-resnet', noise: 'noise-both', variance: 'variance-both', landscape: 'landscape-vit',
+    fourierA: 'fourier-vit', fourierB: 'fourier-resnet', noise: 'noise-both', variance: 'variance-both', landscape: 'landscape-vit', datasize: 'datasize-vit',
     running: 'hessian-running', sharded: 'noise-sharded', stopped: 'landscape-stopped',
   };
   const quiet = { log };
@@ -74,10 +75,13 @@ export async function makeViewFixture(root: string, opts: FixtureOptions = {}): 
   if (opts.all) {
     await runNoiseExperiment({ ...common, run: runs.noise, presets: [VIT, RESNET], images: 8, frequencies: [0.1, 0.5, 0.9], groups: 2, batchSize: 8 }, quiet);
     await runVarianceExperiment({ ...common, run: runs.variance, presets: [VIT, RESNET], images: 8, batchSize: 8 }, quiet);
+    await runDataSize({ train: { ...RECIPE, epochs: 1, data }, models: [VIT], fractions: [0.5, 1], runDir: path.join(results, runs.datasize), formats: ['html'] }, quiet);
     await runLandscapeExperiment({ ...common, run: runs.landscape, checkpoints: [vitCkpt], labels: [VIT], resolution: 5, images: 4, range: [-0.5, 0.5] }, quiet);
   }
   await writeUnitsRun(path.join(results, runs.running), { analysis: 'hessian', models: [VIT, RESNET], perModel: 4, shards: 1, done: [0, 1, 2], lockPid: process.pid });
   await writeUnitsRun(path.join(results, runs.sharded), { analysis: 'noise', models: [VIT], perModel: 6, shards: 2, done: [0, 2, 4, 1], lockPid: undefined });
+  await fs.mkdir(path.join(results, runs.sharded, 'slurm', 'logs'), { recursive: true });
+  await fs.writeFile(path.join(results, runs.sharded, 'slurm', 'job-id'), '4242\n');
   await writeUnitsRun(path.join(results, runs.stopped), { analysis: 'landscape', models: [RESNET], perModel: 5, shards: 1, done: [0, 1], lockPid: deadPid() });
   return { results, data, runs };
 }

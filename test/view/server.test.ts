@@ -86,7 +86,8 @@ test('statuses from the units contract: running (live lock), sharded, stopped (d
   const runs = await new RunIndex(fx.results).list();
   const by = (n: string) => runs.find((r) => r.name === n)!;
   assert.deepEqual(by(fx.runs.running).status, { state: 'running', text: 'running, 3 of 8 units', done: 3, total: 8 });
-  assert.equal(by(fx.runs.sharded).status.text, 'sharded, 1 of 2 shards done (4 of 6 units)');
+  assert.equal(by(fx.runs.sharded).status.text, 'sharded, 1 of 2 shards done (4 of 6 units), Slurm job 4242');
+  assert.equal(by(fx.runs.sharded).date, '2026-12-05T08:00:00.000Z', 'the plan is when the run started');
   assert.equal(by(fx.runs.stopped).status.state, 'stopped');
   assert.equal(by(fx.runs.hessianA).status.state, 'finished');
   assert.equal(by(fx.runs.hessianA).command, 'hessian');
@@ -181,5 +182,21 @@ test('the command: a bad --results is an option error (exit 2); --host beyond lo
     assert.equal(res.status, 200);
   } finally {
     child.kill('SIGTERM');
+  }
+});
+
+test('an `all`-like run: its nested training and analyses are its parts, each drawn from its own folder', async () => {
+  const run = path.join(fx.results, 'nested-run');
+  await fs.cp(path.join(fx.results, fx.runs.trainLong), path.join(run, 'train', 'vit-view-test'), { recursive: true });
+  await fs.cp(path.join(fx.results, fx.runs.hessianA), path.join(run, 'hessian'), { recursive: true });
+  await writeUnitsRun(path.join(run, 'noise'), { analysis: 'noise', models: ['vit-view-test'], perModel: 2, shards: 1, done: [0], lockPid: process.pid });
+  try {
+    const info = await new RunIndex(fx.results).describe('nested-run');
+    assert.deepEqual(info.parts.map((p) => `${p.kind}:${p.dir}:${p.finished}`).sort(), ['hessian:nested-run/hessian:true', 'noise:nested-run/noise:false', 'train:nested-run/train/vit-view-test:true']);
+    assert.equal(info.status.text, 'running, 1 of 2 units', 'the live lock of a stage, in its own folder');
+    const v = JSON.parse((await request('/api/view?view=hessian&run=nested-run')).body) as { figures: { name: string }[] };
+    assert.deepEqual(v.figures.map((f) => f.name), ['hessian-spectral-density', 'hessian-max-eigenvalue-spectrum']);
+  } finally {
+    await fs.rm(run, { recursive: true });
   }
 });
