@@ -161,7 +161,8 @@ export function modelFromStateDict(
     if (isExpectedError(err)) throw new ImportError(`option '--pretrained-cfg': ${(err as Error).message}`, { exitCode: 2 });
     throw err;
   }
-  const model = createModel(config);
+  // every parameter and buffer is assigned below (or nothing is returned): no initialisation to sample
+  const model = createModel(config, { initialise: false });
   try {
     const targets: { name: string; shape: number[]; layout: ParamLayout }[] = [
       ...model.paramInfo.map((p) => ({ name: p.name, shape: p.shape, layout: p.layout })),
