@@ -5,8 +5,8 @@ with the key names the authors' code saved:
   converted to timm <= 0.6 keys (their timm 0.5.4): PiT pooling at transformers.{0,1}.pool, Swin patch merging at
   layers.{0,1,2}.downsample, `head` not `head.fc`, Swin's relative_position_index and attn_mask buffers saved
   (the conversion is the timm cross-check's, test/crosscheck/py/timm_reference.py);
-- ResNet-50: the authors' own CIFAR ResNet key names (layer0, layerS.B.convK, classifier.0.dense; the module of
-  notebooks/demo_checkpoints.py), torch's default initialisation.
+- ResNet-50: the authors' own CIFAR ResNet key names (models/resnet.py with dnn blocks and stem=False: layer0,
+  layerS.B.convK, layerS.B.shortcut, classifier.0.dense; the module below), torch's default initialisation.
 
 usage: authors_random_exports.py REQUEST.json   (in timm's virtual environment: bash scripts/setup-tests/20-timm.sh)
 REQUEST: {"data": CIFAR-format dir (test.bin), "out": dir, "checkImages": n, "seed": s,
@@ -18,12 +18,96 @@ import json
 import os
 import sys
 
+import numpy as np
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, '..', 'test', 'crosscheck', 'py'))
-from demo_checkpoints import AuthorsResNet, read_cifar  # noqa: E402
+
+MEAN = (0.5071, 0.4867, 0.4408)  # CIFAR-100, as vitscope and the authors normalise
+STD = (0.2675, 0.2565, 0.2761)
+
+
+# ---- the authors' CIFAR ResNet key names: layer0.{0,1}, layerS.B.convK.{0,1}, layerS.B.shortcut.{0,1}, classifier.0.dense
+
+def conv_bn(cin, cout, k, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, bias=False), nn.BatchNorm2d(cout))
+
+
+class Basic(nn.Module):
+    expansion = 1
+
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Sequential(*conv_bn(cin, planes, 3, stride), nn.ReLU())
+        self.conv2 = conv_bn(planes, planes, 3)
+        self.shortcut = conv_bn(cin, planes, 1, stride) if stride != 1 or cin != planes else nn.Sequential()
+
+    def forward(self, x):
+        return F.relu(self.conv2(self.conv1(x)) + self.shortcut(x))
+
+
+class Bottleneck(nn.Module):
+    expansion = 4
+
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Sequential(*conv_bn(cin, planes, 1), nn.ReLU())
+        self.conv2 = nn.Sequential(*conv_bn(planes, planes, 3, stride), nn.ReLU())
+        self.conv3 = conv_bn(planes, 4 * planes, 1)
+        self.shortcut = conv_bn(cin, 4 * planes, 1, stride) if stride != 1 or cin != 4 * planes else nn.Sequential()
+
+    def forward(self, x):
+        return F.relu(self.conv3(self.conv2(self.conv1(x))) + self.shortcut(x))
+
+
+class Classifier(nn.Module):
+    def __init__(self, features, classes):
+        super().__init__()
+        self.dense = nn.Linear(features, classes)
+
+    def forward(self, x):
+        return self.dense(x.mean(dim=(2, 3)))
+
+
+class AuthorsResNet(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        if c.get('stem', 'cifar') != 'cifar' or c['shortcut'] != 'B':
+            raise SystemExit("authors_random_exports: the authors' ResNet has a 3x3 stem and projection shortcuts (stem 'cifar', shortcut 'B')")
+        block = Bottleneck if c['block'] == 'bottleneck' else Basic
+        self.layer0 = nn.Sequential(*conv_bn(3, c['stemWidth'], 3), nn.ReLU())
+        cin = c['stemWidth']
+        self.stages = len(c['widths'])
+        for s, (planes, n) in enumerate(zip(c['widths'], c['stageBlocks'])):
+            blocks = []
+            for j in range(n):
+                blocks.append(block(cin, planes, 2 if j == 0 and s > 0 else 1))
+                cin = planes * block.expansion
+            setattr(self, f'layer{s + 1}', nn.Sequential(*blocks))
+        self.classifier = nn.Sequential(Classifier(cin, c['numClasses']))
+
+    def forward(self, x):
+        x = self.layer0(x)
+        for s in range(self.stages):
+            x = getattr(self, f'layer{s + 1}')(x)
+        return self.classifier(x)
+
+
+# ---- data -------------------------------------------------------------------------------------------------
+
+def read_cifar(path, count=None):
+    """CIFAR-100 binary records: coarse label, fine label, 3072 bytes (R, G, B planes of 32x32)."""
+    raw = np.fromfile(path, dtype=np.uint8).reshape(-1, 3074)
+    if count is not None:
+        raw = raw[:count]
+    x = torch.from_numpy(raw[:, 2:].reshape(-1, 3, 32, 32).astype(np.float32) / 255.0)
+    x = (x - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
+    return x, torch.from_numpy(raw[:, 1].astype(np.int64))
+
+
 
 
 def build(m):

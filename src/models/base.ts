@@ -21,8 +21,25 @@ export const uniform = (bound: number): Init => ({ kind: 'uniform', bound });
 /** torchvision's ResNet conv init: kaiming normal, fan_out, ReLU gain. */
 export const kaimingFanOut = (k: number, cout: number): Init => normal(Math.sqrt(2 / (k * k * cout)));
 
+/** Depth of withoutInitialisation calls: while > 0, parameters and buffers start as zeros (no sampling). */
+let uninitialised = 0;
+
+/**
+ * Runs `build` with initialisation skipped: every parameter and buffer a BaseModel creates meanwhile is zero.
+ * For models whose every value is assigned next (an imported checkpoint), where sampling would be wasted time.
+ */
+export function withoutInitialisation<T>(build: () => T): T {
+  uninitialised++;
+  try {
+    return build();
+  } finally {
+    uninitialised--;
+  }
+}
+
 function sample(init: Init, n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);
+  if (uninitialised > 0) return a;
   switch (init.kind) {
     case 'zeros':
       break;

@@ -2,12 +2,15 @@
 import type { Model, ModelConfig } from './model.ts';
 import './families.ts';
 import { getFamily, getPreset, validateConfig } from './registry.ts';
+import { withoutInitialisation } from './base.ts';
 
 export interface CreateOptions {
   /** Overrides the configuration's numClasses (default: the config's, 100 for presets). */
   numClasses?: number;
   /** Initialisation seed (default 0): the same seed gives bit-identical parameters. */
   seed?: number;
+  /** false: every parameter and buffer starts at zero, not sampled (the caller assigns them all next, e.g. an import). */
+  initialise?: boolean;
 }
 
 /** The configuration createModel would build, validated (preset name or configuration). */
@@ -21,5 +24,6 @@ export function resolveConfig(presetOrConfig: string | ModelConfig, opts: Create
 
 export function createModel(presetOrConfig: string | ModelConfig, opts: CreateOptions = {}): Model {
   const config = resolveConfig(presetOrConfig, opts);
-  return getFamily(config.family).build(config, opts.seed ?? 0);
+  const build = (): Model => getFamily(config.family).build(config, opts.seed ?? 0);
+  return opts.initialise === false ? withoutInitialisation(build) : build();
 }

@@ -17,9 +17,9 @@ import { tf } from '../backend/tf.ts';
 import { BaseModel, biasOf, convKernel, denseKernel, depthwiseKernel, normal, zeros, type Collector } from './base.ts';
 import type { CheckpointSource } from './checkpoint-source.ts';
 import { torchName } from './checkpoint-source.ts';
-import { fail, positiveInt, positiveIntList, positiveNumber } from './config-checks.ts';
+import { fail, positiveInt, positiveIntList, positiveNumber, rate } from './config-checks.ts';
 import type { BlockKind, ModelConfig } from './model.ts';
-import { batchNorm, convKxK, dense, depthwiseConv, globalAvgPool, multiHeadAttention, norm, silu, splitQkv, type Ctx } from './ops.ts';
+import { batchNorm, convKxK, dense, depthwiseConv, dropPath, globalAvgPool, multiHeadAttention, norm, silu, splitQkv, type Ctx } from './ops.ts';
 import { registerFamily, registerPreset, type Complexity } from './registry.ts';
 
 export interface MobileViTConfig extends ModelConfig {
@@ -48,6 +48,13 @@ export interface MobileViTConfig extends ModelConfig {
   patchSize: number;
   /** Width of the 1x1 conv before pooling (timm's num_features, 320 for xxs). */
   numFeatures: number;
+  /**
+   * Stochastic depth, as timm's ByobNet: block i of the n blocks (inverted residuals and MobileViT blocks in order)
+   * gets dropPathRate * i / (n - 1); an inverted residual drops its branch (timm also drops the whole output of one
+   * without a shortcut), a MobileViT block each transformer layer's two residual branches (per 2x2-offset sequence, as
+   * timm's transformer runs on [B * 4, N, d]). timm's default: 0.
+   */
+  dropPathRate: number;
 }
 
 const BN_EPS = 1e-5;
@@ -71,6 +78,7 @@ interface InvertedResidual {
   inSide: number;
   outSide: number;
   residual: boolean;
+  dropPath: number;
 }
 
 /** One MobileViT block of the layout. */
@@ -80,6 +88,7 @@ interface MobileViTBlock {
   dim: number;
   depth: number;
   side: number;
+  dropPath: number;
 }
 
 type Block = ({ type: 'ir' } & InvertedResidual) | ({ type: 'mvit' } & MobileViTBlock);
@@ -100,16 +109,22 @@ function layout(c: MobileViTConfig): Block[] {
       const outSide = convSide(side, stride);
       blocks.push({
         type: 'ir', name: `stages.${s}.${j}`, cin, hidden: makeDivisible(cin * c.expansion), cout: w, stride,
-        inSide: side, outSide, residual: stride === 1 && cin === w,
+        inSide: side, outSide, residual: stride === 1 && cin === w, dropPath: 0,
       });
       side = outSide;
       cin = w;
     }
     if (c.transformerDims[s]! > 0) {
-      blocks.push({ type: 'mvit', name: `stages.${s}.${c.stageBlocks[s]}`, channels: w, dim: c.transformerDims[s]!, depth: c.transformerDepths[s]!, side });
+      blocks.push({ type: 'mvit', name: `stages.${s}.${c.stageBlocks[s]}`, channels: w, dim: c.transformerDims[s]!, depth: c.transformerDepths[s]!, side, dropPath: 0 });
     }
   });
-  return blocks;
+  const rates = dropPathRates(c.dropPathRate, blocks.length);
+  return blocks.map((b, i) => ({ ...b, dropPath: rates[i]! }));
+}
+
+/** torch.linspace(0, rate, n): timm's per-block stochastic depth rates. */
+export function dropPathRates(rate: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => (n > 1 ? (rate * i) / (n - 1) : 0));
 }
 
 /** Kaiming normal, fan_out = k * k * out / groups (timm ByobNet's conv init). */
@@ -174,7 +189,7 @@ export class MobileViT extends BaseModel {
       if (b.type === 'ir') {
         let r = convBnAct(ctx, `${b.name}.conv1_1x1`, h, 1, true);
         r = silu(batchNorm(ctx, `${b.name}.conv2_kxk.bn`, depthwiseConv(r, ctx.p(`${b.name}.conv2_kxk.conv.kernel`), b.stride), BN_EPS)) as tf.Tensor4D;
-        r = convBnAct(ctx, `${b.name}.conv3_1x1`, r, 1, false);
+        r = dropPath(ctx, convBnAct(ctx, `${b.name}.conv3_1x1`, r, 1, false), b.dropPath) as tf.Tensor4D;
         h = b.residual ? (tf.add(h, r) as tf.Tensor4D) : r;
         collect?.(b.name, b.stride > 1 ? 'pool' : 'conv', h);
       } else {
@@ -198,10 +213,10 @@ export class MobileViT extends BaseModel {
     for (let k = 0; k < b.depth; k++) {
       const p = `${n}.transformer.${k}`;
       const [q, kk, v] = splitQkv(dense(ctx, `${p}.attn.qkv`, norm(ctx, `${p}.norm1`, t, LN_EPS), true) as tf.Tensor3D);
-      t = tf.add(t, dense(ctx, `${p}.attn.proj`, multiHeadAttention(q, kk, v, c.heads), true));
+      t = tf.add(t, dropPath(ctx, dense(ctx, `${p}.attn.proj`, multiHeadAttention(q, kk, v, c.heads), true), b.dropPath));
       collect?.(`${p}.attn`, 'msa', toMap(t));
       const m = silu(dense(ctx, `${p}.mlp.fc1`, norm(ctx, `${p}.norm2`, t, LN_EPS), true));
-      t = tf.add(t, dense(ctx, `${p}.mlp.fc2`, m, true));
+      t = tf.add(t, dropPath(ctx, dense(ctx, `${p}.mlp.fc2`, m, true), b.dropPath));
       collect?.(`${p}.mlp`, 'mlp', toMap(t));
     }
     y = toMap(norm(ctx, `${n}.norm`, t, LN_EPS));
@@ -251,6 +266,7 @@ function validate(config: ModelConfig): MobileViTConfig {
   if (!Number.isFinite(expansion)) fail(config, 'expansion', expansion, 'a finite positive number');
   const patch = positiveInt(config, 'patchSize');
   positiveInt(config, 'numFeatures');
+  rate(config, 'dropPathRate');
   const c = config as MobileViTConfig;
   let side = convSide(c.imageSize, stemStride);
   dims.forEach((d, s) => {
@@ -344,6 +360,7 @@ const MOBILEVIT_XXS: MobileViTConfig = {
   mlpRatio: 2,
   patchSize: 2,
   numFeatures: 320,
+  dropPathRate: 0,
 };
 
 // timm's pretrained_cfg of mobilevit_xxs: pixels / 255 only (mean 0, std 1), bicubic, crop 0.9

@@ -195,6 +195,9 @@ function overridesText(o: Record<string, unknown>): string {
   return parts.length ? `(${parts.join(', ')})` : '';
 }
 
+/** The file format as the agreement table shows it beside the case's label. */
+const FORMAT_SHORT: Record<TimmFileFormat, string> = { authors: "authors' .pth.tar, timm 0.5 keys", torch: 'torch.save', safetensors: 'safetensors' };
+
 const FORMAT_TEXT: Record<TimmFileFormat, string> = {
   authors: "the authors' .pth.tar ({name, state_dict}, timm <= 0.6 keys)",
   torch: "torch.save of timm's state dict",
@@ -208,6 +211,7 @@ function caseTests(
   agreement: Agreement,
   tol: Tolerance,
 ): void {
+  const row = `${c.label} [${FORMAT_SHORT[c.format]}]`;
   describe(`${c.label}: timm's ${c.timm}${overridesText(c.overrides)} saved as ${FORMAT_TEXT[c.format]}`, () => {
     let model: Model | undefined;
     let io: Map<string, SafeTensor>;
@@ -246,7 +250,7 @@ function caseTests(
       const logits = model.forward(x, { training: false });
       const ours = logits.dataSync();
       logits.dispose();
-      check(c.label, 'logits', ours, get('logits').data, tol.logits);
+      check(row, 'logits', ours, get('logits').data, tol.logits);
     });
 
     test('every feature map of features() agrees, same names and NHWC shapes', () => {
@@ -266,7 +270,7 @@ function caseTests(
       } finally {
         tf.dispose(maps.map((m) => m.tensor));
       }
-      agreement.record(c.label, 'feature maps (every block of features(), worst)', worst, tol.features);
+      agreement.record(row, 'feature maps (every block of features(), worst)', worst, tol.features);
     });
 
     if (c.quantities !== 'all') return;
@@ -285,8 +289,8 @@ function caseTests(
       const loss = value.dataSync()[0]!;
       const gradient = flatOf(grads);
       tf.dispose([value, ...grads]);
-      check(c.label, 'loss', [loss], get('loss').data, tol.loss);
-      check(c.label, 'gradient', gradient, await importedFlat(reportOf().files.gradient, c.arch, names), tol.gradient);
+      check(row, 'loss', [loss], get('loss').data, tol.loss);
+      check(row, 'gradient', gradient, await importedFlat(reportOf().files.gradient, c.arch, names), tol.gradient);
     });
 
     test('Hessian-vector product against timm-drawn v agrees', async () => {
@@ -297,7 +301,7 @@ function caseTests(
       const op = modelHessianOperator(model, [{ x, y: targets }], { l2: L2 });
       try {
         const hv = await op.matvec(v);
-        check(c.label, 'Hessian-vector product', hv, await importedFlat(r.files.hvp, c.arch, names), tol.hvp);
+        check(row, 'Hessian-vector product', hv, await importedFlat(r.files.hvp, c.arch, names), tol.hvp);
       } finally {
         op.dispose();
       }

@@ -67,6 +67,11 @@ async function makeImages(dir: string): Promise<Made> {
   await put('palette.png', raw(noise(50, 40, 3, 9), 50, 40, 3).png({ palette: true, colours: 16 }).toBuffer());
   await put('lossless.webp', raw(sources.rgb, 37, 23, 3).webp({ lossless: true }).toBuffer());
   await put('small.png', raw(noise(12, 7, 3, 10), 12, 7, 3).png().toBuffer());
+  await put('lossy.webp', raw(sources.photo, 300, 200, 3).webp({ quality: 80 }).toBuffer());
+  await put('grey.jpg', raw(sources.grey, 40, 30, 1).toColourspace('b-w').jpeg({ quality: 90 }).toBuffer());
+  await put('progressive.jpg', raw(sources.photo, 300, 200, 3).jpeg({ quality: 80, progressive: true }).toBuffer());
+  sources.rgba16 = noise(9, 5, 4, 11);
+  await put('rgba16.png', raw(sources.rgba16, 9, 5, 4).toColourspace('rgb16').png().toBuffer());
   return { dir, files, sources };
 }
 

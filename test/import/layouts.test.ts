@@ -116,3 +116,34 @@ test('an imported checkpoint records its preset\'s pretrained_cfg in model.json 
   loaded.model.dispose();
   assert.ok(checkpointSources().length >= 5);
 });
+
+test('pretrainedCfg overrides the preset\'s fields (another weight tag) and is checked field by field', async () => {
+  const model = createModel('vit-tiny-test', { numClasses: 3, seed: 4 });
+  const file = write(safetensors(exportFor(model, sourceById('timm-vit').source)));
+  model.dispose();
+  const r = await importCheckpoint({ from: file, arch: 'vit-tiny-test', pretrainedCfg: { mean: [0.5, 0.5, 0.5], cropPct: 0.95 } });
+  assert.deepEqual(r.pretrainedCfg, { ...pretrainedCfgOf(getPreset('vit-tiny-test')), mean: [0.5, 0.5, 0.5], cropPct: 0.95 });
+  assert.deepEqual(r.model.config.pretrainedCfg, r.pretrainedCfg);
+  r.model.dispose();
+  await assert.rejects(importCheckpoint({ from: file, arch: 'vit-tiny-test', pretrainedCfg: { cropPct: 2 } }), (err: Error & { exitCode?: number }) => {
+    assert.match(err.message, /option '--pretrained-cfg': model config 'vit-tiny-test': field 'pretrainedCfg\.cropPct' is 2, expected a number in \(0, 1\]/);
+    assert.equal(err.exitCode, 2);
+    return true;
+  });
+  await assert.rejects(importCheckpoint({ from: file, arch: 'vit-tiny-test', pretrainedCfg: { inputSize: 224 } }), /field 'pretrainedCfg\.inputSize' is 224, expected the imageSize 8/);
+});
+
+test('an import builds its model without sampling an initialisation (every value is assigned); createModel is seeded as before afterwards', async () => {
+  const blank = createModel('swin-tiny-test', { numClasses: 3, initialise: false });
+  for (const [name, v] of [...blank.params, ...blank.buffers]) assert.ok(Array.from(v.dataSync()).every((x) => x === 0), name);
+  blank.dispose();
+  const a = createModel('swin-tiny-test', { numClasses: 3, seed: 7 });
+  const b = createModel('swin-tiny-test', { numClasses: 3, seed: 7 });
+  const k = 'layers.0.blocks.0.attn.qkv.kernel';
+  assert.ok(Array.from(a.params.get(k)!.dataSync()).some((x) => x !== 0));
+  assert.deepEqual(Array.from(a.params.get(k)!.dataSync()), Array.from(b.params.get(k)!.dataSync()));
+  const file = write(safetensors(exportFor(a, sourceById('timm-swin').source)));
+  const r = await importCheckpoint({ from: file, arch: 'swin-tiny-test' });
+  for (const [name, v] of [...r.model.params, ...r.model.buffers]) assert.deepEqual(Array.from(v.dataSync()), Array.from([...a.params, ...a.buffers].find(([n]) => n === name)![1].dataSync()), name);
+  for (const m of [a, b, r.model]) m.dispose();
+});

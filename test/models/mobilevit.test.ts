@@ -8,7 +8,7 @@ import '../support/presets.ts';
 import { tf } from '../../src/backend/tf.ts';
 import { initBackend } from '../../src/backend/select.ts';
 import { countParams, createModel, getPreset, pretrainedCfgOf, resolveConfig } from '../../src/models/index.ts';
-import { foldPatches, makeDivisible, unfoldPatches } from '../../src/models/mobilevit.ts';
+import { dropPathRates, foldPatches, makeDivisible, unfoldPatches } from '../../src/models/mobilevit.ts';
 import { selectParamNames } from '../../src/hessian/param-groups.ts';
 import { colorFor, familyOf } from '../../src/plots/style.ts';
 
@@ -102,4 +102,20 @@ test("figures recognise MobileViT labels (not as ViT) and give them the family's
   for (const label of ['mobilevit-xxs', 'MobileViT-XXS (CIFAR)', 'mobilevit-xxs-cifar run 3']) assert.equal(familyOf(label), 'mobilevit', label);
   assert.equal(familyOf('ViT-Ti'), 'vit');
   assert.equal(colorFor('mobilevit-xxs'), '#17becf');
+});
+
+test("drop path: timm's per-block rates; training output depends on the seed, is reproducible, evaluation ignores it", async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  // torch.linspace(0, 0.1, 10) over mobilevit_xxs's 10 ByobNet blocks (IRs 1+3+1+1+1, MobileViT blocks 3)
+  assert.deepEqual(dropPathRates(0.1, 10).map((r) => Number(r.toFixed(6))), [0, 0.011111, 0.022222, 0.033333, 0.044444, 0.055556, 0.066667, 0.077778, 0.088889, 0.1]);
+  assert.deepEqual(dropPathRates(0.3, 1), [0]);
+  const m = createModel({ ...getPreset('mobilevit-tiny-test'), dropPathRate: 0.9 }, { seed: 1 });
+  const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const run = (training: boolean, seed: number) => Array.from(m.forward(x, { training, seed }).dataSync());
+  assert.deepEqual(run(true, 5), run(true, 5), 'same seed, same output');
+  assert.notDeepEqual(run(true, 5), run(true, 6), 'another seed drops other paths');
+  assert.deepEqual(run(false, 5), run(false, 6), 'evaluation ignores drop path');
+  assert.throws(() => resolveConfig({ ...getPreset('mobilevit-tiny-test'), dropPathRate: 1 }), /field 'dropPathRate' is 1/);
+  m.dispose();
+  x.dispose();
 });

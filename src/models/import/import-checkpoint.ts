@@ -14,7 +14,7 @@ import { createModel, resolveConfig } from '../create.ts';
 import { saveCheckpoint } from '../checkpoint.ts';
 import type { CheckpointSource } from '../checkpoint-source.ts';
 import type { Model, ModelConfig, ParamLayout, PretrainedCfg } from '../model.ts';
-import { checkpointSources, getFamily, listFamilies, listPresets, pretrainedCfgOf, type ModelFamily } from '../registry.ts';
+import { checkpointSources, getFamily, listFamilies, listPresets, pretrainedCfgOf, validateConfig, type ModelFamily } from '../registry.ts';
 import { sourceShape, toTargetLayout } from './convert.ts';
 import { parseStateDict, readCheckpointBytes, type StateDict } from './state-dict.ts';
 import type { SourceTensor } from './source-tensor.ts';
@@ -28,6 +28,8 @@ export interface ImportOptions {
   out?: string;
   /** The checkpoint source's id (sourceIds()); detected from the key names by default. */
   source?: string;
+  /** Preprocessing fields that differ from the preset's pretrained_cfg (e.g. another weight tag's mean/std); checked. */
+  pretrainedCfg?: Partial<PretrainedCfg>;
 }
 
 export interface ImportResult {
@@ -145,14 +147,22 @@ export function modelFromStateDict(
   arch: string | ModelConfig,
   file: string,
   sourceId?: string,
+  pretrained: Partial<PretrainedCfg> = {},
 ): Omit<ImportResult, 'out' | 'sha256' | 'format' | 'wrapper' | 'strippedPrefix'> {
   const source = chooseSource(sd, arch, file, sourceId);
   const head = sd.tensors.get(source.headKey);
   const numClasses = head && head.shape.length === 2 ? head.shape[0]! : undefined;
   const config = configFor(arch, numClasses !== undefined ? { numClasses } : {});
-  const pretrainedCfg = pretrainedCfgOf(config);
+  const pretrainedCfg: PretrainedCfg = { ...pretrainedCfgOf(config), ...JSON.parse(JSON.stringify(pretrained)) };
   config.pretrainedCfg = pretrainedCfg;
-  const model = createModel(config);
+  try {
+    validateConfig(config);
+  } catch (err) {
+    if (isExpectedError(err)) throw new ImportError(`option '--pretrained-cfg': ${(err as Error).message}`, { exitCode: 2 });
+    throw err;
+  }
+  // every parameter and buffer is assigned below (or nothing is returned): no initialisation to sample
+  const model = createModel(config, { initialise: false });
   try {
     const targets: { name: string; shape: number[]; layout: ParamLayout }[] = [
       ...model.paramInfo.map((p) => ({ name: p.name, shape: p.shape, layout: p.layout })),
@@ -260,7 +270,7 @@ export async function importCheckpoint(opts: ImportOptions): Promise<ImportResul
   const bytes = await readCheckpointBytes(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const sd = parseStateDict(bytes, file);
-  const built = modelFromStateDict(sd, opts.arch, file, opts.source);
+  const built = modelFromStateDict(sd, opts.arch, file, opts.source, opts.pretrainedCfg);
   const result: ImportResult = { ...built, format: sd.format, wrapper: sd.wrapper, strippedPrefix: sd.strippedPrefix, out: null, sha256 };
   if (out) {
     try {
