@@ -5,6 +5,7 @@ import type { Command } from '../command.ts';
 import { numberList, OptionError } from '../options.ts';
 import { runDirFromOptions, writeRunConfig } from '../run-dir.ts';
 import { checkDataSizeSettings, DATASIZE_SETTINGS, runDataSize } from '../../experiments/datasize.ts';
+import { parseShard } from '../../io/unit-store.ts';
 import { formatsOf, runOptionsOf, trainConfigOrExplain } from '../train-run.ts';
 
 export type { DataSizePoint } from '../../experiments/datasize.ts';
@@ -26,9 +27,14 @@ export const command: Command = {
       ctx.log('[datasize] note: --train-size/--train-fraction are replaced by each of --fractions (fractions of the whole training set)');
     // the shared recipe, validated once with the first model (each sub-run replaces model and subset)
     const train = trainConfigOrExplain({ ...opts, 'train-size': undefined, 'train-fraction': undefined, model: models[0] });
-    const runDir = await runDirFromOptions(opts, 'datasize');
+    const shard = typeof opts.shard === 'string' && opts.shard !== '' ? parseShard(opts.shard) : undefined;
+    if (shard && shard.count > 1 && !(typeof opts.run === 'string' && opts.run !== ''))
+      throw new OptionError(`datasize: option '--shard' ${opts.shard} needs '--run': every shard writes into the same run folder`);
+    // shards continue the shared run folder (each trains its own sub-runs)
+    const runDir = await runDirFromOptions(shard && shard.count > 1 ? { ...opts, resume: true } : opts, 'datasize');
     await writeRunConfig(runDir, { command: 'datasize', options: opts });
-    const { points } = await runDataSize({ train, models, fractions, runDir, formats: formatsOf(opts) }, runOptionsOf(ctx));
+    const { points, status } = await runDataSize({ train, models, fractions, runDir, formats: formatsOf(opts), shard }, runOptionsOf(ctx));
+    if (status !== 'complete') ctx.log(`[datasize] ${status}: ${runDir}`);
     if (points.length === 0) return;
     ctx.log(
       '[datasize] ' + points.map((p) => `${p.model} ${p.fraction}: train NLL ${p.trainNll.toFixed(3)}, test error ${(p.testError * 100).toFixed(1)}%`).join('; '),
