@@ -7,14 +7,17 @@ import { runDirFromOptions, writeRunConfig } from '../run-dir.ts';
 import { checkDataSizeSettings, DATASIZE_SETTINGS, runDataSize } from '../../experiments/datasize.ts';
 import { parseShard } from '../../io/unit-store.ts';
 import { formatsOf, runOptionsOf, trainConfigOrExplain } from '../train-run.ts';
+import { EXECUTOR_OPTIONS } from '../../experiments/executor/options.ts';
+import { runOnExecutor } from '../executor.ts';
 
 export type { DataSizePoint } from '../../experiments/datasize.ts';
 
 export const command: Command = {
   name: 'datasize',
   summary: 'data-size study: train one model per training-set fraction, record final train NLL and test error',
-  options: DATASIZE_SETTINGS,
+  options: [...DATASIZE_SETTINGS, ...EXECUTOR_OPTIONS],
   async run(opts, ctx) {
+    if (await runOnExecutor(command, opts, ctx)) return; // --executor slurm|print (src/cli/executor.ts)
     const fractions = numberList(opts, 'fractions') ?? [];
     const models = (opts.models as string[] | undefined) ?? (typeof opts.model === 'string' ? [opts.model] : []);
     if (models.length === 0) throw new OptionError('datasize: no model given; pass --model <preset>, --models a,b or --config configs/<preset>.json');
