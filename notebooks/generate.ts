@@ -63,22 +63,24 @@ const testSet = data.toTensor(imageSet, data.subsetIndices(imageSet, { size: Mat
 console.log(\`\${testSet.x.shape[0]} images (\${${split}}) from \${cifar.source}\`);`;
 
 /** Hessian mini-batches exactly as the hessian command draws them (02 and 07 share it). */
-const HESSIAN_BATCHES = `// Mini-batches as the protocol draws them (so does the hessian command): from a seeded, class-balanced pool of training
-// images (S.fraction of the set, or just enough), augmented as S.augment says, with the training pipeline's soft targets
-// (mixup/CutMix when S.mix, label smoothing), one seeded draw per batch.
-async function hessianBatches(set: data.ImageSet, numClasses: number, s: hessian.HessianSettings, count: number, seed: number): Promise<hessian.HessianBatch[]> {
-  const poolSize = s.fraction > 0 ? Math.max(s.batchSize, Math.round(s.fraction * set.count)) : Math.min(set.count, count * s.batchSize);
-  const pool = data.subset(set, { size: poolSize, seed: seed });
-  const total = s.fraction > 0 && count === 0 ? Math.floor(poolSize / s.batchSize) : count;
+const HESSIAN_BATCHES = `// Mini-batches as the protocol draws them (so does the hessian command): the plan's data layout (hessian.hessianDataLayout:
+// the max-eigenvalue batches first, then the spectrum's disjoint subsets, never depending on what is computed) over a
+// seeded, class-balanced pool of training images (S.fraction of the set, or just enough), each batch drawn on its own
+// (its position in one seeded epoch), augmented as S.augment says, with the training pipeline's soft targets.
+async function hessianBatches(set: data.ImageSet, numClasses: number, s: hessian.HessianSettings, layout: hessian.HessianDataLayout, positions: number[], seed: number): Promise<hessian.HessianBatch[]> {
+  const pool = data.subset(set, { size: layout.poolSize, seed: seed });
   const augment = s.augment === 'none' ? false : s.augment === 'paper' ? data.PAPER_AUGMENT : true;
   const out: hessian.HessianBatch[] = [];
-  for (const b of data.iterateBatches(pool, { batchSize: s.batchSize, shuffle: true, seed: seed, epoch: 0, augment: augment, dropLast: true, endBatch: total })) {
-    const mixed = await analysis.mixTrainingBatch(b.x, b.y, { numClasses: numClasses, mix: s.mix ? analysis.PAPER_MIX : analysis.NO_MIX, labelSmoothing: s.labelSmoothing, seed: seed, index: out.length });
-    tf.dispose([b.x, b.y]);
-    out.push({ x: mixed.x, y: mixed.targets, indices: Array.from(b.indices, (i) => pool.indices[i]!) });
+  for (const p of positions) {
+    for (const b of data.iterateBatches(pool, { batchSize: s.batchSize, shuffle: true, seed: seed, epoch: 0, augment: augment, dropLast: true, startBatch: p, endBatch: p + 1 })) {
+      const mixed = await analysis.mixTrainingBatch(b.x, b.y, { numClasses: numClasses, mix: s.mix ? analysis.PAPER_MIX : analysis.NO_MIX, labelSmoothing: s.labelSmoothing, seed: seed, index: p });
+      tf.dispose([b.x, b.y]);
+      out.push({ x: mixed.x, y: mixed.targets, indices: Array.from(b.indices, (i) => pool.indices[i]!) });
+    }
   }
   return out;
-}`;
+}
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);`;
 
 /** Augmented training images with their labels (the landscape's sample; 06 and 07 share it). */
 const TRAINING_IMAGES = `// One seeded, class-balanced sample of training images, augmented once as the protocol says ('paper': crop, flip,
@@ -236,14 +238,13 @@ protocol \`paper\` of \`src/hessian/protocol.ts\`; hours per model on a CPU), or
       {
         code: `${HESSIAN_BATCHES}
 
-// 3. Data: the max-eigenvalue batches first, then disjoint ones for the averaged-Hessian spectrum (S.batches = 0: every
-//    batch of the S.fraction pool, the last S.subsets x S.subsetBatches of them for the spectrum).
+// 3. Data: the plan's layout — the max-eigenvalue batches first, then disjoint subsets for the averaged-Hessian spectrum
+//    (S.batches = 0: every batch of the S.fraction pool but the last S.subsets x S.subsetBatches, which the spectrum gets).
 const cifar = await data.loadCifar({ progress: false, log: console.log });
-const forSpectrum = S.subsets * S.subsetBatches;
-const drawn = await hessianBatches(cifar.train, cifar.fineLabelNames.length, S, S.batches > 0 ? S.batches + forSpectrum : 0, 0);
-const maxBatches = drawn.slice(0, S.batches > 0 ? S.batches : Math.max(1, drawn.length - forSpectrum));
-const rest = drawn.slice(maxBatches.length);
-const subsets = hessian.splitGroups(rest.length, S.subsets).map((g) => g.map((i) => rest[i]!));
+const layout = hessian.hessianDataLayout(S, cifar.train.count);
+const maxBatches = await hessianBatches(cifar.train, cifar.fineLabelNames.length, S, layout, range(layout.maxeigBatches), 0);
+const subsets: hessian.HessianBatch[][] = [];
+for (const positions of layout.subsets) subsets.push(await hessianBatches(cifar.train, cifar.fineLabelNames.length, S, layout, positions, 0));
 console.log(\`\${maxBatches.length} batches of \${S.batchSize} for the max-eigenvalue spectrum, \${subsets.length} subsets of \${subsets[0]?.length ?? 0} for the density, from \${cifar.source}\`);`,
       },
       {
@@ -293,7 +294,7 @@ console.table(spectra.map(({ label, s }, i) => {
     paper: PAPER_HESSIAN[plots.familyOf(label) ?? ''] ?? '',
   };
 }));
-for (const b of drawn) tf.dispose([b.x, b.y]);`,
+for (const b of [...maxBatches, ...subsets.flat()]) tf.dispose([b.x, b.y]);`,
       },
     ],
   ),
@@ -689,7 +690,8 @@ console.table([
         code: `${HESSIAN_BATCHES}
 
 // 6. Hessian max-eigenvalue spectrum (as 02): top-k eigenvalues of each mini-batch's Hessian of the training loss, pooled.
-const hessianData = await hessianBatches(cifar.train, cifar.fineLabelNames.length, HS, HS.batches, 0);
+const hessianLayout = hessian.hessianDataLayout(HS, cifar.train.count);
+const hessianData = await hessianBatches(cifar.train, cifar.fineLabelNames.length, HS, hessianLayout, range(hessianLayout.maxeigBatches), 0);
 const spectra: { label: string; s: hessian.MaxEigenSpectrum }[] = [];
 for (const { label, model } of imported) {
   const bar = progress({ label: \`\${label}: max-eigenvalue spectrum\`, total: hessianData.length, unit: 'batch/s' });

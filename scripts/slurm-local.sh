@@ -119,10 +119,16 @@ start() {
     pid_of slurmd >/dev/null || "$(bin slurmd)" -c -f "$conf" >>"$dir/log/slurmd.stderr" 2>&1 \
       || die "slurmd did not start (see $dir/log/slurmd.log)"
   fi
-  local state=''
-  for _ in $(seq 120); do
+  local state='' i name
+  for i in $(seq 120); do
+    # our daemons must be the ones answering (another cluster on the same port would answer too)
+    if [ "$i" -gt 6 ]; then
+      for name in munged slurmctld slurmd; do
+        pid_of "$name" >/dev/null || die "$name exited (port $ctld_port or $slurmd_port taken? see $dir/log/$name.log and $dir/log/$name.stderr)"
+      done
+    fi
     state="$(node_state)"
-    case "$state" in idle|mixed|allocated) say "ready: node $(hostname -s) $state (SLURM_CONF=$conf)"; return ;; esac
+    case "$state" in idle|mixed|allocated) [ "$i" -gt 6 ] && { say "ready: node $(hostname -s) $state (SLURM_CONF=$conf)"; return; } ;; esac
     sleep 0.5
   done
   die "the node did not become idle within 60 s (last state '${state:-none}'); see $dir/log/slurmctld.log and $dir/log/slurmd.log"

@@ -4,6 +4,11 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
+import { faultPoint } from '../io/fault-points.ts';
+import { acquireLock } from '../io/lock-file.ts';
+import {
+  PLAN_FILE, UNITS_DIR, WHOLE_RUN, collectUnits, readUnitProgress, shardLockFile, shardName, stableHash, type PlannedUnit, type ShardSpec, type UnitPlanFile,
+} from '../io/unit-store.ts';
 import { dataSizeFigure } from '../plots/datasize.ts';
 import { exportFigures } from '../plots/export.ts';
 import { TRAIN_OPTIONS, type TrainConfig } from '../train/config.ts';
@@ -12,6 +17,7 @@ import type { TrainHooks } from '../train/train.ts';
 import type { OptionSpec } from '../util/settings.ts';
 import { FIGURE_FORMAT_OPTION, logOf, type ExportFormat, type RunOptions } from './run-options.ts';
 import { runTrainExperiment } from './train.ts';
+import { UNIT_INTERRUPTED, computeUnits, mergeLocked, missingUnitsError, type UnitLoopResult, type UnitRunStatus } from './unit-runner.ts';
 
 /** The settings schema of `datasize`: the training options (train-size/train-fraction replaced per fraction) and its own. */
 export const DATASIZE_SETTINGS: readonly OptionSpec[] = [
@@ -19,6 +25,7 @@ export const DATASIZE_SETTINGS: readonly OptionSpec[] = [
   { name: 'fractions', type: 'list', default: ['0.02', '0.1', '0.5', '1.0'], help: 'training-set fractions (of the whole training set)' },
   { name: 'models', type: 'list', help: 'several presets, one series each (default: --model)' },
   FIGURE_FORMAT_OPTION,
+  { name: 'shard', type: 'string', help: "train only shard i of n ('i/n'): the (model, fraction) units at positions p with p % n == i; needs --run (all shards share it)" },
 ];
 
 export interface DataSizeSettings {
@@ -31,6 +38,8 @@ export interface DataSizeSettings {
   formats?: ExportFormat[];
   /** Images to use instead of loading CIFAR-100 (notebooks, tests); each fraction subsets its training part. */
   data?: TrainHooks['data'];
+  /** Train only this shard's (model, fraction) units (src/io/unit-store.ts); all shards share runDir. */
+  shard?: ShardSpec;
 }
 
 export interface DataSizePoint {
@@ -47,9 +56,11 @@ export interface DataSizePoint {
 
 export interface DataSizeResult {
   runDir: string;
+  /** The merged points (empty unless status is complete). */
   points: DataSizePoint[];
   /** True when a sub-run was interrupted (rerun with resume to continue). */
   interrupted: boolean;
+  status: UnitRunStatus;
 }
 
 /** Checks the study's own settings; the message names the setting, the value and what is valid. */
@@ -59,20 +70,71 @@ export function checkDataSizeSettings(s: Pick<DataSizeSettings, 'models' | 'frac
   if (s.models.length === 0) throw new RangeError("datasize: setting 'models' is empty, expected at least one preset");
 }
 
+/** The units of a data-size study: one per (model, fraction), models outer, fractions in the order given. */
+export function planDataSizeUnits(s: Pick<DataSizeSettings, 'models' | 'fractions'>): PlannedUnit[] {
+  return s.models.flatMap((model, m) => s.fractions.map((_, f) => ({ index: m * s.fractions.length + f, kind: 'datasize-fraction', model, position: f })));
+}
+
+function dataSizePlan(settings: DataSizeSettings): UnitPlanFile {
+  const units = planDataSizeUnits(settings);
+  const { resume: _resume, ...recipe } = settings.train;
+  // no weights are loaded: a model's "fingerprint" is its preset and the recipe it is trained with
+  const models = settings.models.map((label) => ({ label, fingerprint: stableHash({ preset: label, recipe }) }));
+  return {
+    analysis: 'datasize', totalUnits: units.length, shards: 1, units, createdAt: new Date().toISOString(), models,
+    settingsKey: stableHash({ recipe, models: settings.models, fractions: settings.fractions }),
+    context: { models: settings.models, fractions: settings.fractions, formats: settings.formats ?? ['html'] },
+  };
+}
+
+/** datasize.json, datasize.csv and the figure from the units (in plan order); refuses foreign units. */
+export async function mergeDataSizeRun(runDir: string, plan: UnitPlanFile, opts: RunOptions & { formats?: readonly ExportFormat[] } = {}): Promise<{ runDir: string; figures: string[]; points: DataSizePoint[] }> {
+  const log = logOf(opts);
+  const { units, missing } = collectUnits(runDir, plan);
+  if (missing.length > 0) throw missingUnitsError(runDir, plan, missing);
+  const points = plan.units.map((u) => units.get(u.index)!.result as DataSizePoint).filter((p) => p !== null);
+  await faultPoint('merge-summary');
+  await writeResults(runDir, points);
+  const ctx = plan.context as { models: string[]; formats: ExportFormat[] };
+  let figures: string[] = [];
+  try {
+    const series = ctx.models
+      .map((m) => points.filter((p) => p.model === m))
+      .filter((ps) => ps.length > 0)
+      .map((ps) => ({ label: ps[0]!.model, fraction: ps.map((p) => p.fraction), trainNll: ps.map((p) => p.trainNll), testError: ps.map((p) => p.testError) }));
+    if (series.length > 0) figures = await exportFigures([dataSizeFigure(series)], runDir, { formats: [...(opts.formats ?? ctx.formats)], warn: log });
+  } catch (err) {
+    log(`[datasize] WARNING: figure not written: ${(err as Error).message}`);
+  }
+  return { runDir, figures, points };
+}
+
+/**
+ * One training run per (model, fraction) — a unit each, recorded in <runDir>/units/ when its run finishes; with a
+ * shard only that shard's units. A sub-run resumes on its own (train's --resume); the study merges when all units
+ * are present (datasize.json, csv and figure).
+ */
 export async function runDataSize(settings: DataSizeSettings, opts: RunOptions = {}): Promise<DataSizeResult> {
   checkDataSizeSettings(settings);
   const log = logOf(opts);
   const { runDir } = settings;
+  const shard = settings.shard ?? WHOLE_RUN;
   const subRoot = path.join(runDir, 'runs');
-  const points: DataSizePoint[] = [];
+  const plan = dataSizePlan(settings);
+  await fs.mkdir(runDir, { recursive: true });
+  const lock = acquireLock(shardLockFile(runDir, shard), `datasize ${shardName(shard)}`);
   let interrupted = false;
-  for (const model of settings.models) {
-    for (const fraction of settings.fractions) {
-      if (opts.signal?.aborted || interrupted) break;
+  let loop: UnitLoopResult;
+  try {
+    if (!settings.train.resume && shard.count === 1)
+      for (const entry of [PLAN_FILE, UNITS_DIR]) await fs.rm(path.join(runDir, entry), { recursive: true, force: true });
+    loop = await computeUnits({ runDir, shard, release: () => lock.release() }, plan, async (unit) => {
+      const model = unit.model;
+      const fraction = settings.fractions[unit.position ?? 0]!;
       const run = `${model}-f${fraction}`;
       const sub = path.join(subRoot, run);
       let metrics: EpochMetrics[];
-      if (settings.train.resume && existsSync(path.join(sub, 'checkpoints', 'final', 'model.json'))) {
+      if (existsSync(path.join(sub, 'checkpoints', 'final', 'model.json')) && settings.train.resume) {
         log(`[datasize] ${run}: finished earlier, reading its metrics`);
         metrics = await readMetrics(sub);
       } else {
@@ -86,33 +148,28 @@ export async function runDataSize(settings: DataSizeSettings, opts: RunOptions =
         if (result.status !== 'completed') {
           log(`[datasize] interrupted in ${run}; rerun with resume to continue`);
           interrupted = true;
-          break;
+          return UNIT_INTERRUPTED;
         }
         metrics = result.metrics;
       }
       const last = metrics.at(-1);
-      if (!last) continue;
+      if (!last) return null;
       const cfg = JSON.parse(await fs.readFile(path.join(sub, 'config.json'), 'utf8')) as { resolved?: { trainImages?: number } };
-      points.push({
+      const point: DataSizePoint = {
         model, fraction, trainImages: cfg.resolved?.trainImages ?? NaN, epochs: last.epoch,
         trainNll: last.train_nll, testNll: last.test_nll, testError: 1 - last.test_acc, testAcc: last.test_acc, run: path.relative(runDir, sub),
-      });
-      await writeResults(runDir, points);
-    }
+      };
+      return point;
+    }, { signal: opts.signal, log, label: 'datasize' });
+  } finally {
+    lock.release();
   }
-  if (points.length > 0) {
-    await writeResults(runDir, points);
-    try {
-      const series = settings.models
-        .map((m) => points.filter((p) => p.model === m))
-        .filter((ps) => ps.length > 0)
-        .map((ps) => ({ label: ps[0]!.model, fraction: ps.map((p) => p.fraction), trainNll: ps.map((p) => p.trainNll), testError: ps.map((p) => p.testError) }));
-      await exportFigures([dataSizeFigure(series)], runDir, { formats: settings.formats ?? ['html'], warn: log });
-    } catch (err) {
-      log(`[datasize] WARNING: figure not written: ${(err as Error).message}`);
-    }
-  }
-  return { runDir, points, interrupted };
+  const done = loop!;
+  if (done.stopped || interrupted) return { runDir, points: [], interrupted: true, status: 'stopped' };
+  const progress = readUnitProgress(runDir);
+  if (progress.done < progress.total) return { runDir, points: [], interrupted: false, status: 'shard-done' };
+  const merged = await mergeLocked(runDir, 'datasize', () => mergeDataSizeRun(runDir, done.plan, { ...opts, formats: settings.formats }));
+  return { runDir, points: merged?.points ?? [], interrupted: false, status: merged ? 'complete' : 'shard-done' };
 }
 
 async function writeResults(runDir: string, points: DataSizePoint[]): Promise<void> {

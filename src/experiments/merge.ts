@@ -6,6 +6,7 @@ import { readUnitPlan, PLAN_FILE } from '../io/unit-store.ts';
 import { OptionError } from '../util/settings.ts';
 import type { ExportFormat } from '../plots/export.ts';
 import { ANALYSIS_DEFAULTS } from './analysis-support.ts';
+import { mergeDataSizeRun } from './datasize.ts';
 import { mergeHessianRun } from './hessian.ts';
 import { mergeLandscapeRun } from './landscape.ts';
 import { mergeNoiseRun } from './noise.ts';
@@ -17,6 +18,7 @@ const MERGERS: Record<string, (runDir: string, plan: NonNullable<ReturnType<type
   hessian: mergeHessianRun,
   noise: mergeNoiseRun,
   landscape: mergeLandscapeRun,
+  datasize: mergeDataSizeRun,
 };
 
 export function registerMerger(analysis: string, merge: (typeof MERGERS)[string]): void {

@@ -81,6 +81,9 @@ export interface UnitLoopResult {
   plan: UnitPlanFile;
 }
 
+/** What `compute` returns for a unit it could not finish (its own work was interrupted): nothing is appended, the loop stops. */
+export const UNIT_INTERRUPTED: unique symbol = Symbol('unit interrupted');
+
 /**
  * Computes the shard's units not yet on disk, in plan order; each result is appended (fsynced) before the next
  * unit starts. `compute` gets the planned unit and returns its JSON result.
@@ -110,6 +113,7 @@ export async function computeUnits(
       if (opts.signal?.aborted) break;
       const t0 = performance.now();
       const result = await compute(unit);
+      if (result === UNIT_INTERRUPTED) break;
       const seconds = (performance.now() - t0) / 1000;
       await writer.append({
         index: unit.index, kind: unit.kind, model: unit.model, fingerprint: fingerprints.get(unit.model)!, settingsKey: plan.settingsKey,

@@ -3,12 +3,14 @@
 // units and --resume completes it; SIGKILL at each fault point of a unit's life, then --resume, gives the same
 // hessian.json as a run never interrupted. Only the timing fields (ms, seconds) may differ.
 import { after, before, test } from 'node:test';
+import '../support/presets.ts'; // the tiny test presets
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../../src/backend/select.ts';
 import { runHessianExperiment, planHessianExperiment, type HessianExperimentSettings } from '../../src/experiments/hessian.ts';
+import { runDataSize } from '../../src/experiments/datasize.ts';
 import { runLandscapeExperiment, type LandscapeExperimentSettings } from '../../src/experiments/landscape.ts';
 import { runNoiseExperiment, type NoiseExperimentSettings } from '../../src/experiments/noise.ts';
 import { mergeRun } from '../../src/experiments/merge.ts';
@@ -17,6 +19,7 @@ import { parseShard, readUnitProgress, readUnits, unitsFile } from '../../src/io
 import { createModel, saveCheckpoint } from '../../src/models/index.ts';
 import { OptionError } from '../../src/util/settings.ts';
 import { runCli, writeTinyCifar } from '../robustness/helpers.ts';
+import { tinyData } from '../train/helpers.ts';
 
 const backend = await initBackend({ backend: 'native', quiet: true }).catch(() => initBackend({ backend: 'cpu', quiet: true }));
 let root = '';
@@ -171,6 +174,19 @@ test('noise and landscape: units; sharded + merged = unsharded bit for bit; the 
     assert.equal(summary(`${name}-sharded`, 'landscape'), summary(`${name}-whole`, 'landscape'));
     assert.ok(Number.isFinite(r.models[0]!.summary.centreLoss));
   }
+});
+
+test('datasize: one unit per (model, fraction); two shards, the last merging, give the unsharded datasize.json', async () => {
+  const recipe = { epochs: 1, batchSize: 16, evalBatchSize: 16, warmupEpochs: 0, mixup: 0, cutmix: 0, randAugmentOps: 0, download: false } as const;
+  const study = (runDir: string, shard?: { index: number; count: number }) =>
+    runDataSize({ train: { ...recipe }, models: ['resnet-tiny-test'], fractions: [0.25, 0.5, 1], runDir, data: tinyData(64, 16), shard }, quiet);
+  const whole = await study(path.join(results, 'ds-whole'));
+  assert.equal(whole.status, 'complete');
+  assert.deepEqual(whole.points.map((p) => p.fraction), [0.25, 0.5, 1]);
+  assert.equal((await study(path.join(results, 'ds-sharded'), { index: 1, count: 2 })).status, 'shard-done');
+  assert.equal(existsSync(path.join(results, 'ds-sharded', 'datasize.json')), false, 'no summary before every unit is in');
+  assert.equal((await study(path.join(results, 'ds-sharded'), { index: 0, count: 2 })).status, 'complete');
+  assert.equal(readFileSync(path.join(results, 'ds-sharded', 'datasize.json'), 'utf8'), readFileSync(path.join(results, 'ds-whole', 'datasize.json'), 'utf8'));
 });
 
 const COMMON_FLAGS = (run: string, resume: boolean): string[] => [

@@ -41,6 +41,13 @@ function clusterScript(action: 'start' | 'stop'): { ok: boolean; output: string 
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
+/** The last lines of the cluster's logs (the folder is removed at the end: CI shows them in the failure). */
+function clusterLogs(): string {
+  const dir = path.join(clusterDir, 'log');
+  if (!fs.existsSync(dir)) return '';
+  return fs.readdirSync(dir).map((f) => `--- ${f}\n${fs.readFileSync(path.join(dir, f), 'utf8').split('\n').slice(-15).join('\n')}`).join('\n');
+}
+
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitscope-slurm-test-'));
   clusterDir = path.join(tmp, 'cluster');
@@ -55,7 +62,7 @@ before(async () => {
   else if (process.getuid?.() !== 0) skipReason = 'the local Slurm cluster needs root (slurmd runs the jobs as root)';
   else {
     const started = clusterScript('start');
-    if (!started.ok) skipReason = `the one-node Slurm cluster did not start:\n${started.output}`;
+    if (!started.ok) skipReason = `the one-node Slurm cluster did not start:\n${started.output}\n${clusterLogs()}`;
   }
   if (skipReason && IN_CI) throw new Error(`CI=true and Slurm cannot run here: ${skipReason}`);
   if (!skipReason) await makeGeneratedDataset({ out: path.join(tmp, 'data'), train: 64, test: 16, seed: 1 });

@@ -6,12 +6,15 @@ import { NOISE_SETTINGS, runNoiseExperiment } from '../../experiments/noise.ts';
 import { analysisSettingsOf, protocolSettingsOf, unitRunSettingsOf } from '../analysis-options.ts';
 import { OptionError } from '../options.ts';
 import { runOptionsOf } from '../train-run.ts';
+import { EXECUTOR_OPTIONS } from '../../experiments/executor/options.ts';
+import { runOnExecutor } from '../executor.ts';
 
 export const command: Command = {
   name: 'noise',
   summary: 'accuracy under frequency-band noise, 0.1π…0.9π (ViTs hurt by low, ResNets by high frequencies)',
-  options: NOISE_SETTINGS,
+  options: [...NOISE_SETTINGS, ...EXECUTOR_OPTIONS],
   async run(opts, ctx) {
+    if (await runOnExecutor(command, opts, ctx)) return; // --executor slurm|print (src/cli/executor.ts)
     const unitBatches = opts['unit-batches'];
     if (unitBatches !== undefined && typeof unitBatches !== 'number') throw new OptionError(`option '--unit-batches' should be an integer, got ${JSON.stringify(unitBatches)}`);
     const result = await runNoiseExperiment(

@@ -13,7 +13,7 @@ export const EXECUTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'slurm-partition', type: 'string', help: 'Slurm partition (sbatch --partition)' },
   { name: 'slurm-time', type: 'string', help: 'time limit per array task (sbatch --time, e.g. 4:00:00)' },
   { name: 'slurm-cpus', type: 'integer', help: 'CPUs per array task (sbatch --cpus-per-task)' },
-  { name: 'slurm-gpus', type: 'integer', help: 'GPUs per array task (sbatch --gpus-per-task)' },
+  { name: 'slurm-gpus', type: 'integer', help: 'GPUs per array task (sbatch --gres=gpu:N)' },
   { name: 'slurm-mem', type: 'string', help: 'memory per array task (sbatch --mem, e.g. 8G)' },
   { name: 'sbatch', type: 'list', help: "extra sbatch arguments, e.g. --sbatch=--account=abc,--qos=long (one per item)" },
   { name: 'slurm-retries', type: 'integer', default: 2, help: 'times a failed array task is resubmitted (with --resume) before the command gives up' },
