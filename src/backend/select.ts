@@ -42,7 +42,7 @@ export interface WebGPUProbe {
   quiet?: boolean;
 }
 
-/** VITSCOPE_WEBGPU_PROBE=always probes (in a child process) even without a GPU device file; for diagnosis and tests. */
+/** VITSCOPE_WEBGPU_PROBE=always probes (in a child process) even without a GPU device file, and says what it found; for diagnosis and tests. */
 export const WEBGPU_PROBE_ENV = 'VITSCOPE_WEBGPU_PROBE';
 
 // Static: both backends are ours, and one module graph keeps one tfjs engine when the library is loaded through a
@@ -101,12 +101,12 @@ async function tryWebGPU(explicit: boolean): Promise<WebGPUProbe> {
     const forced = process.env[WEBGPU_PROBE_ENV] === 'always';
     if (devices.length === 0 && !forced) return { reason: 'no GPU device (no /dev/nvidia*, /dev/dri/renderD*, /dev/kfd or /dev/dxg)', quiet: true };
     const vulkan = diagnoseVulkan();
-    if (vulkan.problem !== null) return { reason: `no usable GPU adapter: ${vulkan.problem}`, quiet: devices.length === 0 };
+    if (vulkan.problem !== null) return { reason: `no usable GPU adapter: ${vulkan.problem}`, quiet: devices.length === 0 && !forced };
     const probe = await probeAdapterInChild();
     if (debugOutput() && probe.stderr) process.stderr.write(probe.stderr);
     if (probe.adapter === null || probe.adapter.fallback) {
       const why = probe.adapter ? `only a fallback adapter (${probe.adapter.description}, a CPU emulation of a GPU); pass --backend webgpu to use it anyway` : probe.reason;
-      return { reason: `no usable GPU adapter: ${why}`, adapter: probe.adapter ?? undefined, quiet: devices.length === 0 };
+      return { reason: `no usable GPU adapter: ${why}`, adapter: probe.adapter ?? undefined, quiet: devices.length === 0 && !forced };
     }
   }
   try {

@@ -58,7 +58,7 @@ test('a command prints one backend line and no driver or Dawn lines where Mesa i
 
 test('the probe itself (forced) keeps the drivers\' output to itself and reports what it found', { skip: skipReason() }, () => {
   // The forced probe runs Dawn in a child process: Mesa offers only its software rasteriser (or nothing usable),
-  // so the automatic choice stays on the CPU, and its stderr carries nothing but the backend line.
+  // so the automatic choice stays on the CPU, and its stderr carries nothing but the backend line (with the probe's finding).
   const script = `
     import { initBackend } from './src/backend/select.ts';
     const info = await initBackend({ backend: 'auto', exclude: ['tensorflow'] });
@@ -72,7 +72,8 @@ test('the probe itself (forced) keeps the drivers\' output to itself and reports
   assert.doesNotMatch(webgpu.reason, /no GPU device/, 'the probe must have run');
   assert.match(webgpu.reason, /no usable GPU adapter/);
   assert.doesNotMatch(r.stderr, /XDG_RUNTIME_DIR|Vulkan|InitializeImpl|While initializing/);
+  // a forced probe says what it found, on the one backend line
   const lines = r.stderr.split('\n').filter((l) => l.length > 0);
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0]!, new RegExp(`^\\[vitscope\\] backend: ${info.name} \\(\\d+ threads?\\)$`));
+  assert.match(lines[0]!, new RegExp(`^\\[vitscope\\] backend: ${info.name} \\(\\d+ threads?\\); webgpu: no usable GPU adapter: `));
 });

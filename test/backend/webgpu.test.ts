@@ -81,7 +81,8 @@ if (!IN_CHILD) {
       const auto = await initBackend({ backend: 'auto', quiet: true });
       const asked = await initBackend({ backend: 'webgpu' });
       console.log(JSON.stringify({ auto, asked }));`;
-    const env: NodeJS.ProcessEnv = { ...process.env, VK_ICD_FILENAMES: path.join(os.tmpdir(), 'vitscope-no-such-icd.json') };
+    // the automatic probe runs only where a GPU device exists (none here): VITSCOPE_WEBGPU_PROBE=always forces it
+    const env: NodeJS.ProcessEnv = { ...process.env, VK_ICD_FILENAMES: path.join(os.tmpdir(), 'vitscope-no-such-icd.json'), VITSCOPE_WEBGPU_PROBE: 'always' };
     delete env.VK_DRIVER_FILES;
     const r = await runChild(['--input-type=module', '-e', script], env, 120_000);
     assert.equal(r.status, 0, r.out);
@@ -98,7 +99,7 @@ if (!IN_CHILD) {
     const script = `
       import { initBackend } from './src/backend/select.ts';
       console.log(JSON.stringify(await initBackend({ backend: 'auto' })));`;
-    const r = await runChild(['--input-type=module', '-e', script], childEnv!, 120_000);
+    const r = await runChild(['--input-type=module', '-e', script], { ...childEnv!, VITSCOPE_WEBGPU_PROBE: 'always' }, 120_000);
     assert.equal(r.status, 0, r.out);
     const info = JSON.parse(r.out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
     assert.notEqual(info.name, 'webgpu');
