@@ -1,4 +1,4 @@
-// Settings of the Fourier analysis of feature maps, by protocol (src/analysis/protocol.ts).
+// Settings of the Fourier analysis of feature maps, by protocol (src/util/protocol.ts).
 import type { AnalysisProtocols } from '../util/protocol.ts';
 import type { FourierDiagonal } from './fourier.ts';
 

@@ -1,4 +1,4 @@
-// Settings of the loss landscape, by protocol (src/analysis/protocol.ts).
+// Settings of the loss landscape, by protocol (src/util/protocol.ts).
 import type { AnalysisProtocols } from '../util/protocol.ts';
 import type { DirectionNormalization } from './landscape.ts';
 
@@ -15,7 +15,7 @@ export interface LandscapeSettings {
   l2: number;
   labelSmoothing: number;
   augment: LandscapeAugment;
-  /** mixup/CutMix soft targets (analysis/training-targets.ts PAPER_MIX). */
+  /** mixup/CutMix soft targets (train/training-targets.ts PAPER_MIX). */
   mix: boolean;
   /** Points more than this above the minimum are dropped from the plotted surface (0: none). */
   clip: number;

@@ -1,4 +1,4 @@
-// Settings of the frequency-band noise analysis, by protocol (src/analysis/protocol.ts).
+// Settings of the frequency-band noise analysis, by protocol (src/util/protocol.ts).
 import type { AnalysisProtocols } from '../util/protocol.ts';
 import type { BandMask, NoiseKind } from './noise.ts';
 

@@ -1,4 +1,4 @@
-// Settings of the feature-map variance analysis, by protocol (src/analysis/protocol.ts).
+// Settings of the feature-map variance analysis, by protocol (src/util/protocol.ts).
 import type { AnalysisProtocols } from '../util/protocol.ts';
 
 export interface VarianceSettings {

@@ -2,8 +2,9 @@
 // of each of many mini-batches, pooled; NEP and APE) and the spectrum of the Hessian averaged over batches
 // (top/bottom eigenvalues by Lanczos, spectral density by SLQ, trace by Hutchinson), each with its spread over
 // disjoint data subsets; optionally the cost of a Hessian-vector product against a training step. The data are
-// the training pipeline's: augmented batches with soft targets. Writes <run>/hessian.json (after each stage, so
-// a long run keeps what it finished) and the figures. Settings: src/hessian/protocol.ts; hessian.json records all.
+// the training pipeline's: augmented batches with soft targets, each model's in its own input transform. The work is
+// units (plan.json, units/; --resume, --shard); <run>/hessian.json and the figures are written when all units are
+// there. Settings: src/hessian/protocol.ts; hessian.json records all.
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import { tf } from '../backend/tf.ts';

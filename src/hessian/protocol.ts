@@ -1,4 +1,4 @@
-// Settings of the Hessian spectra, by protocol (src/analysis/protocol.ts).
+// Settings of the Hessian spectra, by protocol (src/util/protocol.ts).
 import type { AnalysisProtocols } from '../util/protocol.ts';
 
 export type HessianAugment = 'none' | 'crop-flip' | 'paper';
@@ -10,7 +10,7 @@ export interface HessianSettings {
   batches: number;
   batchSize: number;
   augment: HessianAugment;
-  /** mixup/CutMix soft targets (analysis/training-targets.ts PAPER_MIX), one seeded draw per batch. */
+  /** mixup/CutMix soft targets (train/training-targets.ts PAPER_MIX), one seeded draw per batch. */
   mix: boolean;
   labelSmoothing: number;
   /** c of (c/2)·‖θ‖² added to the NLL (shifts every eigenvalue by +c). */

@@ -166,7 +166,7 @@ export async function maxEigenvalueSpectrum(model: Model, batches: readonly Hess
 /**
  * KDE of the pooled eigenvalues per sign (the paper's two panels, each with its own density scale): each
  * side's eigenvalues with that side's bandwidth, scaled by its share, exactly the curves of the figure
- * (src/hessian/kde.ts sideKde, used by src/plots/hessian.ts).
+ * (src/util/kde.ts sideKde; src/plots/hessian.ts draws them).
  */
 export function maxEigenvalueKde(eigenvalues: readonly number[], points = 240): { negative: SideKde | null; positive: SideKde | null } {
   return { negative: sideKde(eigenvalues, 'negative', points), positive: sideKde(eigenvalues, 'positive', points) };
