@@ -99,7 +99,8 @@ export function softTargets(rng: Rng, batch: number, classes: number): Float32Ar
   return t;
 }
 
-function flatOf(ts: readonly tf.Tensor[]): Float32Array {
+/** Tensors' values end to end, in the given order. */
+export function flatOf(ts: readonly tf.Tensor[]): Float32Array {
   const out = new Float32Array(ts.reduce((s, t) => s + t.size, 0));
   let off = 0;
   for (const t of ts) {

@@ -20,7 +20,7 @@ import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { writeFileAtomic } from '../../src/io/atomic.ts';
 import type { SafeTensor } from '../../src/models/safetensors.ts';
 import { Agreement, maxRelDiff, readArrays, runReference, tempDir } from './helpers.ts';
-import { L2 } from './model-check.ts';
+import { flatOf, L2 } from './model-check.ts';
 import { findTimmPython, skipUnlessTimm, TIMM_VERSION } from './timm-python.ts';
 
 /** How the file is saved: the authors' release (.pth.tar, {name, state_dict}, timm <= 0.6 keys) or timm >= 0.9's. */
@@ -92,25 +92,7 @@ interface Report {
 
 /** Parameters in the model's order, one flat vector (the Hessian operator's order and layouts). */
 function flatParams(model: Model, order: readonly string[]): Float32Array {
-  const total = order.reduce((s, n) => s + model.params.get(n)!.size, 0);
-  const out = new Float32Array(total);
-  let off = 0;
-  for (const n of order) {
-    const v = model.params.get(n)!;
-    out.set(v.dataSync() as Float32Array, off);
-    off += v.size;
-  }
-  return out;
-}
-
-function flatOf(ts: readonly tf.Tensor[]): Float32Array {
-  const out = new Float32Array(ts.reduce((s, t) => s + t.size, 0));
-  let off = 0;
-  for (const t of ts) {
-    out.set(t.dataSync() as Float32Array, off);
-    off += t.size;
-  }
-  return out;
+  return flatOf(order.map((n) => model.params.get(n)!));
 }
 
 /** A state dict in the case's format and layout (gradient, v, Hv) imported as the case's preset: its parameters, flat. */
