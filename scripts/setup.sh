@@ -14,20 +14,10 @@ for arg in "$@"; do
   esac
 done
 
-need_apt=()
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libopenblas-dev chromium jupyter-nbconvert jupyter-client python3-ipython python3-torch python3-scipy; do
-  have_pkg "$p" || need_apt+=("$p")
-done
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "[setup] installing system packages: ${need_apt[*]}"
-    apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
-  else
-    echo "[setup] missing system packages (install them as root for full speed and features): ${need_apt[*]}" >&2
-  fi
-fi
+# shellcheck source=lib/debian-packages.sh
+source scripts/lib/debian-packages.sh
+ensure_debian_packages "[setup]" "for full speed and features" \
+  libopenblas-dev chromium jupyter-nbconvert jupyter-client python3-ipython python3-torch python3-scipy || true
 
 # npm dependencies: reinstall only when the lock file changed since the last install.
 stamp=node_modules/.vitscope-lock-stamp

@@ -14,21 +14,8 @@ python=/usr/bin/python3
 # Debian package in bookworm and timm imports it lazily (only to download weights, which the tests never do).
 # safetensors has none either: it comes from pip (--no-deps; it needs only torch) so that the tests write
 # safetensors files with the library timm users save with.
-need_apt=()
-have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in python3-venv python3-torch python3-torchvision python3-yaml; do
-  have_pkg "$p" || need_apt+=("$p")
-done
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "[setup-tests/timm] installing system packages: ${need_apt[*]}"
-    apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
-  else
-    echo "[setup-tests/timm] missing system packages (install them as root): ${need_apt[*]}" >&2
-    exit 1
-  fi
-fi
+source scripts/lib/debian-packages.sh
+ensure_debian_packages "[setup-tests/timm]" "the timm cross-checks need them" python3-venv python3-torch python3-torchvision python3-yaml || exit 1
 
 installed() { "$venv/bin/python" -c "import sys, $1; sys.exit($1.__version__ != '$2')" 2>/dev/null; }
 if [ -x "$venv/bin/python" ] && installed timm "$timm_version" && installed safetensors "$safetensors_version"; then
