@@ -128,11 +128,10 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
   const graphFor = (b: number): RecordedGraph => {
     const held = cache.graphs[b];
     if (held) return held;
-    const before = tf.memory().numBytes;
     const graph = recordGraph(point, () => gradientGraph(b, [...point]));
     cache.graphs[b] = graph;
     // over budget: this product still uses it (exactProduct releases it), later ones recompute
-    if (tf.memory().numBytes - before > budget) reuseNow = false;
+    if (graph.bytes > budget) reuseNow = false;
     return graph;
   };
 

@@ -113,3 +113,49 @@ test('a recorded graph over the memory budget serves its product and is dropped;
   model.dispose();
   tf.dispose([batch.x, batch.y]);
 });
+
+test('a recorded graph counts each data buffer once, however many reshaped views hold it', async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  const n = 1000;
+  const x = tf.randomNormal([n], 0, 1, 'float32', 9);
+  const before = tf.memory().numBytes;
+  // one n-float intermediate (2x), seen through two reshapes that Reshape's gradient saves as separate tensors
+  const graph = recordGraph([x], () => [tf.sum(tf.square(tf.reshape(tf.reshape(tf.mul(x, 2), [10, n / 10]), [n])))]);
+  const counted = tf.memory().numBytes - before;
+  // x, 2x and (2x)² are the only n-float buffers; numBytes counts 2x once per view as well
+  assert.ok(graph.bytes >= 3 * 4 * n && graph.bytes < 4 * 4 * n, `graph bytes ${graph.bytes}`);
+  assert.ok(counted >= graph.bytes + 2 * 4 * n, `numBytes counted ${counted}, graph bytes ${graph.bytes}`);
+  graph.dispose();
+  x.dispose();
+});
+
+test('a replayed backward pass frees each adjoint once its producer has used it', async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  const n = 10_000;
+  const depth = 40;
+  const x = tf.randomNormal([n], 0, 1, 'float32', 8);
+  // the probe's gradient runs last in the backward pass and reads how many bytes that pass holds by then
+  let heldAtEnd = Number.NaN;
+  let start = 0;
+  const probe = tf.customGrad((t: tf.Tensor) => ({
+    value: tf.clone(t),
+    gradFunc: (dy: tf.Tensor) => {
+      heldAtEnd = tf.memory().numBytes - start;
+      return tf.clone(dy);
+    },
+  }));
+  const graph = recordGraph([x], () => {
+    let y = probe(x) as tf.Tensor;
+    for (let i = 0; i < depth; i++) y = tf.tanh(y);
+    return [tf.sum(y)];
+  });
+  start = tf.memory().numBytes;
+  const seed = tf.scalar(1);
+  const [g] = graph.backprop([seed]);
+  // a chain keeps about one adjoint alive at a time; holding every one would be depth x n floats
+  assert.ok(heldAtEnd < 8 * 4 * n, `the pass held ${heldAtEnd} bytes at its end (${depth} adjoints of ${4 * n} bytes would be ${depth * 4 * n})`);
+  assert.equal(g!.shape[0], n);
+  tf.dispose([g!, seed]);
+  graph.dispose();
+  x.dispose();
+});
