@@ -137,11 +137,11 @@ test('a replayed backward pass frees each adjoint once its producer has used it'
   // the probe's gradient runs last in the backward pass and reads how many bytes that pass holds by then
   let heldAtEnd = Number.NaN;
   let start = 0;
-  const probe = tf.customGrad((t: tf.Tensor) => ({
-    value: tf.clone(t),
-    gradFunc: (dy: tf.Tensor) => {
+  const probe = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.clone(args[0] as tf.Tensor),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
       heldAtEnd = tf.memory().numBytes - start;
-      return tf.clone(dy);
+      return tf.clone(dy as tf.Tensor);
     },
   }));
   const graph = recordGraph([x], () => {
