@@ -71,3 +71,21 @@ test('native: storage comes from the pool and goes back to it, reads included', 
   for (let r = 0; r < 2; r++) tf.tidy(() => tensorsFromFloat64(vector(dim, 9 + r), shapes).map((t) => tf.neg(t)));
   assert.deepEqual(out, kept);
 });
+
+test('native: a large vector (split across threads) rounds to float32 as JavaScript does, ties and extremes included', { skip: reg.registered ? false : `native backend unavailable: ${reg.reason}` }, async () => {
+  await initBackend({ backend: 'native', quiet: true });
+  const n = 300_001;
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = Math.fround(Math.sin(i) * 10 ** ((i % 13) - 6));
+    // halfway between two float32 neighbours (round to even), just beside it, overflow to infinity, subnormals
+    if (i % 5 === 0) v[i] = f + (Math.fround(f * (1 + 2 ** -23)) - f) / 2;
+    else if (i % 5 === 1) v[i] = f * (1 + 2 ** -30);
+    else if (i % 5 === 2) v[i] = i % 2 ? 3.5e38 : -1e-46;
+    else v[i] = Math.sin(i) * 1e3;
+  }
+  const [t] = tensorsFromFloat64(v, [[n]]);
+  const back = await readIntoFloat64([t!], new Float64Array(n + 1), 1);
+  for (let i = 0; i < n; i++) if (!Object.is(back[i + 1], Math.fround(v[i]!))) assert.fail(`entry ${i}: ${v[i]} -> ${back[i + 1]}, expected ${Math.fround(v[i]!)}`);
+  t!.dispose();
+});

@@ -45,6 +45,8 @@ export interface NativeAddon {
   reduce(op: number, x: F32, out: F32 | Int32Array, outer: number, r: number, inner: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
   stridedCopy(src: Typed, dst: Typed, shape: number[], srcStrides: number[], dstStrides: number[], srcOff: number, dstOff: number): void;
+  /** dst[dstOff + i] = src[srcOff + i], i < n, between a Float32Array and a Float64Array (either way). */
+  convertCopy(src: Float32Array | Float64Array, dst: Float32Array | Float64Array, n: number, srcOff: number, dstOff: number): void;
   gather(src: Typed, idx: Int32Array, dst: Typed, outer: number, axisLen: number, nIdx: number, inner: number): number;
   oneHot(idx: Int32Array, out: F32, depth: number, on: number, off: number): void;
   layerNorm(x: F32, gamma: F32, beta: F32, y: F32, rows: number, cols: number, eps: number): void;
