@@ -37,15 +37,17 @@ export interface HessianOperatorOptions {
   /** Called after every product with the product count and its duration. */
   onProduct?: (count: number, ms: number) => void;
   /**
-   * Exact products: record each batch's forward and first backward pass once and replay only the last backward
-   * pass per product (src/backend/recorded-graph.ts; same products to the bit, about a third less work each).
-   * Holds the recorded activations until dispose() or until the point changes. Default: with one batch.
+   * Exact products: record each batch's forward and first backward pass and replay only the last backward pass
+   * (src/backend/recorded-graph.ts; same products to the bit as recomputing, about a third less work each). The
+   * recorded graphs are held between products while their total fits graphBudgetBytes; a batch beyond it is recorded,
+   * replayed once and dropped, every product. false: every product recomputes everything through tfjs-core's own
+   * nested gradients (the reference the recorded graphs are tested against; it holds every adjoint to the end).
+   * Default true.
    */
   reuseGraph?: boolean;
   /**
-   * Largest recorded graph kept between products, in bytes (default: a quarter of the machine's memory, at most
-   * 4 GiB; vit-cpu at batch 32 records ~1.4 GB). A larger one serves its product and is then dropped, and later
-   * products recompute everything.
+   * Bytes of recorded graphs held between products, all batches together (default: a third of the machine's
+   * memory, at most 8 GiB). vit-ti at batch 16 records 3.0 GB, vit-cpu at batch 32 about 0.6 GB.
    */
   graphBudgetBytes?: number;
   /**
@@ -93,7 +95,7 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
 
   // s(g) = w_b <g, v> as one tape node whose gradient is w_b v itself (one multiply per parameter, where
   // differentiating sum(mul(g_i, v_i)) took a ones tensor and two multiplies per parameter). Its value is never
-  // read, only its gradient, so the forward pass skips the dot product and returns 0.
+  // read, only its gradient, so the forward pass skips the dot product and returns 0. (reuseGraph: false only.)
   const seed = (vs: readonly tf.Tensor[], weight: number) =>
     tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
       value: tf.scalar(0),
@@ -110,13 +112,13 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
   // src/backend/deferred-parameter-gradients.ts
   const gradientGraph = (b: number, ps: tf.Tensor[]): tf.Tensor[] => withDeferredParameterGradients(ps, () => gradFns[b]!(ps));
 
-  // Recorded graphs (reuseGraph): one per batch, rebuilt when the point or what the losses depend on changes.
-  const reuse = method === 'exact' && (opts.reuseGraph ?? losses.length === 1);
-  const cache: GraphCache = { graphs: losses.map(() => null), key: [] };
+  // Recorded graphs: one per batch, held while they fit the budget, rebuilt when the point or what the losses
+  // depend on changes.
+  const reuse = method === 'exact' && (opts.reuseGraph ?? true);
+  const cache: GraphCache = { graphs: losses.map(() => null), key: [], heldBytes: 0 };
   const stateKey = (): object[] => [...point, ...(opts.dependsOn?.() ?? [])].map((t) => t.dataId as object);
   const releaseGraphs = (): void => releaseCache(cache);
-  const budget = opts.graphBudgetBytes ?? Math.min(4 * 2 ** 30, os.totalmem() / 4);
-  let reuseNow = reuse;
+  const budget = opts.graphBudgetBytes ?? Math.min(8 * 2 ** 30, os.totalmem() / 3);
   /** Drops the recorded graphs if the point or what the losses depend on has changed since they were recorded. */
   const dropStaleGraphs = (): void => {
     const key = stateKey();
@@ -125,23 +127,29 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
       cache.key = key;
     }
   };
-  const graphFor = (b: number): RecordedGraph => {
+  /** Batch b's weighted product from its recorded graph (recorded now, and held if it fits). */
+  const replayedProduct = (b: number, vs: tf.Tensor[]): tf.Tensor[] => {
     const held = cache.graphs[b];
-    if (held) return held;
-    const graph = recordGraph(point, () => gradientGraph(b, [...point]));
-    cache.graphs[b] = graph;
-    // over budget: this product still uses it (exactProduct releases it), later ones recompute
-    if (graph.bytes > budget) reuseNow = false;
-    return graph;
+    const graph = held ?? recordGraph(point, () => gradientGraph(b, [...point]));
+    const hold = held !== null || cache.heldBytes + graph.bytes <= budget;
+    if (held === null && hold) {
+      cache.graphs[b] = graph;
+      cache.heldBytes += graph.bytes;
+    }
+    try {
+      return tf.tidy(() => graph.backprop(weights[b] === 1 ? vs : vs.map((vi) => tf.mul(vi, weights[b]!))));
+    } finally {
+      if (!hold) graph.dispose();
+    }
   };
 
   // Per parameter, the product averaged over the batches.
   const exactProduct = (vs: tf.Tensor[]): tf.Tensor[] => {
-    if (reuseNow) dropStaleGraphs();
+    if (reuse) dropStaleGraphs();
     let acc: tf.Tensor[] | null = null;
     for (let b = 0; b < losses.length; b++) {
-      const hv = reuseNow
-        ? tf.tidy(() => graphFor(b).backprop(weights[b] === 1 ? vs : vs.map((vi) => tf.mul(vi, weights[b]!))))
+      const hv = reuse
+        ? replayedProduct(b, vs)
         : tf.tidy(() => {
           const dot = seed(vs, weights[b]!);
           const gDotV = (...ps: tf.Tensor[]): tf.Scalar => dot(...gradientGraph(b, ps)) as tf.Scalar;
@@ -154,7 +162,6 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
         tf.dispose([...prev, ...hv]);
       }
     }
-    if (reuse && !reuseNow) releaseGraphs();
     return acc!;
   };
 
@@ -234,11 +241,13 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
 interface GraphCache {
   graphs: (RecordedGraph | null)[];
   key: object[];
+  heldBytes: number;
 }
 
 function releaseCache(cache: GraphCache): void {
   for (const g of cache.graphs) g?.dispose();
   cache.graphs = cache.graphs.map(() => null);
+  cache.heldBytes = 0;
 }
 
 const finalizers = new FinalizationRegistry<GraphCache>(releaseCache);
@@ -255,6 +264,34 @@ export interface ModelHessianOptions extends HessianOperatorOptions {
   /** Parameter names to differentiate (default: all, in model order). */
   names?: readonly string[];
   labelSmoothing?: number;
+  /**
+   * Most images per recorded graph (default 16, the paper's Hessian batch; 0: never split). A larger batch is split
+   * into consecutive chunks whose products are averaged by chunk size: the same Hessian, since the loss is a mean
+   * over images and every layer runs in evaluation mode, summed in another order (float32 rounding apart). A graph's
+   * memory grows with its images (vit-ti: 0.19 GB each), and one batch of 64 would not fit a 24 GB machine.
+   */
+  graphImages?: number;
+}
+
+/** The batches split into consecutive chunks of at most `most` images (the batch itself where it is small enough). */
+function chunked(batches: readonly HessianBatch[], most: number): { chunks: HessianBatch[]; made: tf.Tensor[] } {
+  const chunks: HessianBatch[] = [];
+  const made: tf.Tensor[] = [];
+  for (const batch of batches) {
+    const n = batch.x.shape[0];
+    if (most <= 0 || n <= most) {
+      chunks.push(batch);
+      continue;
+    }
+    for (let start = 0; start < n; start += most) {
+      const size = Math.min(most, n - start);
+      const x = tf.slice(batch.x, [start, 0, 0, 0], [size, -1, -1, -1]);
+      const y = batch.y.rank === 1 ? tf.slice(batch.y, [start], [size]) : tf.slice(batch.y, [start, 0], [size, -1]);
+      made.push(x, y);
+      chunks.push({ x, y: y as tf.Tensor1D | tf.Tensor2D, indices: batch.indices?.slice(start, start + size) });
+    }
+  }
+  return { chunks, made };
 }
 
 /**
@@ -265,12 +302,22 @@ export function modelHessianOperator(model: Model, batches: readonly HessianBatc
   const names = opts.names ? [...opts.names] : selectParams(model);
   for (const n of names) if (!model.params.has(n)) throw new Error(`hessian operator: model has no parameter '${n}'`);
   const point = names.map((n) => model.params.get(n)! as tf.Tensor);
+  const graphImages = opts.graphImages ?? 16;
+  if (!Number.isInteger(graphImages) || graphImages < 0) throw new Error(`hessian operator: graphImages must be a whole number >= 0, got ${graphImages}`);
+  const { chunks, made } = chunked(batches, graphImages);
   // No l2 here: the operator adds its Hessian c·I to every product exactly (lossHessianOperator).
-  const losses = batches.map((batch) => ({
+  const losses = chunks.map((batch) => ({
     weight: batch.x.shape[0],
     fn: lossOfParams(model, batch.x, batch.y, { names, labelSmoothing: opts.labelSmoothing }),
   }));
   // everything else the loss reads: parameters outside `names` and BatchNorm's running statistics
   const dependsOn = () => [...model.params.values(), ...model.buffers.values()];
-  return lossHessianOperator(point, losses, names, { dependsOn, ...opts });
+  const op = lossHessianOperator(point, losses, names, { dependsOn, ...opts });
+  if (made.length === 0) return op;
+  const dispose = op.dispose;
+  op.dispose = () => {
+    dispose();
+    tf.dispose(made);
+  };
+  return op;
 }

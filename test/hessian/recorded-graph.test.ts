@@ -159,3 +159,56 @@ test('a replayed backward pass frees each adjoint once its producer has used it'
   graph.dispose();
   x.dispose();
 });
+
+test('several batches: graphs held while they fit the budget, the rest recorded per product; all equal the reference bit for bit', async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  const model = createModel('vit-tiny-test', { seed: 2 });
+  const batches = [0, 1, 2].map((i) => ({ x: tf.randomNormal([3, model.config.imageSize, model.config.imageSize, 3], 0, 1, 'float32', 20 + i) as tf.Tensor4D, y: tf.tensor1d([i, 1, 2], 'int32') }));
+  const reference = modelHessianOperator(model, batches, { reuseGraph: false });
+  const rng = new Rng(5);
+  const vs = [normalVector(rng, reference.dim), normalVector(rng, reference.dim)];
+  const expected = await Promise.all(vs.map(async (v) => Array.from(await reference.matvec(v))));
+  reference.dispose();
+  const before = tf.memory().numTensors;
+  for (const budget of [1, 2 ** 40]) {
+    const op = modelHessianOperator(model, batches, { graphBudgetBytes: budget });
+    for (let i = 0; i < vs.length; i++) assert.deepEqual(Array.from(await op.matvec(vs[i]!)), expected[i], `budget ${budget}, direction ${i}`);
+    const held = tf.memory().numTensors - before;
+    if (budget === 1) assert.equal(held, 0, 'nothing held under a 1-byte budget');
+    else assert.ok(held > 0, 'graphs held under an ample budget');
+    op.dispose();
+    assert.equal(tf.memory().numTensors, before, `budget ${budget}: dispose frees the graphs`);
+  }
+  model.dispose();
+  tf.dispose(batches.flatMap((b) => [b.x, b.y]));
+});
+
+test('a batch larger than graphImages is split into chunks: the same products, loss and gradient, float32 rounding apart', async () => {
+  await initBackend({ backend: 'cpu', quiet: true });
+  const model = createModel('vit-tiny-test', { seed: 4 });
+  const size = model.config.imageSize;
+  const batch = { x: tf.randomNormal([5, size, size, 3], 0, 1, 'float32', 31) as tf.Tensor4D, y: tf.tensor1d([0, 1, 2, 1, 0], 'int32') };
+  const before = tf.memory().numTensors;
+  const whole = modelHessianOperator(model, [batch], { graphImages: 0 });
+  const split = modelHessianOperator(model, [batch], { graphImages: 2 });
+  const v = normalVector(new Rng(6), whole.dim);
+  const a = await whole.matvec(v);
+  const b = await split.matvec(v);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += a[i]! ** 2;
+  }
+  assert.ok(den > 0 && Math.sqrt(num / den) < 1e-5, `relative difference ${Math.sqrt(num / den)}`);
+  assert.ok(Array.from(a).some((x, i) => x !== b[i]), 'the split really sums in another order (else this test checks nothing)');
+  const ga = await whole.lossAndGradient();
+  const gb = await split.lossAndGradient();
+  assert.ok(Math.abs(ga.loss - gb.loss) < 1e-6 * Math.abs(ga.loss), `loss ${ga.loss} vs ${gb.loss}`);
+  whole.dispose();
+  split.dispose();
+  assert.equal(tf.memory().numTensors, before, 'the chunks are freed with the operator');
+  assert.throws(() => modelHessianOperator(model, [batch], { graphImages: 1.5 }), /graphImages must be a whole number/);
+  model.dispose();
+  tf.dispose([batch.x, batch.y]);
+});
