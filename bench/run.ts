@@ -60,7 +60,9 @@ async function main(): Promise<number> {
     if (models.length === 0) return new Map();
     note(`PyTorch Hessian-vector product with ${python}: ${models.join(', ')} at batch ${batch}, ${torchThreadCounts().join(' and ')} thread(s)`);
     try {
-      const results = runTorchHvp(python, models, batch, 1, quick ? 1 : 3);
+      // --paper: the kept-graph product only (PyHessian's one-batch mode, PyTorch's faster one); the recomputed one
+      // would double the half hour PyTorch's products of the seven paper presets take
+      const results = runTorchHvp(python, models, batch, 1, quick ? 1 : args.paper ? 2 : 3, undefined, !args.paper);
       for (const r of results)
         emit({
           bench: 'hvp', model: r.model, backend: 'torch', batch: r.batch, params: r.params, threads: r.threads, step_ms: round(r.step_s * 1e3, 2),

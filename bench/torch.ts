@@ -79,8 +79,8 @@ export function runTorch(python: string, models: string[], batches: number[], wa
   return jsonLines<TorchResult>(python, args);
 }
 
-export function runTorchHvp(python: string, models: string[], batch: number, warmup: number, repeats: number, threads: readonly number[] = torchThreadCounts()): TorchHvpResult[] {
-  const args = [HVP_SCRIPT, '--models', models.join(','), '--batch', String(batch), '--warmup', String(warmup), '--repeats', String(repeats), '--threads', threads.join(',')];
+export function runTorchHvp(python: string, models: string[], batch: number, warmup: number, repeats: number, threads: readonly number[] = torchThreadCounts(), recompute = true): TorchHvpResult[] {
+  const args = [HVP_SCRIPT, '--models', models.join(','), '--batch', String(batch), '--warmup', String(warmup), '--repeats', String(repeats), '--threads', threads.join(','), ...(recompute ? [] : ['--no-recompute'])];
   return jsonLines<TorchHvpResult>(python, args);
 }
 
