@@ -20,7 +20,7 @@ const KERNEL_TOL = 1e-6;
 const DERIV_TOL = 2e-6;
 
 const native = tryRegisterNativeBackend();
-const backends = ['cpu', ...(native.registered ? ['native'] : [])] as const;
+const backends: ('cpu' | 'native')[] = ['cpu', ...(native.registered ? ['native' as const] : [])];
 const rng = new Rng(11);
 const randn = normalTensors(rng);
 
