@@ -16,7 +16,7 @@ import { maxPoolGradGradConfig } from './max-pool-grad.ts';
 import { avgPoolGradGradConfig } from './avg-pool-grad.ts';
 import { comparisonGradConfigs } from './comparisons.ts';
 import { expGradConfig } from './exp.ts';
-import { softmaxGradConfig } from './softmax.ts';
+import { softmaxGradConfig, softmaxGradGradConfig } from './softmax.ts';
 import { logSoftmaxGradConfig } from './log-softmax.ts';
 import { sigmoidGradConfig } from './sigmoid.ts';
 import { tanhGradConfig } from './tanh.ts';
@@ -41,6 +41,7 @@ export const SECOND_ORDER_GRADIENTS: readonly tf.GradConfig[] = [
   ...comparisonGradConfigs,
   expGradConfig,
   softmaxGradConfig,
+  softmaxGradGradConfig,
   logSoftmaxGradConfig,
   sigmoidGradConfig,
   tanhGradConfig,

@@ -44,6 +44,10 @@ export interface NativeAddon {
   addN(xs: F32[], out: F32, n: number): void;
   reduce(op: number, x: F32, out: F32 | Int32Array, outer: number, r: number, inner: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+  /** dx = y (dy - sum(dy y)) per row of a [rows, cols] layout (softmax's gradient). */
+  softmaxGrad(y: F32, dy: F32, dx: F32, rows: number, cols: number): void;
+  /** softmaxGrad's input adjoints given a (dx's): gdy = y (a - r), gy = a (dy - s) - r dy; s = sum(dy y), r = sum(a y) per row. */
+  softmaxGradGrad(y: F32, dy: F32, a: F32, gy: F32, gdy: F32, rows: number, cols: number): void;
   stridedCopy(src: Typed, dst: Typed, shape: number[], srcStrides: number[], dstStrides: number[], srcOff: number, dstOff: number): void;
   /** dst[dstOff + i] = src[srcOff + i], i < n, between a Float32Array and a Float64Array (either way). */
   convertCopy(src: Float32Array | Float64Array, dst: Float32Array | Float64Array, n: number, srcOff: number, dstOff: number): void;

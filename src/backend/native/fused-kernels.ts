@@ -5,6 +5,9 @@
 // Importing this file needs no addon; the native implementations live in ./kernels/.
 import { tf } from '../tf.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { SOFTMAX_GRAD, SOFTMAX_GRAD_GRAD, softmaxGradLayout } from '../gradients/softmax.ts';
+
+export { SOFTMAX_GRAD, SOFTMAX_GRAD_GRAD };
 
 export const LAYER_NORM = 'VitscopeLayerNorm';
 export const LAYER_NORM_GRAD = 'VitscopeLayerNormGrad';
@@ -195,6 +198,37 @@ export function channelAffineGradCpu(dy: Float32Array, x: Float32Array, C: numbe
   return [Float32Array.from(sdx), Float32Array.from(sdy)];
 }
 
+/** dx = y (dy - s), s = sum(dy y) per row of cols entries (s summed in double, then rounded to float32 as the composite's Sum). */
+export function softmaxGradCpu(y: Float32Array, dy: Float32Array, cols: number): Float32Array {
+  const dx = new Float32Array(y.length);
+  for (let o = 0; o < y.length; o += cols) {
+    let s = 0;
+    for (let i = 0; i < cols; ++i) s += dy[o + i] * y[o + i];
+    s = Math.fround(s);
+    for (let i = 0; i < cols; ++i) dx[o + i] = y[o + i] * (dy[o + i] - s);
+  }
+  return dx;
+}
+
+/** [gy, gdy] = [a (dy - s) - r dy, y (a - r)], s = sum(dy y), r = sum(a y) per row: SoftmaxGrad's input adjoints. */
+export function softmaxGradGradCpu(y: Float32Array, dy: Float32Array, a: Float32Array, cols: number): [Float32Array, Float32Array] {
+  const gy = new Float32Array(y.length), gdy = new Float32Array(y.length);
+  for (let o = 0; o < y.length; o += cols) {
+    let s = 0, r = 0;
+    for (let i = 0; i < cols; ++i) {
+      s += dy[o + i] * y[o + i];
+      r += a[o + i] * y[o + i];
+    }
+    s = Math.fround(s);
+    r = Math.fround(r);
+    for (let i = 0; i < cols; ++i) {
+      gdy[o + i] = y[o + i] * (a[o + i] - r);
+      gy[o + i] = a[o + i] * (dy[o + i] - s) - r * dy[o + i];
+    }
+  }
+  return [gy, gdy];
+}
+
 const shapeText = (t: tf.TensorInfo) => `[${t.shape.join(',')}]`;
 
 /**
@@ -374,6 +408,25 @@ function cpuConfigs(): tf.KernelConfig[] {
         const { x, dy } = inputs as Record<string, tf.TensorInfo>;
         const b = backend as Cpu;
         return b.makeTensorInfo(x.shape, 'float32', geluGradCpu(f32(b, x), f32(b, dy)));
+      },
+    },
+    {
+      kernelName: SOFTMAX_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { y, dy } = inputs as Record<string, tf.TensorInfo>;
+        const { cols } = softmaxGradLayout(SOFTMAX_GRAD, [y, dy], attrs);
+        const b = backend as Cpu;
+        return b.makeTensorInfo(y.shape, 'float32', softmaxGradCpu(f32(b, y), f32(b, dy), cols));
+      },
+    },
+    {
+      kernelName: SOFTMAX_GRAD_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const { y, dy, a } = inputs as Record<string, tf.TensorInfo>;
+        const { cols } = softmaxGradLayout(SOFTMAX_GRAD_GRAD, [y, dy, a], attrs);
+        const b = backend as Cpu;
+        const [gy, gdy] = softmaxGradGradCpu(f32(b, y), f32(b, dy), f32(b, a), cols);
+        return [b.makeTensorInfo(y.shape, 'float32', gy), b.makeTensorInfo(y.shape, 'float32', gdy)];
       },
     },
     {

@@ -80,6 +80,7 @@ import { vitscopeChannelAffineConfig } from './VitscopeChannelAffine.ts';
 import { vitscopeChannelAffineGradConfig } from './VitscopeChannelAffineGrad.ts';
 import { vitscopeGeluConfig } from './VitscopeGelu.ts';
 import { vitscopeGeluGradConfig } from './VitscopeGeluGrad.ts';
+import { vitscopeSoftmaxGradConfig, vitscopeSoftmaxGradGradConfig } from './VitscopeSoftmaxGrad.ts';
 import { vitscopeSiluConfig } from './VitscopeSilu.ts';
 import { vitscopeSiluGradConfig } from './VitscopeSiluGrad.ts';
 import { vitscopeReluGradConfig } from './VitscopeReluGrad.ts';
@@ -167,6 +168,8 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   vitscopeChannelAffineGradConfig,
   vitscopeGeluConfig,
   vitscopeGeluGradConfig,
+  vitscopeSoftmaxGradConfig,
+  vitscopeSoftmaxGradGradConfig,
   vitscopeSiluConfig,
   vitscopeSiluGradConfig,
   vitscopeReluGradConfig,
