@@ -2,12 +2,13 @@
 // PyTorch CPU reference of the same architectures (scripts/profile-train-step-torch.py).
 //
 //   node --import tsx scripts/profile-train-step.ts [--models vit-cpu,resnet-20] [--batches 32,128]
-//        [--steps 5] [--warmup 2] [--backend native] [--torch] [--kernels] [--top 25] [--threads 2] [--json FILE]
+//        [--steps 5] [--warmup 2] [--backend native] [--torch] [--kernels] [--by-shape] [--top 25] [--threads 2] [--json FILE]
 //
 // One step = the training step of src/train/step.ts: forward (training mode) + cross-entropy + backward + gradient
 // norm + AdamW update (weight decay 0.05): --optimizer fused (default) runs adamwUpdate from src/backend/fused-ops.ts
 // (one kernel per parameter), composite runs the same rule as a dozen tensor ops per parameter (AdamW's fused: false). --kernels wraps every kernel of the backend with a timer and prints where the time goes; the
-// rest of the step ("outside kernels") is the tfjs engine, tape and JavaScript glue. --hvp profiles one exact
+// rest of the step ("outside kernels") is the tfjs engine, tape and JavaScript glue; --by-shape splits matrix products
+// and elementwise kernels by their input shapes (which layer's work it is). --hvp profiles one exact
 // Hessian-vector product (src/hessian/model-operator.ts, evaluation mode, all parameters) the same way and prints
 // its ratio to the value-and-gradient step of src/hessian/timing.ts (the figure `npm run bench` reports).
 import { spawnSync } from 'node:child_process';
@@ -35,11 +36,12 @@ interface Args {
   threads: number;
   optimizer: 'fused' | 'composite';
   hvp: boolean;
+  byShape: boolean;
   json?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { models: ['vit-cpu', 'resnet-20'], batches: [32, 128], steps: 5, warmup: 3, backend: 'native', torch: false, kernels: false, top: 25, threads: 2, optimizer: 'fused', hvp: false };
+  const a: Args = { models: ['vit-cpu', 'resnet-20'], batches: [32, 128], steps: 5, warmup: 3, backend: 'native', torch: false, kernels: false, top: 25, threads: 2, optimizer: 'fused', hvp: false, byShape: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = () => {
@@ -58,19 +60,22 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--threads') a.threads = Number(v());
     else if (k === '--json') a.json = v();
     else if (k === '--hvp') a.hvp = true;
+    else if (k === '--by-shape') a.byShape = a.kernels = true;
     else if (k === '--optimizer') {
       const o = v();
       if (o !== 'fused' && o !== 'composite') throw new Error(`profile-train-step: --optimizer: expected fused or composite, got '${o}'`);
       a.optimizer = o;
     }
-    else throw new Error(`profile-train-step: unknown argument '${k}', expected --models, --batches, --steps, --warmup, --backend, --torch, --kernels, --top, --threads, --optimizer, --hvp, --json`);
+    else throw new Error(`profile-train-step: unknown argument '${k}', expected --models, --batches, --steps, --warmup, --backend, --torch, --kernels, --by-shape, --top, --threads, --optimizer, --hvp, --json`);
   }
   if (a.batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`profile-train-step: --batches: expected positive integers, got ${a.batches}`);
   return a;
 }
 
 /** Wraps every kernel of `backend` with a wall-clock timer; returns the accumulator and an off switch. */
-function instrumentKernels(backend: string): { stats: Map<string, { ms: number; cpuMs: number; calls: number }>; enabled: { on: boolean } } {
+const SHAPED = new Set(['BatchMatMul', 'Add', 'Multiply', 'Sub', 'RealDiv', 'Tile', 'Sum', 'Transpose', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+
+function instrumentKernels(backend: string, byShape = false): { stats: Map<string, { ms: number; cpuMs: number; calls: number }>; enabled: { on: boolean } } {
   const stats = new Map<string, { ms: number; cpuMs: number; calls: number }>();
   const enabled = { on: false };
   for (const k of tf.getKernelsForBackend(backend)) {
@@ -82,12 +87,15 @@ function instrumentKernels(backend: string): { stats: Map<string, { ms: number; 
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       const r = orig(args);
-      const s = stats.get(k.kernelName) ?? { ms: 0, cpuMs: 0, calls: 0 };
+      const key = byShape && SHAPED.has(k.kernelName)
+        ? `${k.kernelName} ${Object.values(args.inputs).map((t) => `[${(t as tf.TensorInfo).shape.join(',')}]`).join('')}`
+        : k.kernelName;
+      const s = stats.get(key) ?? { ms: 0, cpuMs: 0, calls: 0 };
       s.ms += performance.now() - t0;
       const cu = process.cpuUsage(c0);
       s.cpuMs += (cu.user + cu.system) / 1000;
       s.calls++;
-      stats.set(k.kernelName, s);
+      stats.set(key, s);
       return r;
     };
     cfg.__timed = true;
@@ -194,16 +202,17 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
 
 function printKernels(what: string, m: Measured): void {
   if (!m.topKernels) return;
+  const width = Math.max(24, ...m.topKernels.map((k) => k.kernel.length));
   console.log(`  ${what}: kernels ${m.kernelMs!.toFixed(1)} ms wall, ${m.kernelCpuMs!.toFixed(1)} ms cpu; outside kernels ${(m.ms - m.kernelMs!).toFixed(1)} ms wall, ${(m.cpuMs - m.kernelCpuMs!).toFixed(1)} ms cpu`);
-  console.log(`    ${'kernel'.padEnd(24)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'cpu %'.padStart(6)} calls`);
+  console.log(`    ${'kernel'.padEnd(width)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'cpu %'.padStart(6)} calls`);
   for (const k of m.topKernels)
-    console.log(`    ${k.kernel.padEnd(24)} ${k.ms.toFixed(2).padStart(9)} ${k.cpuMs.toFixed(2).padStart(9)} ${(100 * k.cpuMs / m.cpuMs).toFixed(1).padStart(6)} ${k.calls.toFixed(0).padStart(5)}`);
+    console.log(`    ${k.kernel.padEnd(width)} ${k.ms.toFixed(2).padStart(9)} ${k.cpuMs.toFixed(2).padStart(9)} ${(100 * k.cpuMs / m.cpuMs).toFixed(1).padStart(6)} ${k.calls.toFixed(0).padStart(5)}`);
 }
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const info = await initBackend({ backend: parseBackendName(a.backend, '--backend') });
-  const timer = a.kernels ? instrumentKernels(info.name) : null;
+  const timer = a.kernels ? instrumentKernels(info.name, a.byShape) : null;
   const results: Result[] = [];
   for (const model of a.models) {
     for (const batch of a.batches) {
