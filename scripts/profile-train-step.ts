@@ -23,6 +23,7 @@ import { makeTrainStep } from '../src/train/step.ts';
 import { modelHessianOperator } from '../src/hessian/model-operator.ts';
 import { normalVector } from '../src/util/random.ts';
 import { Rng } from '../src/util/random.ts';
+import { nativePeak } from '../bench/micro.ts';
 
 interface Args {
   models: string[];
@@ -75,8 +76,46 @@ function parseArgs(argv: string[]): Args {
 /** Wraps every kernel of `backend` with a wall-clock timer; returns the accumulator and an off switch. */
 const SHAPED = new Set(['BatchMatMul', 'Add', 'Multiply', 'Sub', 'RealDiv', 'Tile', 'Sum', 'Transpose', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter']);
 
-function instrumentKernels(backend: string, byShape = false): { stats: Map<string, { ms: number; cpuMs: number; calls: number }>; enabled: { on: boolean } } {
+const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+/** The kernel family a kernel's time is reported under, with the share of peak where it does arithmetic. */
+function familyOf(kernel: string): string {
+  if (kernel === 'BatchMatMul' || kernel === '_FusedMatMul') return 'matrix products';
+  if (/^(Fused)?Conv2D|^Conv2DBackprop/.test(kernel)) return 'convolutions';
+  if (/Depthwise/.test(kernel)) return 'depthwise convolutions';
+  if (/^Vitscope(LayerNorm|BatchNorm|ChannelAffine)/.test(kernel)) return 'normalisation (fused)';
+  if (/^Vitscope(Gelu|Silu|Softmax)|^Softmax$/.test(kernel)) return 'activations and softmax (fused)';
+  if (/^(Transpose|Reshape|Concat|SplitV|Slice|PadV2|Tile|Pack|Unpack|GatherV2|Identity|Cast)$/.test(kernel)) return 'copies and layout';
+  return 'elementwise and reductions';
+}
+
+/** Floating-point operations of one call (multiply-adds count 2); 0 for kernels outside the arithmetic families. */
+function kernelFlops(kernel: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap | undefined, out: tf.TensorInfo | tf.TensorInfo[]): number {
+  const o = Array.isArray(out) ? out[0]! : out;
+  if (kernel === 'BatchMatMul' || kernel === '_FusedMatMul') {
+    // output [..., M, N] times the contracted K of a ([..., M, K], or [..., K, M] transposed)
+    const a = (inputs as { a: tf.TensorInfo }).a.shape;
+    const K = attrs?.transposeA ? a[a.length - 2]! : a[a.length - 1]!;
+    return 2 * prod(o.shape) * K;
+  }
+  if (kernel === 'Conv2D' || kernel === 'FusedConv2D') {
+    const f = (inputs as { filter: tf.TensorInfo }).filter.shape;
+    return 2 * prod(o.shape) * f[0]! * f[1]! * f[2]!;
+  }
+  if (kernel === 'Conv2DBackpropInput') {
+    const f = (inputs as { filter: tf.TensorInfo }).filter.shape;
+    return 2 * prod((inputs as { dy: tf.TensorInfo }).dy.shape) * f[0]! * f[1]! * f[2]!;
+  }
+  if (kernel === 'Conv2DBackpropFilter') {
+    const f = (attrs as unknown as { filterShape: number[] }).filterShape;
+    return 2 * prod((inputs as { dy: tf.TensorInfo }).dy.shape) * f[0]! * f[1]! * f[2]!;
+  }
+  return 0;
+}
+
+function instrumentKernels(backend: string, byShape = false): { stats: Map<string, { ms: number; cpuMs: number; calls: number }>; families: Map<string, { ms: number; flops: number }>; enabled: { on: boolean } } {
   const stats = new Map<string, { ms: number; cpuMs: number; calls: number }>();
+  const families = new Map<string, { ms: number; flops: number }>();
   const enabled = { on: false };
   for (const k of tf.getKernelsForBackend(backend)) {
     const cfg = tf.getKernel(k.kernelName, backend) as tf.KernelConfig & { __timed?: boolean };
@@ -91,7 +130,13 @@ function instrumentKernels(backend: string, byShape = false): { stats: Map<strin
         ? `${k.kernelName} ${Object.values(args.inputs).map((t) => `[${(t as tf.TensorInfo).shape.join(',')}]`).join('')}`
         : k.kernelName;
       const s = stats.get(key) ?? { ms: 0, cpuMs: 0, calls: 0 };
-      s.ms += performance.now() - t0;
+      const ms = performance.now() - t0;
+      const family = familyOf(k.kernelName);
+      const f = families.get(family) ?? { ms: 0, flops: 0 };
+      f.ms += ms;
+      f.flops += kernelFlops(k.kernelName, args.inputs, args.attrs, r as tf.TensorInfo | tf.TensorInfo[]);
+      families.set(family, f);
+      s.ms += ms;
       const cu = process.cpuUsage(c0);
       s.cpuMs += (cu.user + cu.system) / 1000;
       s.calls++;
@@ -100,7 +145,7 @@ function instrumentKernels(backend: string, byShape = false): { stats: Map<strin
     };
     cfg.__timed = true;
   }
-  return { stats, enabled };
+  return { stats, families, enabled };
 }
 
 interface Measured {
@@ -109,6 +154,8 @@ interface Measured {
   kernelMs?: number;
   kernelCpuMs?: number;
   topKernels?: { kernel: string; ms: number; cpuMs: number; calls: number }[];
+  /** Per kernel family, per step: wall ms and GFLOP (--kernels). */
+  families?: { family: string; ms: number; gflop: number }[];
 }
 
 interface Result {
@@ -122,6 +169,7 @@ interface Result {
   kernelMs?: number;
   kernelCpuMs?: number;
   topKernels?: { kernel: string; ms: number; cpuMs: number; calls: number }[];
+  families?: { family: string; ms: number; gflop: number }[];
   /** --hvp: one Hessian-vector product, measured like the step. */
   hvp?: Measured;
   torchImgPerSec?: number;
@@ -168,6 +216,7 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
     for (let i = 0; i < a.warmup; i++) await f();
     if (timer) {
       timer.stats.clear();
+      timer.families.clear();
       timer.enabled.on = true;
     }
     const t0 = performance.now();
@@ -184,13 +233,14 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
       out.kernelMs = all.reduce((s, k) => s + k.ms, 0);
       out.kernelCpuMs = all.reduce((s, k) => s + k.cpuMs, 0);
       out.topKernels = all.slice(0, a.top);
+      out.families = [...timer.families.entries()].map(([family, f]) => ({ family, ms: f.ms / a.steps, gflop: f.flops / 1e9 / a.steps })).sort((p, q) => q.ms - p.ms);
     }
     return out;
   };
   const s = await measure(step);
   const r: Result = {
     model, batch, backend: tf.getBackend(), stepMs: s.ms, cpuMsPerStep: s.cpuMs, imgPerSec: (batch * 1000) / s.ms,
-    kernelMs: s.kernelMs, kernelCpuMs: s.kernelCpuMs, topKernels: s.topKernels,
+    kernelMs: s.kernelMs, kernelCpuMs: s.kernelCpuMs, topKernels: s.topKernels, families: s.families,
   };
   if (op) r.hvp = await measure(product);
   optimizer.dispose();
@@ -200,8 +250,18 @@ async function profileOne(model: string, batch: number, a: Args, timer: ReturnTy
   return r;
 }
 
+/** The machine's peak GFLOP/s (native backend only), for the kernel families' shares. */
+let peakGflops: number | null = null;
+
 function printKernels(what: string, m: Measured): void {
   if (!m.topKernels) return;
+  if (m.families) {
+    const rows = m.families.map((f) => {
+      const rate = f.gflop > 0 ? `, ${(f.gflop / (f.ms / 1e3)).toFixed(0)} GFLOP/s${peakGflops ? ` = ${((100 * f.gflop) / (f.ms / 1e3) / peakGflops).toFixed(0)}% of peak` : ''}` : '';
+      return `    ${f.family}: ${f.ms.toFixed(0)} ms (${((100 * f.ms) / m.ms).toFixed(0)}% of the ${what})${rate}`;
+    });
+    console.log(`  ${what} by kernel family (wall time${peakGflops ? `; peak ${peakGflops.toFixed(0)} GFLOP/s` : ''}):\n${rows.join('\n')}`);
+  }
   const width = Math.max(24, ...m.topKernels.map((k) => k.kernel.length));
   console.log(`  ${what}: kernels ${m.kernelMs!.toFixed(1)} ms wall, ${m.kernelCpuMs!.toFixed(1)} ms cpu; outside kernels ${(m.ms - m.kernelMs!).toFixed(1)} ms wall, ${(m.cpuMs - m.kernelCpuMs!).toFixed(1)} ms cpu`);
   console.log(`    ${'kernel'.padEnd(width)} ${'wall ms'.padStart(9)} ${'cpu ms'.padStart(9)} ${'cpu %'.padStart(6)} calls`);
@@ -213,6 +273,7 @@ async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const info = await initBackend({ backend: parseBackendName(a.backend, '--backend') });
   const timer = a.kernels ? instrumentKernels(info.name, a.byShape) : null;
+  if (a.kernels && info.name === 'native') peakGflops = nativePeak()?.gflops ?? null;
   const results: Result[] = [];
   for (const model of a.models) {
     for (const batch of a.batches) {
@@ -230,7 +291,7 @@ async function main(): Promise<void> {
         ? `   PyTorch ${r.torchImgPerSec.toFixed(1)} img/s (cpu ${r.torchCpuMsPerStep!.toFixed(0)} ms/step)   ratio ${r.ratio!.toFixed(2)}x`
         : '';
       console.log(`${model.padEnd(10)} batch ${String(batch).padStart(4)}   ${info.name} ${r.imgPerSec.toFixed(1)} img/s (${r.stepMs.toFixed(0)} ms/step, cpu ${r.cpuMsPerStep.toFixed(0)} ms/step)${torch}`);
-      printKernels('step', { ms: r.stepMs, cpuMs: r.cpuMsPerStep, kernelMs: r.kernelMs, kernelCpuMs: r.kernelCpuMs, topKernels: r.topKernels });
+      printKernels('step', { ms: r.stepMs, cpuMs: r.cpuMsPerStep, kernelMs: r.kernelMs, kernelCpuMs: r.kernelCpuMs, topKernels: r.topKernels, families: r.families });
       if (r.hvp) {
         console.log(`  Hessian-vector product ${r.hvp.ms.toFixed(0)} ms (cpu ${r.hvp.cpuMs.toFixed(0)} ms): ${(r.hvp.ms / r.stepMs).toFixed(2)}x the value-and-gradient step (cpu ${(r.hvp.cpuMs / r.cpuMsPerStep).toFixed(2)}x)`);
         printKernels('product', r.hvp);
