@@ -6,7 +6,8 @@
 // recorded the first backward pass of every layer norm / GELU / batch norm as a dozen composite tf ops, and the
 // second backward pass differentiated each of them. Now the first backward pass stays one fused kernel and only
 // the second one is composite: hand-derived formulas below, themselves built from differentiable ops (and the
-// fused kernels, whose gradients are these), so a third differentiation still works.
+// fused kernels, whose gradients are these), so a third differentiation still works. GELU's and SiLU's second
+// backward pass is one fused kernel too when it is not itself recorded (VitscopeGeluGradGrad, VitscopeSiluGradGrad).
 //
 // Registered by src/backend/fused-ops.ts (after registerFusedKernels, replacing the gradients of
 // src/backend/native/fused-kernels.ts). Not imported by ./index.ts: the kernel names and the composite fallbacks
