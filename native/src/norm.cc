@@ -163,6 +163,38 @@ Napi::Value SiluGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// geluGradGrad(x, dy, a, gx, gdy, n): GeluGrad's input adjoints given a, gx = a dy gelu''(x), gdy = a gelu'(x)
+Napi::Value GeluGradGrad(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* dy = arr<float>(info, 1);
+  const float* a = arr<float>(info, 2);
+  float* gx = arr<float>(info, 3);
+  float* gdy = arr<float>(info, 4);
+  const int64_t n = num(info, 5);
+  const bool wide = cpuLevel() == CPU_AVX512;
+  parallelFor(n, 16384, [&](int64_t s, int64_t e) {
+    if (wide) avx512::geluGradGrad(x, dy, a, gx, gdy, s, e);
+    else geluGradGradLoop(x, dy, a, gx, gdy, s, e);
+  });
+  return info.Env().Undefined();
+}
+
+// siluGradGrad(x, dy, a, gx, gdy, n): SiluGrad's input adjoints given a, gx = a dy silu''(x), gdy = a silu'(x)
+Napi::Value SiluGradGrad(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* dy = arr<float>(info, 1);
+  const float* a = arr<float>(info, 2);
+  float* gx = arr<float>(info, 3);
+  float* gdy = arr<float>(info, 4);
+  const int64_t n = num(info, 5);
+  const bool wide = cpuLevel() == CPU_AVX512;
+  parallelFor(n, 16384, [&](int64_t s, int64_t e) {
+    if (wide) avx512::siluGradGrad(x, dy, a, gx, gdy, s, e);
+    else siluGradGradLoop(x, dy, a, gx, gdy, s, e);
+  });
+  return info.Env().Undefined();
+}
+
 // batchNorm(x, mean, variance, offset|null, scale|null, y, n, C, meanSize, varSize, offSize, scaleSize, eps)
 // parameters have size C (last axis) or 1
 Napi::Value BatchNorm(const Napi::CallbackInfo& info) {
@@ -444,6 +476,8 @@ void registerNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("geluGrad", Napi::Function::New(env, GeluGrad, "geluGrad"));
   exports.Set("silu", Napi::Function::New(env, Silu, "silu"));
   exports.Set("siluGrad", Napi::Function::New(env, SiluGrad, "siluGrad"));
+  exports.Set("geluGradGrad", Napi::Function::New(env, GeluGradGrad, "geluGradGrad"));
+  exports.Set("siluGradGrad", Napi::Function::New(env, SiluGradGrad, "siluGradGrad"));
   exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
   exports.Set("batchNormTrain", Napi::Function::New(env, BatchNormTrain, "batchNormTrain"));
   exports.Set("batchNormTrainGrad", Napi::Function::New(env, BatchNormTrainGrad, "batchNormTrainGrad"));

@@ -22,6 +22,12 @@ void gelu(const float* x, float* y, int64_t s, int64_t e) { geluLoop(x, y, s, e)
 void geluGrad(const float* x, const float* dy, float* dx, int64_t s, int64_t e) { geluGradLoop(x, dy, dx, s, e); }
 void silu(const float* x, float* y, int64_t s, int64_t e) { siluLoop(x, y, s, e); }
 void siluGrad(const float* x, const float* dy, float* dx, int64_t s, int64_t e) { siluGradLoop(x, dy, dx, s, e); }
+void geluGradGrad(const float* x, const float* dy, const float* a, float* gx, float* gdy, int64_t s, int64_t e) {
+  geluGradGradLoop(x, dy, a, gx, gdy, s, e);
+}
+void siluGradGrad(const float* x, const float* dy, const float* a, float* gx, float* gdy, int64_t s, int64_t e) {
+  siluGradGradLoop(x, dy, a, gx, gdy, s, e);
+}
 void softmaxRows(const float* x, float* y, int64_t r0, int64_t r1, int64_t cols, bool logOut) {
   for (int64_t r = r0; r < r1; ++r) softmaxRow(x + r * cols, y + r * cols, cols, logOut);
 }
@@ -35,6 +41,8 @@ void gelu(const float*, float*, int64_t, int64_t) {}
 void geluGrad(const float*, const float*, float*, int64_t, int64_t) {}
 void silu(const float*, float*, int64_t, int64_t) {}
 void siluGrad(const float*, const float*, float*, int64_t, int64_t) {}
+void geluGradGrad(const float*, const float*, const float*, float*, float*, int64_t, int64_t) {}
+void siluGradGrad(const float*, const float*, const float*, float*, float*, int64_t, int64_t) {}
 void softmaxRows(const float*, float*, int64_t, int64_t, int64_t, bool) {}
 }  // namespace avx512
 }  // namespace vs

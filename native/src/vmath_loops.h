@@ -17,6 +17,22 @@ inline void geluGradLoop(const float* __restrict x, const float* __restrict dy, 
   }
 }
 
+/**
+ * GeluGrad's two input adjoints given a (its output's), in one pass for i in [s, e):
+ * gx = a dy gelu''(x) = a dy phi(x) (2 - x^2), gdy = a gelu'(x) with geluGradLoop's float operations (so gdy equals
+ * geluGradLoop(x, a) bit for bit: no FMA contraction under -std=c++17).
+ */
+inline void geluGradGradLoop(const float* __restrict x, const float* __restrict dy, const float* __restrict a, float* __restrict gx,
+                             float* __restrict gdy, int64_t s, int64_t e) {
+  for (int64_t i = s; i < e; ++i) {
+    const float v = x[i];
+    const float cdf = 0.5f * (verf(v * 0.70710678118654752f) + 1.f);
+    const float pdf = 0.39894228040143268f * vexp(-0.5f * v * v);
+    gdy[i] = a[i] * (cdf + v * pdf);
+    gx[i] = a[i] * dy[i] * (pdf * (2.f - v * v));
+  }
+}
+
 /** y[i] = x sigmoid(x) (SiLU) for i in [s, e). */
 inline void siluLoop(const float* __restrict x, float* __restrict y, int64_t s, int64_t e) {
   for (int64_t i = s; i < e; ++i) y[i] = x[i] * vsigmoid(x[i]);
@@ -27,6 +43,19 @@ inline void siluGradLoop(const float* __restrict x, const float* __restrict dy, 
   for (int64_t i = s; i < e; ++i) {
     const float v = x[i], sg = vsigmoid(v);
     dx[i] = dy[i] * (sg * (1.f + v * (1.f - sg)));
+  }
+}
+
+/**
+ * SiluGrad's two input adjoints given a, one pass for i in [s, e): gx = a dy s (1 - s) (2 + x (1 - 2 s)),
+ * gdy = a silu'(x) with siluGradLoop's float operations (equal to siluGradLoop(x, a) bit for bit).
+ */
+inline void siluGradGradLoop(const float* __restrict x, const float* __restrict dy, const float* __restrict a, float* __restrict gx,
+                             float* __restrict gdy, int64_t s, int64_t e) {
+  for (int64_t i = s; i < e; ++i) {
+    const float v = x[i], sg = vsigmoid(v);
+    gdy[i] = a[i] * (sg * (1.f + v * (1.f - sg)));
+    gx[i] = a[i] * dy[i] * (sg * (1.f - sg) * (2.f + v * (1.f - 2.f * sg)));
   }
 }
 

@@ -10,6 +10,8 @@ import { registerFusedGradients } from './gradients/fused-grad-kernels.ts';
 
 /** The switch for Softmax's fused gradient kernels (VitscopeSoftmaxGrad, VitscopeSoftmaxGradGrad; cpu and native). */
 export { setFusedSoftmaxGradEnabled } from './gradients/softmax.ts';
+/** The switch for GELU's and SiLU's fused second-derivative kernels (VitscopeGeluGradGrad, VitscopeSiluGradGrad). */
+export { setFusedActivationGradGradEnabled } from './gradients/fused-grad-kernels.ts';
 
 registerFusedKernels();
 registerFusedGradients();

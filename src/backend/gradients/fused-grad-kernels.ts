@@ -6,7 +6,8 @@
 // recorded the first backward pass of every layer norm / GELU / batch norm as a dozen composite tf ops, and the
 // second backward pass differentiated each of them. Now the first backward pass stays one fused kernel and only
 // the second one is composite: hand-derived formulas below, themselves built from differentiable ops (and the
-// fused kernels, whose gradients are these), so a third differentiation still works.
+// fused kernels, whose gradients are these), so a third differentiation still works. GELU's and SiLU's second
+// backward pass is one fused kernel too when it is not itself recorded (VitscopeGeluGradGrad, VitscopeSiluGradGrad).
 //
 // Registered by src/backend/fused-ops.ts (after registerFusedKernels, replacing the gradients of
 // src/backend/native/fused-kernels.ts). Not imported by ./index.ts: the kernel names and the composite fallbacks
@@ -22,10 +23,12 @@ import {
   CHANNEL_AFFINE_GRAD,
   GELU,
   GELU_GRAD,
+  GELU_GRAD_GRAD,
   LAYER_NORM,
   LAYER_NORM_GRAD,
   SILU,
   SILU_GRAD,
+  SILU_GRAD_GRAD,
   batchNormGradOps,
   channelAffineGradOps,
   geluDerivOps,
@@ -38,6 +41,28 @@ const SQRT_2PI_INV = 0.3989422804014327;
 
 function hasKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+let gradGradEnabled = true;
+
+/**
+ * Turns the fused second-derivative kernels of GELU and SiLU (VitscopeGeluGradGrad, VitscopeSiluGradGrad) off (false:
+ * the composites, as before) or back on; returns the previous setting. For tests and profiling.
+ */
+export function setFusedActivationGradGradEnabled(enabled: boolean): boolean {
+  const prev = gradGradEnabled;
+  gradGradEnabled = enabled;
+  return prev;
+}
+
+/**
+ * [gx, gdy] from the one-pass kernel (GELU_GRAD_GRAD or SILU_GRAD_GRAD) where it applies: the tape off (the kernel
+ * has no gradient; a recorded second derivative, for a third, stays composite), a host backend, float32. Else null.
+ */
+function fusedGradGrad(kernel: string, x: tf.Tensor, dy: tf.Tensor, a: tf.Tensor): [tf.Tensor, tf.Tensor] | null {
+  if (!gradGradEnabled || recordingTape() || !HOST_BACKENDS.has(tf.getBackend()) || !hasKernel(kernel)) return null;
+  if (![x, dy, a].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, x.shape))) return null;
+  return runKernel<tf.Tensor>(kernel, { x, dy, a }, {}) as unknown as [tf.Tensor, tf.Tensor];
 }
 
 function epsOf(attrs: tf.NamedAttrMap): number {
@@ -170,7 +195,8 @@ const layerNormGradGrad: tf.GradConfig = {
 /**
  * GeluGrad(x, dy) = dy gelu'(x), gelu'(x) = Phi(x) + x phi(x) (phi the standard normal density, as the erf
  * gradient of tfjs-core and geluDerivOps use). Adjoint A: d/d dy = A gelu'(x) = GeluGrad(x, A),
- * d/dx = A dy gelu''(x), gelu''(x) = phi(x) (2 - x^2).
+ * d/dx = A dy gelu''(x), gelu''(x) = phi(x) (2 - x^2). Off the tape both come from one fused pass (run here:
+ * a thunk's tidy would dispose the other output); recorded, they stay differentiable ops.
  */
 const geluGradGrad: tf.GradConfig = {
   kernelName: GELU_GRAD,
@@ -178,6 +204,8 @@ const geluGradGrad: tf.GradConfig = {
   gradFunc: (ddx, saved) => {
     const [x, dy] = saved;
     const A = ddx as tf.Tensor;
+    const fused = fusedGradGrad(GELU_GRAD_GRAD, x, dy, A);
+    if (fused) return { x: () => fused[0], dy: () => fused[1] };
     return {
       dy: () => runKernel<tf.Tensor>(GELU_GRAD, { x, dy: A }, {}),
       x: () => {
@@ -192,7 +220,7 @@ const geluGradGrad: tf.GradConfig = {
 
 /**
  * SiluGrad(x, dy) = dy silu'(x), silu'(x) = s (1 + x (1 - s)), s = sigmoid(x). Adjoint A: d/d dy = SiluGrad(x, A),
- * d/dx = A dy silu''(x), silu''(x) = s (1 - s) (2 + x (1 - 2 s)).
+ * d/dx = A dy silu''(x), silu''(x) = s (1 - s) (2 + x (1 - 2 s)). One fused pass off the tape, as geluGradGrad.
  */
 const siluGradGrad: tf.GradConfig = {
   kernelName: SILU_GRAD,
@@ -200,6 +228,8 @@ const siluGradGrad: tf.GradConfig = {
   gradFunc: (ddx, saved) => {
     const [x, dy] = saved;
     const A = ddx as tf.Tensor;
+    const fused = fusedGradGrad(SILU_GRAD_GRAD, x, dy, A);
+    if (fused) return { x: () => fused[0], dy: () => fused[1] };
     return {
       dy: () => runKernel<tf.Tensor>(SILU_GRAD, { x, dy: A }, {}),
       x: () => {

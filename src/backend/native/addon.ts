@@ -59,6 +59,10 @@ export interface NativeAddon {
   geluGrad(x: F32, dy: F32, dx: F32, n: number): void;
   silu(x: F32, y: F32, n: number): void;
   siluGrad(x: F32, dy: F32, dx: F32, n: number): void;
+  /** geluGrad's input adjoints given a (dx's), one pass: gx = a dy gelu''(x), gdy = a gelu'(x) (= geluGrad(x, a) exactly). */
+  geluGradGrad(x: F32, dy: F32, a: F32, gx: F32, gdy: F32, n: number): void;
+  /** siluGrad's input adjoints given a, one pass: gx = a dy silu''(x), gdy = a silu'(x) (= siluGrad(x, a) exactly). */
+  siluGradGrad(x: F32, dy: F32, a: F32, gx: F32, gdy: F32, n: number): void;
   batchNormTrain(x: F32, gamma: F32, beta: F32, y: F32, mean: F32, variance: F32, rows: number, c: number, eps: number): void;
   batchNormTrainGrad(x: F32, gamma: F32, dy: F32, mean: F32, variance: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number,
     c: number, eps: number): void;

@@ -13,10 +13,17 @@ export const LAYER_NORM = 'VitscopeLayerNorm';
 export const LAYER_NORM_GRAD = 'VitscopeLayerNormGrad';
 export const GELU = 'VitscopeGelu';
 export const GELU_GRAD = 'VitscopeGeluGrad';
+/**
+ * GeluGrad's input adjoints given a (its output's): inputs {x, dy, a} of one shape, outputs [gx, gdy] =
+ * [a dy gelu''(x), a gelu'(x)] in one pass, gdy equal to GeluGrad(x, a). Not differentiable (runs only off the tape).
+ */
+export const GELU_GRAD_GRAD = 'VitscopeGeluGradGrad';
 /** x * sigmoid(x) (torch.nn.SiLU): input {x}. */
 export const SILU = 'VitscopeSilu';
 /** dy * silu'(x): inputs {x, dy}; differentiable again (src/backend/gradients/fused-grad-kernels.ts). */
 export const SILU_GRAD = 'VitscopeSiluGrad';
+/** SiluGrad's input adjoints given a: inputs {x, dy, a}, outputs [a dy silu''(x), a silu'(x)] (as GELU_GRAD_GRAD). */
+export const SILU_GRAD_GRAD = 'VitscopeSiluGradGrad';
 export const BATCH_NORM = 'VitscopeBatchNorm';
 export const BATCH_NORM_GRAD = 'VitscopeBatchNormGrad';
 /** relu(VitscopeBatchNorm(x, gamma, beta)) in one pass: inputs {x, gamma, beta}, outputs [y, mean, variance]. */
@@ -108,6 +115,21 @@ export function geluGradCpu(x: Float32Array, dy: Float32Array): Float32Array {
   return dx;
 }
 
+/**
+ * [a dy gelu''(x), a gelu'(x)], gelu''(x) = phi(x) (2 - x^2); the second with geluGradCpu's double operations,
+ * so it equals geluGradCpu(x, a) exactly.
+ */
+export function geluGradGradCpu(x: Float32Array, dy: Float32Array, a: Float32Array): [Float32Array, Float32Array] {
+  const gx = new Float32Array(x.length), gdy = new Float32Array(x.length);
+  for (let i = 0; i < x.length; ++i) {
+    const v = x[i];
+    const e = Math.exp(-0.5 * v * v);
+    gdy[i] = a[i] * (0.5 * (erfApprox(v * Math.SQRT1_2) + 1) + v * 0.3989422804014327 * e);
+    gx[i] = a[i] * dy[i] * (0.3989422804014327 * e * (2 - v * v));
+  }
+  return [gx, gdy];
+}
+
 /** x * sigmoid(x) with the cpu backend's Sigmoid (1 / (1 + exp(-x)), rounded to float32) and Multiply: equal to the composite. */
 export function siluCpu(x: Float32Array): Float32Array {
   const y = new Float32Array(x.length);
@@ -123,6 +145,18 @@ export function siluGradCpu(x: Float32Array, dy: Float32Array): Float32Array {
     dx[i] = dy[i] * s * (1 + x[i] * (1 - s));
   }
   return dx;
+}
+
+/** [a dy silu''(x), a silu'(x)], silu''(x) = s (1 - s) (2 + x (1 - 2 s)); the second as siluGradCpu(x, a), exactly. */
+export function siluGradGradCpu(x: Float32Array, dy: Float32Array, a: Float32Array): [Float32Array, Float32Array] {
+  const gx = new Float32Array(x.length), gdy = new Float32Array(x.length);
+  for (let i = 0; i < x.length; ++i) {
+    const v = x[i];
+    const s = 1 / (1 + Math.exp(-v));
+    gdy[i] = a[i] * s * (1 + v * (1 - s));
+    gx[i] = a[i] * dy[i] * (s * (1 - s) * (2 + v * (1 - 2 * s)));
+  }
+  return [gx, gdy];
 }
 
 /** Training-mode batch norm over all rows of a [rows, C] layout (channels last): y, batch mean, batch variance. */
@@ -411,6 +445,15 @@ function cpuConfigs(): tf.KernelConfig[] {
       },
     },
     {
+      kernelName: GELU_GRAD_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend }) => {
+        const { x, dy, a } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const [gx, gdy] = geluGradGradCpu(f32(b, x), f32(b, dy), f32(b, a));
+        return [b.makeTensorInfo(x.shape, 'float32', gx), b.makeTensorInfo(x.shape, 'float32', gdy)];
+      },
+    },
+    {
       kernelName: SOFTMAX_GRAD, backendName: 'cpu',
       kernelFunc: ({ inputs, backend, attrs }) => {
         const { y, dy } = inputs as Record<string, tf.TensorInfo>;
@@ -443,6 +486,15 @@ function cpuConfigs(): tf.KernelConfig[] {
         const { x, dy } = inputs as Record<string, tf.TensorInfo>;
         const b = backend as Cpu;
         return b.makeTensorInfo(x.shape, 'float32', siluGradCpu(f32(b, x), f32(b, dy)));
+      },
+    },
+    {
+      kernelName: SILU_GRAD_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend }) => {
+        const { x, dy, a } = inputs as Record<string, tf.TensorInfo>;
+        const b = backend as Cpu;
+        const [gx, gdy] = siluGradGradCpu(f32(b, x), f32(b, dy), f32(b, a));
+        return [b.makeTensorInfo(x.shape, 'float32', gx), b.makeTensorInfo(x.shape, 'float32', gdy)];
       },
     },
   ];

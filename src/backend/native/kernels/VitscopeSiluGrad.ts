@@ -1,5 +1,5 @@
 import { addon } from '../addon.ts';
-import { SILU_GRAD } from '../fused-kernels.ts';
+import { SILU_GRAD, SILU_GRAD_GRAD } from '../fused-kernels.ts';
 import { f32, f32out, nativeKernel, sizeOf } from './util.ts';
 import type { tf } from '../../tf.ts';
 
@@ -9,4 +9,13 @@ export const vitscopeSiluGradConfig = nativeKernel(SILU_GRAD, ({ inputs, backend
   const dx = f32out(n);
   if (n > 0) addon().siluGrad(f32(backend, x), f32(backend, dy), dx, n);
   return backend.makeTensorInfo(x.shape, 'float32', dx);
+});
+
+/** Both input adjoints of SILU_GRAD in one pass (the composite read and wrote the activations' size several times). */
+export const vitscopeSiluGradGradConfig = nativeKernel(SILU_GRAD_GRAD, ({ inputs, backend }) => {
+  const { x, dy, a } = inputs as Record<string, tf.TensorInfo>;
+  const n = sizeOf(x.shape);
+  const gx = f32out(n), gdy = f32out(n);
+  if (n > 0) addon().siluGradGrad(f32(backend, x), f32(backend, dy), f32(backend, a), gx, gdy, n);
+  return [backend.makeTensorInfo(x.shape, 'float32', gx), backend.makeTensorInfo(x.shape, 'float32', gdy)];
 });

@@ -79,10 +79,10 @@ import { vitscopeBatchNormReluGradConfig } from './VitscopeBatchNormReluGrad.ts'
 import { vitscopeChannelAffineConfig } from './VitscopeChannelAffine.ts';
 import { vitscopeChannelAffineGradConfig } from './VitscopeChannelAffineGrad.ts';
 import { vitscopeGeluConfig } from './VitscopeGelu.ts';
-import { vitscopeGeluGradConfig } from './VitscopeGeluGrad.ts';
+import { vitscopeGeluGradConfig, vitscopeGeluGradGradConfig } from './VitscopeGeluGrad.ts';
 import { vitscopeSoftmaxGradConfig, vitscopeSoftmaxGradGradConfig } from './VitscopeSoftmaxGrad.ts';
 import { vitscopeSiluConfig } from './VitscopeSilu.ts';
-import { vitscopeSiluGradConfig } from './VitscopeSiluGrad.ts';
+import { vitscopeSiluGradConfig, vitscopeSiluGradGradConfig } from './VitscopeSiluGrad.ts';
 import { vitscopeReluGradConfig } from './VitscopeReluGrad.ts';
 import { vitscopeLayerNormConfig } from './VitscopeLayerNorm.ts';
 import { vitscopeLayerNormGradConfig } from './VitscopeLayerNormGrad.ts';
@@ -168,10 +168,12 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   vitscopeChannelAffineGradConfig,
   vitscopeGeluConfig,
   vitscopeGeluGradConfig,
+  vitscopeGeluGradGradConfig,
   vitscopeSoftmaxGradConfig,
   vitscopeSoftmaxGradGradConfig,
   vitscopeSiluConfig,
   vitscopeSiluGradConfig,
+  vitscopeSiluGradGradConfig,
   vitscopeReluGradConfig,
   vitscopeLayerNormConfig,
   vitscopeLayerNormGradConfig,
