@@ -1,4 +1,4 @@
-// Fused normalisation and activation kernels: layer norm (forward, backward), GELU and SiLU (forward, backward),
+// Fused normalisation and activation kernels: layer norm (forward, backward, second backward), GELU and SiLU (forward, backward),
 // batch norm with per-channel (last axis) parameters.
 #include <algorithm>
 #include <cmath>
@@ -106,6 +106,109 @@ Napi::Value LayerNormGrad(const Napi::CallbackInfo& info) {
         dg[i] += part[t][i];
         db[i] += part[t][cols + i];
       }
+  return info.Env().Undefined();
+}
+
+// layerNormGradGrad(x, gamma, dy, a, ag|null, ab|null, gx, ggamma, gdy, rows, cols, eps): LayerNormGrad's input
+// adjoints given the adjoints a (of dx), ag (of dgamma), ab (of dbeta); formulas in
+// src/backend/gradients/fused-grad-kernels.ts. Per row: the statistics (two passes over x, as rowStats), one pass
+// for the seven row sums, one to write. The gamma adjoint is summed per chunk and the chunks added in order
+// (fixed chunking for a fixed thread count: reproducible run to run).
+Napi::Value LayerNormGradGrad(const Napi::CallbackInfo& info) {
+  const float* x = arr<float>(info, 0);
+  const float* g = arr<float>(info, 1);
+  const float* dy = arr<float>(info, 2);
+  const float* a = arr<float>(info, 3);
+  const float* ag = arr<float>(info, 4);
+  const float* ab = arr<float>(info, 5);
+  float* gx = arr<float>(info, 6);
+  float* gg = arr<float>(info, 7);
+  float* gdy = arr<float>(info, 8);
+  const int64_t rows = num(info, 9), cols = num(info, 10);
+  const float eps = static_cast<float>(dbl(info, 11));
+  for (int64_t i = 0; i < cols; ++i) gg[i] = 0.f;
+  if (cols == 0 || rows == 0) return info.Env().Undefined();
+  std::vector<std::vector<float>> part(poolThreads());
+  const float n = static_cast<float>(cols), inv = 1.f / n;
+  parallelForChunks(rows, std::max<int64_t>(1, 4096 / cols), [&](int t, int64_t s, int64_t e) {
+    std::vector<float>& acc = part[t];
+    acc.assign(static_cast<size_t>(cols), 0.f);
+    float* pg = acc.data();
+    for (int64_t r = s; r < e; ++r) {
+      const int64_t o = r * cols;
+      const float *xr = x + o, *dyr = dy + o, *ar = a + o;
+      float *gxr = gx + o, *gdyr = gdy + o;
+      float mean, rs;
+      rowStats(xr, cols, eps, mean, rs);
+      // sums of g = dy gamma, g xh, a, a xh, a g; with ag: h = dy ag, h xh
+      constexpr int L = 16;
+      float l0[L] = {}, l1[L] = {}, l2[L] = {}, l3[L] = {}, l4[L] = {}, l5[L] = {}, l6[L] = {};
+      int64_t i = 0;
+      const int64_t full = cols - cols % L;
+      for (; i < full; i += L)
+        for (int l = 0; l < L; ++l) {
+          const int64_t j = i + l;
+          const float xh = (xr[j] - mean) * rs, gj = dyr[j] * g[j];
+          l0[l] += gj;
+          l1[l] += gj * xh;
+          l2[l] += ar[j];
+          l3[l] += ar[j] * xh;
+          l4[l] += ar[j] * gj;
+        }
+      if (ag)
+        for (int64_t k = 0; k < full; k += L)
+          for (int l = 0; l < L; ++l) {
+            const int64_t j = k + l;
+            const float hj = dyr[j] * ag[j];
+            l5[l] += hj;
+            l6[l] += hj * (xr[j] - mean) * rs;
+          }
+      float sG = 0.f, sGx = 0.f, sA = 0.f, sAx = 0.f, sAg = 0.f, sH = 0.f, sHx = 0.f;
+      for (; i < cols; ++i) {
+        const float xh = (xr[i] - mean) * rs, gi = dyr[i] * g[i];
+        sG += gi;
+        sGx += gi * xh;
+        sA += ar[i];
+        sAx += ar[i] * xh;
+        sAg += ar[i] * gi;
+        if (ag) {
+          sH += dyr[i] * ag[i];
+          sHx += dyr[i] * ag[i] * xh;
+        }
+      }
+      for (int l = 0; l < L; ++l) {
+        sG += l0[l];
+        sGx += l1[l];
+        sA += l2[l];
+        sAx += l3[l];
+        sAg += l4[l];
+        sH += l5[l];
+        sHx += l6[l];
+      }
+      const float m1 = sG * inv, m2 = sGx * inv, a1 = sA * inv, pA = sAx * inv, q1 = sH * inv, q2 = sHx * inv;
+      // a . dx = r (sum a g - n m1 mean(a) - m2 sum a xh)
+      const float aDx = rs * (sAg - sG * a1 - m2 * sAx);
+      const float cP = rs * m2, cDx = rs * pA, cXh = rs * aDx * inv;
+      for (int64_t j = 0; j < cols; ++j) {
+        const float xh = (xr[j] - mean) * rs, gj = dyr[j] * g[j];
+        const float rPA = rs * (ar[j] - a1 - xh * pA);
+        const float dx = rs * (gj - m1 - xh * m2);
+        float vx = -cP * rPA - cDx * dx - cXh * xh;
+        float vdy = g[j] * rPA;
+        if (ag) {
+          vx += rs * (dyr[j] * ag[j] - q1 - xh * q2);
+          vdy += ag[j] * xh;
+        }
+        if (ab) vdy += ab[j];
+        gxr[j] = vx;
+        gdyr[j] = vdy;
+        pg[j] += dyr[j] * rPA;
+      }
+    }
+  });
+  for (const std::vector<float>& acc : part)
+    if (!acc.empty())
+      for (int64_t i = 0; i < cols; ++i) gg[i] += acc[i];
   return info.Env().Undefined();
 }
 
@@ -472,6 +575,7 @@ Napi::Value ChannelAffineGrad(const Napi::CallbackInfo& info) {
 void registerNorm(Napi::Env env, Napi::Object exports) {
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm, "layerNorm"));
   exports.Set("layerNormGrad", Napi::Function::New(env, LayerNormGrad, "layerNormGrad"));
+  exports.Set("layerNormGradGrad", Napi::Function::New(env, LayerNormGradGrad, "layerNormGradGrad"));
   exports.Set("gelu", Napi::Function::New(env, Gelu, "gelu"));
   exports.Set("geluGrad", Napi::Function::New(env, GeluGrad, "geluGrad"));
   exports.Set("silu", Napi::Function::New(env, Silu, "silu"));

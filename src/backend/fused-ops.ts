@@ -8,6 +8,9 @@ import { tf } from './tf.ts';
 import { ADAMW, BATCH_NORM, BATCH_NORM_RELU, CHANNEL_AFFINE, GELU, LAYER_NORM, SILU, registerFusedKernels, type AdamWAttrs } from './native/fused-kernels.ts';
 import { registerFusedGradients } from './gradients/fused-grad-kernels.ts';
 
+/** The switch for LayerNormGrad's fused gradient kernel (VitscopeLayerNormGradGrad; cpu and native). */
+export { setFusedLayerNormGradGradEnabled } from './gradients/fused-grad-kernels.ts';
+
 /** The switch for Softmax's fused gradient kernels (VitscopeSoftmaxGrad, VitscopeSoftmaxGradGrad; cpu and native). */
 export { setFusedSoftmaxGradEnabled } from './gradients/softmax.ts';
 /** The switch for GELU's and SiLU's fused second-derivative kernels (VitscopeGeluGradGrad, VitscopeSiluGradGrad). */

@@ -26,6 +26,7 @@ import {
   GELU_GRAD_GRAD,
   LAYER_NORM,
   LAYER_NORM_GRAD,
+  LAYER_NORM_GRAD_GRAD,
   SILU,
   SILU_GRAD,
   SILU_GRAD_GRAD,
@@ -63,6 +64,19 @@ function fusedGradGrad(kernel: string, x: tf.Tensor, dy: tf.Tensor, a: tf.Tensor
   if (!gradGradEnabled || recordingTape() || !HOST_BACKENDS.has(tf.getBackend()) || !hasKernel(kernel)) return null;
   if (![x, dy, a].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, x.shape))) return null;
   return runKernel<tf.Tensor>(kernel, { x, dy, a }, {}) as unknown as [tf.Tensor, tf.Tensor];
+}
+
+let fusedLayerNormGradGrad = true;
+
+/**
+ * Turns the fused LayerNormGrad gradient (VitscopeLayerNormGradGrad) off (false: the composite, as before) or back
+ * on; returns the previous setting. For tests and profiling: setFusedKernelsEnabled switches the forward kernels, so
+ * it cannot compare the two second derivatives of one and the same first backward pass.
+ */
+export function setFusedLayerNormGradGradEnabled(enabled: boolean): boolean {
+  const prev = fusedLayerNormGradGrad;
+  fusedLayerNormGradGrad = enabled;
+  return prev;
 }
 
 function epsOf(attrs: tf.NamedAttrMap): number {
@@ -144,6 +158,11 @@ const siluGrad: tf.GradConfig = {
  *               is the adjoint of xh at fixed r, and the last term carries the dependence of r on x.
  * r P u is LayerNormGrad(x, 1, u)[0] and r P (dy Ag) is LayerNormGrad(x, Ag, dy)[0]; with r P g = dx,
  *   d/d x     = LayerNormGrad(x, Ag, dy)[0] - r m2 rPA - (r (A . xh) / n) dx - (r (A . dx) / n) xh,   rPA = r P A.
+ * Off the tape (a Hessian-vector product's second backward pass) all three come from the one fused
+ * LayerNormGradGrad kernel, run here (not in a thunk, whose tidy would dispose the other outputs): the statistics
+ * and the row sums (mean(g), m2, mean(A), A . xh, A . g and, with Ag, mean(dy Ag), mean(dy Ag xh); A . dx follows
+ * from them) in two passes per row and the outputs in one more, instead of ~20 composite ops. It recomputes dx
+ * rather than reading the saved output. Recorded (third order), on other backends or with A null: the composite.
  */
 const layerNormGradGrad: tf.GradConfig = {
   kernelName: LAYER_NORM_GRAD,
@@ -153,6 +172,15 @@ const layerNormGradGrad: tf.GradConfig = {
     const [x, gamma, dy, savedDx] = saved;
     const eps = epsOf(attrs);
     const [A, Ag, Ab] = dys as (tf.Tensor | null)[];
+    if (A && fusedLayerNormGradGrad && !recordingTape() && hasKernel(LAYER_NORM_GRAD_GRAD) &&
+      [x, gamma, dy, A, Ag, Ab].every((t) => t === null || t === undefined || t.dtype === 'float32')) {
+      // the engine hands zeros for unused outputs, so Ag and Ab are rarely null; null ones are left out (zero)
+      const inputs: tf.NamedTensorMap = { x, gamma, dy, a: A };
+      if (Ag) inputs.ag = Ag;
+      if (Ab) inputs.ab = Ab;
+      const [gx, gg, gdy] = runKernel<tf.Tensor>(LAYER_NORM_GRAD_GRAD, inputs, { epsilon: eps }) as unknown as tf.Tensor[];
+      return { x: () => gx!, gamma: () => shapedLike(gg!, gamma), dy: () => gdy! };
+    }
     const axis = x.rank - 1;
     const n = x.shape[axis]!;
     const lead = [...Array(axis).keys()];

@@ -55,6 +55,9 @@ export interface NativeAddon {
   oneHot(idx: Int32Array, out: F32, depth: number, on: number, off: number): void;
   layerNorm(x: F32, gamma: F32, beta: F32, y: F32, rows: number, cols: number, eps: number): void;
   layerNormGrad(x: F32, gamma: F32, dy: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number, cols: number, eps: number): void;
+  /** LayerNormGrad's input adjoints [gx, ggamma, gdy] given a (of dx), ag (of dgamma), ab (of dbeta); null ag / ab: zero. */
+  layerNormGradGrad(x: F32, gamma: F32, dy: F32, a: F32, ag: F32 | null, ab: F32 | null, gx: F32, ggamma: F32, gdy: F32,
+    rows: number, cols: number, eps: number): void;
   gelu(x: F32, y: F32, n: number): void;
   geluGrad(x: F32, dy: F32, dx: F32, n: number): void;
   silu(x: F32, y: F32, n: number): void;

@@ -11,6 +11,12 @@ export { SOFTMAX_GRAD, SOFTMAX_GRAD_GRAD };
 
 export const LAYER_NORM = 'VitscopeLayerNorm';
 export const LAYER_NORM_GRAD = 'VitscopeLayerNormGrad';
+/**
+ * LayerNormGrad's input adjoints given the adjoints of its outputs: inputs {x, gamma, dy, a (of dx), ag? (of dgamma),
+ * ab? (of dbeta); absent: zero}, attribute {epsilon}, outputs [gx, ggamma ([C]), gdy]. Not differentiable (runs
+ * only off the tape; see src/backend/gradients/fused-grad-kernels.ts).
+ */
+export const LAYER_NORM_GRAD_GRAD = 'VitscopeLayerNormGradGrad';
 export const GELU = 'VitscopeGelu';
 export const GELU_GRAD = 'VitscopeGeluGrad';
 /**
@@ -98,6 +104,50 @@ export function layerNormGradCpu(x: Float32Array, g: Float32Array, dy: Float32Ar
     for (let i = 0; i < cols; ++i) dx[o + i] = rstd * (dy[o + i] * g[i] - m1 - xhat[i] * m2);
   }
   return [dx, dg, db];
+}
+
+/**
+ * LayerNormGradGrad's outputs [gx, ggamma, gdy] (formulas in src/backend/gradients/fused-grad-kernels.ts): per row
+ * the statistics as rowStats, the row sums in double, then one pass writing; ag / ab null: zero adjoints.
+ */
+export function layerNormGradGradCpu(x: Float32Array, g: Float32Array, dy: Float32Array, a: Float32Array, ag: Float32Array | null,
+  ab: Float32Array | null, cols: number, eps: number): [Float32Array, Float32Array, Float32Array] {
+  const gx = new Float32Array(x.length), gdy = new Float32Array(x.length), gg = new Float64Array(cols);
+  const xhat = new Float64Array(cols);
+  for (let o = 0; o < x.length; o += cols) {
+    const [mean, r] = rowStats(x, o, cols, eps);
+    let sG = 0, sGx = 0, sA = 0, sAx = 0, sAg = 0, sH = 0, sHx = 0;
+    for (let i = 0; i < cols; ++i) {
+      const xh = (xhat[i] = (x[o + i] - mean) * r), gi = dy[o + i] * g[i], ai = a[o + i];
+      sG += gi;
+      sGx += gi * xh;
+      sA += ai;
+      sAx += ai * xh;
+      sAg += ai * gi;
+      if (ag) {
+        sH += dy[o + i] * ag[i];
+        sHx += dy[o + i] * ag[i] * xh;
+      }
+    }
+    const m1 = sG / cols, m2 = sGx / cols, a1 = sA / cols, pA = sAx / cols, q1 = sH / cols, q2 = sHx / cols;
+    const aDx = r * (sAg - sG * a1 - m2 * sAx);
+    for (let i = 0; i < cols; ++i) {
+      const xh = xhat[i], gi = dy[o + i] * g[i];
+      const rPA = r * (a[o + i] - a1 - xh * pA);
+      const dx = r * (gi - m1 - xh * m2);
+      let vx = -r * m2 * rPA - r * pA * dx - (r * aDx / cols) * xh;
+      let vdy = g[i] * rPA;
+      if (ag) {
+        vx += r * (dy[o + i] * ag[i] - q1 - xh * q2);
+        vdy += ag[i] * xh;
+      }
+      if (ab) vdy += ab[i];
+      gx[o + i] = vx;
+      gdy[o + i] = vdy;
+      gg[i] += dy[o + i] * rPA;
+    }
+  }
+  return [gx, Float32Array.from(gg), gdy];
 }
 
 export function geluCpu(x: Float32Array): Float32Array {
@@ -288,6 +338,26 @@ export function checkChannelAffineInputs(kernel: string, inputs: Record<string, 
 }
 
 /**
+ * Checks the inputs of LayerNormGradGrad: x, gamma, dy, a present and float32 (ag, ab optional), x of rank >= 1,
+ * dy and a of x's shape, gamma, ag and ab of C entries (C the last axis of x); throws naming the input.
+ */
+export function checkLayerNormGradGradInputs(inputs: Record<string, tf.TensorInfo | undefined>): void {
+  const kernel = LAYER_NORM_GRAD_GRAD;
+  for (const name of ['x', 'gamma', 'dy', 'a']) if (!inputs[name]) throw new Error(`${kernel}: input '${name}' is missing`);
+  const x = inputs.x!;
+  if (x.shape.length < 1) throw new Error(`${kernel}: input 'x' has shape [] (a scalar), expected rank >= 1`);
+  const C = x.shape[x.shape.length - 1]!;
+  for (const [name, t] of Object.entries(inputs)) {
+    if (t === undefined) continue;
+    if (t.dtype !== 'float32') throw new Error(`${kernel}: input '${name}' has dtype ${t.dtype}, expected float32`);
+    if ((name === 'dy' || name === 'a') && t.shape.join() !== x.shape.join())
+      throw new Error(`${kernel}: input '${name}' has shape ${shapeText(t)}, expected the shape of x ${shapeText(x)}`);
+    if ((name === 'gamma' || name === 'ag' || name === 'ab') && tf.util.sizeFromShape(t.shape) !== C)
+      throw new Error(`${kernel}: input '${name}' has shape ${shapeText(t)}, expected ${C} entries (the last axis of x ${shapeText(x)})`);
+  }
+}
+
+/**
  * Checks the inputs of BatchNormRelu ({x, gamma, beta}) or BatchNormReluGrad ({x, gamma, y, dy, mean, variance}):
  * all float32, x of rank >= 2 with C > 0 channels on the last axis, gamma, beta, mean and variance of shape [C], y and
  * dy of x's shape; throws naming the kernel, the input, what was found and what was expected.
@@ -351,6 +421,19 @@ function cpuConfigs(): tf.KernelConfig[] {
         const b = backend as Cpu;
         const [dx, dg, db] = layerNormGradCpu(f32(b, x), f32(b, gamma), f32(b, dy), last(x), (attrs as { epsilon: number }).epsilon);
         return [b.makeTensorInfo(x.shape, 'float32', dx), b.makeTensorInfo([last(x)], 'float32', dg), b.makeTensorInfo([last(x)], 'float32', db)];
+      },
+    },
+    {
+      kernelName: LAYER_NORM_GRAD_GRAD, backendName: 'cpu',
+      kernelFunc: ({ inputs, backend, attrs }) => {
+        const ins = inputs as Record<string, tf.TensorInfo | undefined>;
+        checkLayerNormGradGradInputs(ins);
+        const b = backend as Cpu;
+        const x = ins.x!;
+        const opt = (t: tf.TensorInfo | undefined) => (t ? f32(b, t) : null);
+        const [gx, gg, gdy] = layerNormGradGradCpu(f32(b, x), f32(b, ins.gamma!), f32(b, ins.dy!), f32(b, ins.a!), opt(ins.ag), opt(ins.ab),
+          last(x), (attrs as { epsilon: number }).epsilon);
+        return [b.makeTensorInfo(x.shape, 'float32', gx), b.makeTensorInfo([last(x)], 'float32', gg), b.makeTensorInfo(x.shape, 'float32', gdy)];
       },
     },
     {

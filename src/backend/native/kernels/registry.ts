@@ -85,7 +85,7 @@ import { vitscopeSiluConfig } from './VitscopeSilu.ts';
 import { vitscopeSiluGradConfig, vitscopeSiluGradGradConfig } from './VitscopeSiluGrad.ts';
 import { vitscopeReluGradConfig } from './VitscopeReluGrad.ts';
 import { vitscopeLayerNormConfig } from './VitscopeLayerNorm.ts';
-import { vitscopeLayerNormGradConfig } from './VitscopeLayerNormGrad.ts';
+import { vitscopeLayerNormGradConfig, vitscopeLayerNormGradGradConfig } from './VitscopeLayerNormGrad.ts';
 import { fusedMatMulConfig } from './_FusedMatMul.ts';
 
 export const NATIVE_KERNELS: tf.KernelConfig[] = [
@@ -177,5 +177,6 @@ export const NATIVE_KERNELS: tf.KernelConfig[] = [
   vitscopeReluGradConfig,
   vitscopeLayerNormConfig,
   vitscopeLayerNormGradConfig,
+  vitscopeLayerNormGradGradConfig,
   fusedMatMulConfig,
 ];
