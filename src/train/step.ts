@@ -4,6 +4,7 @@
 // the optimizer's update, disposal. The loss, the norm and (when asked) the logits come back from the device in
 // one asynchronous read, so a step costs one synchronisation on a GPU.
 import { tf } from '../backend/tf.ts';
+import { valueAndGradients } from '../backend/recorded-graph.ts';
 import type { Model } from '../models/model.ts';
 import { clipToNorm, globalNormTensor } from './clip.ts';
 import { labelOrSoftCrossEntropy } from './losses.ts';
@@ -50,13 +51,20 @@ export function makeTrainStep(model: Model, optimizer: Optimizer | null): TrainS
   for (const [key, v] of model.params) keyOfVar.set(v.name, key);
   return async (batch, opts) => {
     const held: { logits?: tf.Tensor } = {};
-    const { value, grads } = tf.variableGrads(() => {
+    // tf.variableGrads' values, with each adjoint and saved tensor freed once dead (src/backend/recorded-graph.ts):
+    // it held every one until its pass ended, ~10 GB for vit-ti at batch 64, and memory beyond the buffer pool is
+    // fresh pages, which cost more than the arithmetic on a VM
+    const { value, grads } = valueAndGradients(varList, () => {
       const out = model.forward(batch.x, { training: true, updateStats: opts.updateStats ?? true, seed: opts.seed });
       if (opts.logits) held.logits = tf.keep(out);
       return labelOrSoftCrossEntropy(out, batch.y);
-    }, varList);
+    });
     const named = new Map<string, tf.Tensor>();
-    for (const [vname, g] of Object.entries(grads)) named.set(keyOfVar.get(vname) ?? vname, g);
+    // parameters the loss does not reach get no gradient (and so no update), as with tf.variableGrads
+    varList.forEach((v, i) => {
+      const g = grads[i];
+      if (g) named.set(keyOfVar.get(v.name) ?? v.name, g);
+    });
     const kept = held.logits;
     const readout = tf.tidy(() => {
       const parts = [tf.reshape(value, [1]), tf.reshape(globalNormTensor(named), [1])];
