@@ -194,20 +194,16 @@ export function recordGraph(xs: readonly tf.Tensor[], f: () => tf.Tensor[]): Rec
  */
 export function valueAndGradients(xs: readonly tf.Tensor[], f: () => tf.Scalar): { value: tf.Scalar; grads: (tf.Tensor | null)[] } {
   const graph = recordGraph(xs, () => [f()]);
-  let grads: (tf.Tensor | null)[];
-  let value: tf.Scalar;
+  const loss = graph.outputs[0]!;
+  // the value outlives the graph; tf.grads seeds the pass with ones of the output's shape
+  const value = tf.clone(loss) as tf.Scalar;
+  const seed = tf.onesLike(loss);
   try {
-    value = tf.clone(graph.outputs[0]!) as tf.Scalar;
+    return { value, grads: graph.backpropOnce([seed]) };
   } catch (err) {
-    graph.dispose();
+    value.dispose();
     throw err;
-  }
-  // tf.grads seeds the pass with ones of the output's shape
-  const seed = tf.onesLike(graph.outputs[0]!);
-  try {
-    grads = graph.backpropOnce([seed]);
   } finally {
     seed.dispose();
   }
-  return { value, grads };
 }

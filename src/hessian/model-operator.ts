@@ -115,7 +115,7 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
   // Recorded graphs: one per batch, held while they fit the budget, rebuilt when the point or what the losses
   // depend on changes.
   const reuse = method === 'exact' && (opts.reuseGraph ?? true);
-  const cache: GraphCache = { graphs: losses.map(() => null), key: [], heldBytes: 0 };
+  const cache: GraphCache = { graphs: losses.map(() => null), key: [] };
   const stateKey = (): object[] => [...point, ...(opts.dependsOn?.() ?? [])].map((t) => t.dataId as object);
   const releaseGraphs = (): void => releaseCache(cache);
   const budget = opts.graphBudgetBytes ?? Math.min(8 * 2 ** 30, os.totalmem() / 3);
@@ -131,11 +131,9 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
   const replayedProduct = (b: number, vs: tf.Tensor[]): tf.Tensor[] => {
     const held = cache.graphs[b];
     const graph = held ?? recordGraph(point, () => gradientGraph(b, [...point]));
-    const hold = held !== null || cache.heldBytes + graph.bytes <= budget;
-    if (held === null && hold) {
-      cache.graphs[b] = graph;
-      cache.heldBytes += graph.bytes;
-    }
+    const heldBytes = cache.graphs.reduce((sum, g) => sum + (g?.bytes ?? 0), 0);
+    const hold = held !== null || heldBytes + graph.bytes <= budget;
+    if (held === null && hold) cache.graphs[b] = graph;
     try {
       return tf.tidy(() => graph.backprop(weights[b] === 1 ? vs : vs.map((vi) => tf.mul(vi, weights[b]!))));
     } finally {
@@ -241,13 +239,11 @@ export function lossHessianOperator(point: readonly tf.Tensor[], losses: readonl
 interface GraphCache {
   graphs: (RecordedGraph | null)[];
   key: object[];
-  heldBytes: number;
 }
 
 function releaseCache(cache: GraphCache): void {
   for (const g of cache.graphs) g?.dispose();
   cache.graphs = cache.graphs.map(() => null);
-  cache.heldBytes = 0;
 }
 
 const finalizers = new FinalizationRegistry<GraphCache>(releaseCache);

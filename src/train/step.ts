@@ -46,9 +46,8 @@ export type TrainStep = (batch: StepBatch, opts: StepOptions) => Promise<StepRes
  * norm and leaves the parameters alone (the value-and-gradient cost of a step, as the Hessian's timing wants it).
  */
 export function makeTrainStep(model: Model, optimizer: Optimizer | null): TrainStep {
+  const keys = [...model.params.keys()];
   const varList = [...model.params.values()];
-  const keyOfVar = new Map<string, string>();
-  for (const [key, v] of model.params) keyOfVar.set(v.name, key);
   return async (batch, opts) => {
     const held: { logits?: tf.Tensor } = {};
     // tf.variableGrads' values, with each adjoint and saved tensor freed once dead (src/backend/recorded-graph.ts):
@@ -61,9 +60,8 @@ export function makeTrainStep(model: Model, optimizer: Optimizer | null): TrainS
     });
     const named = new Map<string, tf.Tensor>();
     // parameters the loss does not reach get no gradient (and so no update), as with tf.variableGrads
-    varList.forEach((v, i) => {
-      const g = grads[i];
-      if (g) named.set(keyOfVar.get(v.name) ?? v.name, g);
+    grads.forEach((g, i) => {
+      if (g) named.set(keys[i]!, g);
     });
     const kept = held.logits;
     const readout = tf.tidy(() => {

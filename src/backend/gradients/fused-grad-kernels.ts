@@ -12,7 +12,7 @@
 // Registered by src/backend/fused-ops.ts (after registerFusedKernels, replacing the gradients of
 // src/backend/native/fused-kernels.ts). Not imported by ./index.ts: the kernel names and the composite fallbacks
 // live in ../native/fused-kernels.ts, which imports ../tf.ts, which imports ./index.ts.
-import { tf, recordingTape, runKernel } from './tf-core.ts';
+import { tf, recordingTape, runKernel, hostKernelTakes } from './tf-core.ts';
 import { reluGrad } from './relu.ts';
 import {
   BATCH_NORM,
@@ -61,8 +61,7 @@ export function setFusedActivationGradGradEnabled(enabled: boolean): boolean {
  * has no gradient; a recorded second derivative, for a third, stays composite), a host backend, float32. Else null.
  */
 function fusedGradGrad(kernel: string, x: tf.Tensor, dy: tf.Tensor, a: tf.Tensor): [tf.Tensor, tf.Tensor] | null {
-  if (!gradGradEnabled || recordingTape() || !HOST_BACKENDS.has(tf.getBackend()) || !hasKernel(kernel)) return null;
-  if (![x, dy, a].every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, x.shape))) return null;
+  if (!gradGradEnabled || recordingTape() || !hostKernelTakes(kernel, [x, dy, a])) return null;
   return runKernel<tf.Tensor>(kernel, { x, dy, a }, {}) as unknown as [tf.Tensor, tf.Tensor];
 }
 

@@ -6,8 +6,7 @@
 // attention layer instead of four score-sized ones, and the second backward pass differentiates it with one more
 // fused kernel, 'VitscopeSoftmaxGradGrad' (both input adjoints in one pass per row). When that gradient is itself
 // recorded (third order) it is expressed with differentiable ops. Other axes, dtypes and backends use the composite.
-import { tf, recordingTape, runKernel } from './tf-core.ts';
-import { HOST_BACKENDS } from '../host-backends.ts';
+import { tf, recordingTape, runKernel, hostKernelTakes } from './tf-core.ts';
 
 /** y (dy - s), s = sum(dy y) over the last axis: inputs {y, dy} of one shape, attribute {dim} (the last axis). */
 export const SOFTMAX_GRAD = 'VitscopeSoftmaxGrad';
@@ -46,10 +45,8 @@ export function softmaxGradLayout(kernel: string, inputs: tf.TensorInfo[], attrs
 }
 
 function fusedApplies(kernel: string, ts: tf.Tensor[], dim: number): boolean {
-  const first = ts[0]!;
-  const backend = tf.getBackend();
-  return fusedEnabled && HOST_BACKENDS.has(backend) && tf.getKernel(kernel, backend) !== undefined && first.rank > 0 &&
-    (dim === -1 || dim === first.rank - 1) && ts.every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, first.shape));
+  const rank = ts[0]!.rank;
+  return fusedEnabled && rank > 0 && (dim === -1 || dim === rank - 1) && hostKernelTakes(kernel, ts);
 }
 
 /** y (dy - sum(dy y, dim)): softmax's gradient given its output y; the fused kernel where it applies. Differentiable. */

@@ -3,6 +3,7 @@
 // gradients are registered before ours override or extend them.
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
+import { HOST_BACKENDS } from '../host-backends.ts';
 
 export { tf };
 
@@ -19,4 +20,15 @@ export function recordingTape(): boolean {
 /** Runs a registered kernel through the engine (so that it is recorded on the tape like any op). */
 export function runKernel<T extends tf.Tensor>(name: string, inputs: Record<string, tf.Tensor>, attrs: object): T {
   return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs as unknown as tf.NamedAttrMap) as T;
+}
+
+/**
+ * Whether a fused host kernel can take these inputs: the current backend is a host backend (cpu, native) that has
+ * `kernel` registered, and the inputs are float32 tensors of one shape. Other backends use the composites.
+ */
+export function hostKernelTakes(kernel: string, inputs: readonly tf.Tensor[]): boolean {
+  const backend = tf.getBackend();
+  if (!HOST_BACKENDS.has(backend) || tf.getKernel(kernel, backend) === undefined) return false;
+  const shape = inputs[0]?.shape ?? [];
+  return inputs.every((t) => t.dtype === 'float32' && tf.util.arraysEqual(t.shape, shape));
 }

@@ -156,17 +156,19 @@ export function geluCpu(x: Float32Array): Float32Array {
   return y;
 }
 
+/** gelu'(v) = Phi(v) + v phi(v) in double, phi(v) = 0.3989 e (e = exp(-v^2 / 2), passed where the caller needs it too). */
+function geluDerivative(v: number, e = Math.exp(-0.5 * v * v)): number {
+  return 0.5 * (erfApprox(v * Math.SQRT1_2) + 1) + v * 0.3989422804014327 * e;
+}
+
 export function geluGradCpu(x: Float32Array, dy: Float32Array): Float32Array {
   const dx = new Float32Array(x.length);
-  for (let i = 0; i < x.length; ++i) {
-    const v = x[i];
-    dx[i] = dy[i] * (0.5 * (erfApprox(v * Math.SQRT1_2) + 1) + v * 0.3989422804014327 * Math.exp(-0.5 * v * v));
-  }
+  for (let i = 0; i < x.length; ++i) dx[i] = dy[i] * geluDerivative(x[i]);
   return dx;
 }
 
 /**
- * [a dy gelu''(x), a gelu'(x)], gelu''(x) = phi(x) (2 - x^2); the second with geluGradCpu's double operations,
+ * [a dy gelu''(x), a gelu'(x)], gelu''(x) = phi(x) (2 - x^2); the second through geluGradCpu's geluDerivative,
  * so it equals geluGradCpu(x, a) exactly.
  */
 export function geluGradGradCpu(x: Float32Array, dy: Float32Array, a: Float32Array): [Float32Array, Float32Array] {
@@ -174,7 +176,7 @@ export function geluGradGradCpu(x: Float32Array, dy: Float32Array, a: Float32Arr
   for (let i = 0; i < x.length; ++i) {
     const v = x[i];
     const e = Math.exp(-0.5 * v * v);
-    gdy[i] = a[i] * (0.5 * (erfApprox(v * Math.SQRT1_2) + 1) + v * 0.3989422804014327 * e);
+    gdy[i] = a[i] * geluDerivative(v, e);
     gx[i] = a[i] * dy[i] * (0.3989422804014327 * e * (2 - v * v));
   }
   return [gx, gdy];
