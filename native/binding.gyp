@@ -12,6 +12,7 @@
         "src/reduce.cc",
         "src/softmax.cc",
         "src/copy.cc",
+        "src/ortho.cc",
         "src/gather.cc",
         "src/norm.cc",
         "src/optimizer.cc",

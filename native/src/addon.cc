@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerReduce(env, exports);
   registerSoftmax(env, exports);
   registerCopy(env, exports);
+  registerOrtho(env, exports);
   registerGather(env, exports);
   registerNorm(env, exports);
   registerOptimizer(env, exports);

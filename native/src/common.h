@@ -56,6 +56,7 @@ void registerElementwise(Napi::Env env, Napi::Object exports);
 void registerReduce(Napi::Env env, Napi::Object exports);
 void registerSoftmax(Napi::Env env, Napi::Object exports);
 void registerCopy(Napi::Env env, Napi::Object exports);
+void registerOrtho(Napi::Env env, Napi::Object exports);
 void registerGather(Napi::Env env, Napi::Object exports);
 void registerNorm(Napi::Env env, Napi::Object exports);
 void registerOptimizer(Napi::Env env, Napi::Object exports);

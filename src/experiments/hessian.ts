@@ -202,7 +202,7 @@ export interface HessianPlan {
   plan: UnitPlanFile;
   /** Measured seconds of one single-batch Hessian-vector product, per model label. */
   secondsPerProduct: Record<string, number>;
-  /** Single-batch products of the plan (power iteration at its maximum iterations: an upper bound). */
+  /** Single-batch products of the plan (the max-eigenvalue solver at its cap: an upper bound). */
   products: number;
   /** Estimated hours on this machine, and on `shards` shards of the same speed. */
   hours: number;
@@ -254,7 +254,7 @@ export function describeHessianPlan(plan: UnitPlanFile, secondsPerProduct: Recor
   const slowest = Math.max(...perShard);
   const lines = [
     `[hessian] plan: ${plan.totalUnits} units (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}) on ${plan.models.length} model${plan.models.length > 1 ? 's' : ''}`,
-    `[hessian] plan: at most ${products} single-batch Hessian-vector products (power iteration counted at its maximum iterations)`,
+    `[hessian] plan: at most ${products} single-batch Hessian-vector products (the max-eigenvalue solver counted at its k · max-iter cap)`,
     ...Object.entries(secondsPerProduct).map(([label, sp]) => `[hessian] plan: ${label}: ${sp.toFixed(3)} s per product (measured here)`),
     `[hessian] plan: at most ${hoursOf(seconds)} here; ${hoursOf(slowest)} on ${shards} shards of this speed (the slowest shard)`,
   ];
@@ -400,7 +400,7 @@ async function computeHessianUnit(p: PreparedHessian, unit: PlannedUnit, onProdu
       case 'timing':
         return await timeHvpVsStep(m.model, batches[0]!, { names, seed: run.seed });
       case 'maxeig-batch':
-        return await maxEigenvalueUnit(m.model, batches[0]!, position, { ...common, tol: run.tol, maxIter: run.maxIter, variant: run.power, batches: context.layout.maxeigBatches });
+        return await maxEigenvalueUnit(m.model, batches[0]!, position, { ...common, tol: run.tol, maxIter: run.maxIter, eigensolver: run.eigensolver, variant: run.power, batches: context.layout.maxeigBatches });
       case 'spectrum-lanczos':
         return { ...(await lanczosUnit(m.model, batches, position, { ...common, lanczosSteps: run.lanczosSteps })), indices: batches.flatMap((b) => [...(b.indices ?? [])]) };
       case 'spectrum-slq':
@@ -434,7 +434,7 @@ export function reduceHessianUnits(plan: UnitPlanFile, units: ReadonlyMap<number
     if (timing) entry.timing = timing.record.result as StepTiming;
     const maxeig = of('maxeig-batch').map((x) => x.record.result as BatchEigen & { products: number });
     if (maxeig.length > 0) {
-      const res = reduceMaxEigenvalueUnits(maxeig, { groups: run.groups, variant: run.power });
+      const res = reduceMaxEigenvalueUnits(maxeig, { groups: run.groups, eigensolver: run.eigensolver, variant: run.power });
       const perBatchMax = res.perBatch.map((b) => Math.max(...b.values));
       entry.maxEigenvalueSpectrum = { ...res, kde: maxEigenvalueKde(res.eigenvalues), sampleSize: sampleSizeAdvice(perBatchMax) };
     }

@@ -5,6 +5,7 @@ export { lanczos, lanczosDecomposition, type LanczosOptions, type LanczosResult 
 export { slqDensity, densityOnGrid, densityGrid, slqMoment, type SlqRun, type SlqOptions, type DensityOptions } from './slq.ts';
 export { hutchinsonTrace, type TraceOptions, type TraceResult } from './trace.ts';
 export { powerIteration, POWER_DEFAULTS, type PowerOptions, type PowerResult } from './power.ts';
+export { lanczosTopByMagnitude, type MagnitudeLanczosOptions, type MagnitudeLanczosResult } from './lanczos-magnitude.ts';
 export { tridiagonalEigen } from './tridiagonal.ts';
 export { denseOperator, toDense, asymmetry } from './dense-operator.ts';
 export { meanCI, pointwiseCI, studentTQuantile, studentTCdf, type MeanCI } from '../util/stats.ts';
@@ -18,7 +19,7 @@ export {
   maxEigenvalueSpectrum, maxEigenvalueKde, hessianSpectrum, nepApe, splitGroups,
   maxEigenvalueUnit, reduceMaxEigenvalueUnits, lanczosUnit, slqUnit, traceUnit, reduceSpectrumUnits, subsetSeed,
   type LanczosPart, type SlqPart, type TracePart, type SubsetParts, type MaxEigenUnitOptions,
-  type MaxEigenOptions, type MaxEigenSpectrum, type SpectrumOptions, type HessianSpectrum, type SubsetSpectrum, type BatchEigen,
+  type MaxEigenOptions, type MaxEigenSolver, type MaxEigenSpectrum, type SpectrumOptions, type HessianSpectrum, type SubsetSpectrum, type BatchEigen,
 } from './spectrum.ts';
 export { timeHvpVsStep, secondsPerProduct, type StepTiming } from './timing.ts';
 export { checkHessianLayout, hessianDataLayout, hessianModelUnits, type HessianDataLayout, type HessianUnitSpec, type HessianUnitKind } from './units-plan.ts';

@@ -56,6 +56,8 @@ export async function lanczosDecomposition(
   steps: number,
   rng: Rng,
   onStep?: (step: number, steps: number) => void,
+  /** Asked after every step with T's diagonal and off-diagonal so far: true ends the iteration there. */
+  stop?: (alpha: readonly number[], beta: readonly number[]) => boolean,
 ): Promise<LanczosDecomposition> {
   const n = op.dim;
   if (start.length !== n) throw new Error(`lanczos: start vector has length ${start.length}, operator dim is ${n}`);
@@ -79,7 +81,7 @@ export async function lanczosDecomposition(
     orthogonalize(w, basis);
     const b = norm(w);
     scaleSeen = Math.max(scaleSeen, Math.abs(a), b);
-    if (j === m - 1) {
+    if (stop?.(alpha, beta) === true || j === m - 1) {
       betaLast = b;
       break;
     }

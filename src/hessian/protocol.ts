@@ -25,6 +25,8 @@ export interface HessianSettings {
   slqSteps: number;
   slqRuns: number;
   traceSamples: number;
+  /** Solver of the max-eigenvalue spectrum's top-k per batch (spectrum.ts MaxEigenSolver). */
+  eigensolver: 'power' | 'lanczos';
   /** Power iteration: PyHessian's hessian.eigenvalues step for step, or vitscope's (see power.ts). */
   power: 'vitscope' | 'pyhessian';
 }
@@ -48,14 +50,14 @@ export const HESSIAN_PROTOCOLS: AnalysisProtocols<HessianSettings, HessianProtoc
         'augmented data (crop, flip, RandAugment, mixup/CutMix soft targets, smoothing 0.1), BatchNorm in evaluation mode',
       settings: {
         fraction: 0.1, batches: 0, batchSize: 16, ...PAPER_LOSS, k: 5, tol: 1e-3, maxIter: 100, groups: 5,
-        subsets: 5, subsetBatches: 4, lanczosSteps: 30, slqSteps: 30, slqRuns: 2, traceSamples: 10, power: 'pyhessian',
+        subsets: 5, subsetBatches: 4, lanczosSteps: 30, slqSteps: 30, slqRuns: 2, traceSamples: 10, eigensolver: 'power', power: 'pyhessian',
       },
     },
     quick: {
-      description: "the paper's loss and data on 8 batches of 16, top-2 per batch (20 products per eigenvalue at most)",
+      description: "the paper's loss and data on 8 batches of 16, top-2 by magnitude per batch by Lanczos (tol 1e-3, 40 products at most)",
       settings: {
         fraction: 0, batches: 8, batchSize: 16, ...PAPER_LOSS, k: 2, tol: 1e-3, maxIter: 20, groups: 4,
-        subsets: 2, subsetBatches: 2, lanczosSteps: 16, slqSteps: 16, slqRuns: 1, traceSamples: 8, power: 'vitscope',
+        subsets: 2, subsetBatches: 2, lanczosSteps: 16, slqSteps: 16, slqRuns: 1, traceSamples: 8, eigensolver: 'lanczos', power: 'vitscope',
       },
     },
   },
@@ -67,9 +69,9 @@ export const HESSIAN_PROTOCOLS: AnalysisProtocols<HessianSettings, HessianProtoc
     mix: { option: 'mix', type: 'boolean', help: 'mixup/CutMix soft targets as in training (α 1.0 / 0.8, every batch)' },
     labelSmoothing: { option: 'label-smoothing', type: 'number', help: 'label smoothing of the targets' },
     l2: { option: 'l2', type: 'number', help: 'L2 coefficient c of (c/2)‖θ‖² added to the NLL (the recipe’s weight decay; shifts eigenvalues by +c)' },
-    k: { option: 'k', type: 'integer', help: 'eigenvalues per mini-batch (power iteration) and at each end (Lanczos)' },
-    tol: { option: 'tol', type: 'number', help: 'power iteration: relative tolerance' },
-    maxIter: { option: 'max-iter', type: 'integer', help: 'power iteration: maximum products per eigenvalue' },
+    k: { option: 'k', type: 'integer', help: 'eigenvalues per mini-batch (by magnitude) and at each end of the averaged spectrum (Lanczos)' },
+    tol: { option: 'tol', type: 'number', help: 'max-eigenvalue spectrum: relative change that stops the solver' },
+    maxIter: { option: 'max-iter', type: 'integer', help: 'max-eigenvalue spectrum: maximum products per eigenvalue (Lanczos: k times this in all)' },
     groups: { option: 'groups', type: 'integer', help: 'disjoint groups of batches for the CIs of NEP/APE' },
     subsets: { option: 'subsets', type: 'integer', help: 'disjoint data subsets for the averaged-Hessian spectrum (CIs over them)' },
     subsetBatches: { option: 'subset-batches', type: 'integer', help: 'batches averaged in each subset’s Hessian' },
@@ -77,6 +79,10 @@ export const HESSIAN_PROTOCOLS: AnalysisProtocols<HessianSettings, HessianProtoc
     slqSteps: { option: 'slq-steps', type: 'integer', help: 'Lanczos steps per SLQ run' },
     slqRuns: { option: 'slq-runs', type: 'integer', help: 'SLQ runs per subset' },
     traceSamples: { option: 'trace-samples', type: 'integer', help: 'Hutchinson probes per subset' },
+    eigensolver: {
+      option: 'eigensolver', type: 'string', choices: ['power', 'lanczos'],
+      help: "top-k per batch: 'power' iteration with deflation (maxIter products per eigenvalue; the paper's), or 'lanczos' until the k of largest magnitude settle to tol (k·maxIter products at most)",
+    },
     power: {
       option: 'power', type: 'string', choices: ['vitscope', 'pyhessian'],
       help: "power iteration: 'pyhessian' follows PyHessian's hessian.eigenvalues exactly (the paper's); 'vitscope' re-orthogonalises twice and keeps the last quotient",

@@ -1,5 +1,5 @@
 // The paper's Hessian analyses on a model: (1) the "Hessian max eigenvalue spectrum" — top-k
-// eigenvalues by magnitude of each of many small mini-batches (PyHessian power iteration), pooled,
+// eigenvalues by magnitude of each of many small mini-batches (PyHessian power iteration, or Lanczos), pooled,
 // summarised by NEP (share of negative eigenvalues) and APE (mean positive eigenvalue); (2) the
 // spectrum of the Hessian averaged over a set of batches: top/bottom eigenvalues (Lanczos), the
 // spectral density (SLQ) and the trace (Hutchinson). Every number comes with its spread over
@@ -7,6 +7,7 @@
 import type { Model } from '../models/model.ts';
 import { linspace, sideKde, type SideKde } from '../util/kde.ts';
 import { lanczos } from './lanczos.ts';
+import { lanczosTopByMagnitude } from './lanczos-magnitude.ts';
 import { modelHessianOperator, type HessianBatch, type HessianOperator } from './model-operator.ts';
 import { POWER_DEFAULTS, powerIteration } from './power.ts';
 import { densityOnGrid, slqDensity, type SlqRun } from './slq.ts';
@@ -33,15 +34,25 @@ export interface MaxEigenOptions extends CommonOptions {
   maxIter?: number;
   /** Disjoint groups of batches for the error bars of NEP and APE (default min(5, batches)). */
   groups?: number;
+  /**
+   * 'power' (default): power iteration with deflation, up to maxIter products per eigenvalue. 'lanczos': Lanczos
+   * until the k Ritz values of largest magnitude settle to tol, up to k · maxIter products (lanczos-magnitude.ts).
+   */
+  eigensolver?: MaxEigenSolver;
   /** power.ts PowerOptions.variant: 'vitscope' (default) or PyHessian's hessian.eigenvalues step for step. */
   variant?: 'vitscope' | 'pyhessian';
   onBatch?: (batch: number, batches: number, values: number[]) => void;
 }
 
+export type MaxEigenSolver = 'power' | 'lanczos';
+
 export interface BatchEigen {
   values: number[];
+  /** Products spent on each eigenvalue (power iteration); Lanczos: its steps, shared by all k. */
   iterations: number[];
   converged: boolean[];
+  /** Lanczos: ||Hx − θx|| of each Ritz pair. */
+  ritzResiduals?: number[];
   indices: number[];
   ms: number;
 }
@@ -59,7 +70,8 @@ export interface MaxEigenSpectrum {
   apeCI: MeanCI;
   maxCI: MeanCI;
   groups: number[][];
-  /** The power iteration that produced the eigenvalues. */
+  /** The solver that produced the eigenvalues, and the power iteration's variant when it was power iteration. */
+  eigensolver: MaxEigenSolver;
   variant: 'vitscope' | 'pyhessian';
   products: number;
   ms: number;
@@ -90,7 +102,7 @@ export type MaxEigenUnitOptions = Omit<MaxEigenOptions, 'groups' | 'onBatch'>;
 
 /**
  * One unit of the max-eigenvalue spectrum: the top-k eigenvalues of the Hessian of batch `position` (its place
- * among the spectrum's batches, which alone seeds the power iteration: any process computes the same unit).
+ * among the spectrum's batches, which alone seeds the solver: any process computes the same unit).
  */
 export async function maxEigenvalueUnit(model: Model, batch: HessianBatch, position: number, opts: MaxEigenUnitOptions & { batches?: number }): Promise<BatchEigen & { products: number }> {
   const tb = performance.now();
@@ -100,18 +112,21 @@ export async function maxEigenvalueUnit(model: Model, batch: HessianBatch, posit
     labelSmoothing: opts.labelSmoothing,
     onProduct: (count, ms) => opts.onProduct?.({ stage: `batch ${position + 1}${opts.batches ? `/${opts.batches}` : ''}`, count, ms }),
   });
+  const k = Math.min(opts.k ?? 5, op.dim);
+  const tol = opts.tol ?? POWER_DEFAULTS.tol;
+  const maxIter = opts.maxIter ?? POWER_DEFAULTS.maxIter;
+  const seed = opts.seed + 7919 * position;
   try {
-    const res = await powerIteration(op, {
-      k: Math.min(opts.k ?? 5, op.dim),
-      tol: opts.tol ?? POWER_DEFAULTS.tol,
-      maxIter: opts.maxIter ?? POWER_DEFAULTS.maxIter,
-      seed: opts.seed + 7919 * position,
-      variant: opts.variant,
-    });
+    let found: Pick<BatchEigen, 'values' | 'iterations' | 'converged' | 'ritzResiduals'>;
+    if (opts.eigensolver === 'lanczos') {
+      const lz = await lanczosTopByMagnitude(op, { k, tol, maxSteps: Math.min(op.dim, k * maxIter), seed });
+      found = { values: lz.values, iterations: lz.values.map(() => lz.steps), converged: lz.values.map(() => lz.converged), ritzResiduals: lz.ritzResiduals };
+    } else {
+      const res = await powerIteration(op, { k, tol, maxIter, seed, variant: opts.variant });
+      found = { values: res.values, iterations: res.iterations, converged: res.converged };
+    }
     return {
-      values: res.values,
-      iterations: res.iterations,
-      converged: res.converged,
+      ...found,
       indices: [...(batch.indices ?? [])],
       ms: performance.now() - tb,
       products: op.products,
@@ -124,10 +139,12 @@ export async function maxEigenvalueUnit(model: Model, batch: HessianBatch, posit
 /** Pools the units of the max-eigenvalue spectrum, in batch order: NEP, APE and their spread over groups of batches. */
 export function reduceMaxEigenvalueUnits(
   units: readonly (BatchEigen & { products?: number })[],
-  opts: { groups?: number; variant?: 'vitscope' | 'pyhessian' } = {},
+  opts: { groups?: number; eigensolver?: MaxEigenSolver; variant?: 'vitscope' | 'pyhessian' } = {},
 ): MaxEigenSpectrum {
   if (units.length === 0) throw new Error('reduceMaxEigenvalueUnits: no batches');
-  const perBatch: BatchEigen[] = units.map((u) => ({ values: u.values, iterations: u.iterations, converged: u.converged, indices: u.indices, ms: u.ms }));
+  const perBatch: BatchEigen[] = units.map((u) => ({
+    values: u.values, iterations: u.iterations, converged: u.converged, ...(u.ritzResiduals ? { ritzResiduals: u.ritzResiduals } : {}), indices: u.indices, ms: u.ms,
+  }));
   const eigenvalues = perBatch.flatMap((p) => p.values);
   const { nep, ape } = nepApe(eigenvalues);
   const groups = splitGroups(perBatch.length, opts.groups ?? 5);
@@ -139,6 +156,7 @@ export function reduceMaxEigenvalueUnits(
   return {
     eigenvalues,
     perBatch,
+    eigensolver: opts.eigensolver ?? 'power',
     variant: opts.variant ?? 'vitscope',
     nep,
     ape,
@@ -160,7 +178,7 @@ export async function maxEigenvalueSpectrum(model: Model, batches: readonly Hess
     units.push(unit);
     opts.onBatch?.(b + 1, batches.length, unit.values);
   }
-  return reduceMaxEigenvalueUnits(units, { groups: opts.groups, variant: opts.variant });
+  return reduceMaxEigenvalueUnits(units, { groups: opts.groups, eigensolver: opts.eigensolver, variant: opts.variant });
 }
 
 /**

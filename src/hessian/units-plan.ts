@@ -19,7 +19,7 @@ export interface HessianDataLayout {
   subsets: number[][];
 }
 
-/** One unit of one model: its kind, the batches it reads and its Hessian-vector products (single-batch products; an upper bound for power iteration). */
+/** One unit of one model: its kind, the batches it reads and its Hessian-vector products (single-batch products; an upper bound for the max-eigenvalue solver). */
 export interface HessianUnitSpec {
   kind: HessianUnitKind;
   /** maxeig-batch: the batch position; spectrum-*: the subset; timing: 0. */
