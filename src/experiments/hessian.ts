@@ -402,7 +402,7 @@ async function computeHessianUnit(p: PreparedHessian, unit: PlannedUnit, onProdu
       case 'maxeig-batch':
         return await maxEigenvalueUnit(m.model, batches[0]!, position, { ...common, tol: run.tol, maxIter: run.maxIter, eigensolver: run.eigensolver, variant: run.power, batches: context.layout.maxeigBatches });
       case 'spectrum-lanczos':
-        return { ...(await lanczosUnit(m.model, batches, position, { ...common, lanczosSteps: run.lanczosSteps })), indices: batches.flatMap((b) => [...(b.indices ?? [])]) };
+        return { ...(await lanczosUnit(m.model, batches, position, { ...common, lanczosSteps: run.lanczosSteps, slqSteps: run.slqSteps, slqRuns: run.slqRuns })), indices: batches.flatMap((b) => [...(b.indices ?? [])]) };
       case 'spectrum-slq':
         return await slqUnit(m.model, batches, position, unit.run ?? 0, { ...common, slqSteps: run.slqSteps });
       case 'spectrum-trace':

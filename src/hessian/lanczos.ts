@@ -124,6 +124,11 @@ export async function lanczos(op: LinearOperator, opts: LanczosOptions): Promise
   const rng = new Rng(opts.seed);
   const start = opts.start ?? normalVector(rng, op.dim);
   const dec = await lanczosDecomposition(op, start, Math.max(opts.steps, 1), rng, opts.onStep);
+  return extremeRitzPairs(dec, opts);
+}
+
+/** The extreme Ritz values (and vectors) of a decomposition, as `lanczos` returns them. */
+export function extremeRitzPairs(dec: LanczosDecomposition, opts: Pick<LanczosOptions, 'k' | 'which' | 'returnVectors'>): LanczosResult {
   const eig = tridiagonalEigen(dec.alpha, dec.beta);
   const m = dec.alpha.length;
   const idx = indicesFor(opts.which, opts.k, m);
@@ -131,9 +136,10 @@ export async function lanczos(op: LinearOperator, opts: LanczosOptions): Promise
   const ritzResiduals = idx.map((i) => Math.abs(dec.betaLast * eig.vectors[i]![m - 1]!));
   const result: LanczosResult = { values, ritzResiduals, steps: m, restarts: dec.restarts };
   if (opts.returnVectors) {
+    const n = dec.basis[0]!.length;
     result.vectors = idx.map((i) => {
       const s = eig.vectors[i]!;
-      const x = new Float64Array(op.dim);
+      const x = new Float64Array(n);
       for (let j = 0; j < m; j++) axpy(s[j]!, dec.basis[j]!, x);
       return x;
     });

@@ -5,7 +5,7 @@
 // Σ_j w_j θ_j^p estimates tr(A^p) / dim.
 import { Rng, rademacherVector } from '../util/random.ts';
 import type { LinearOperator } from './linear-operator.ts';
-import { lanczosDecomposition } from './lanczos.ts';
+import { lanczosDecomposition, type LanczosDecomposition } from './lanczos.ts';
 import { tridiagonalEigen } from './tridiagonal.ts';
 
 export interface SlqRun {
@@ -23,22 +23,32 @@ export interface SlqOptions {
   onStep?: (run: number, step: number, steps: number) => void;
 }
 
+/** The start of SLQ run `run` for a seed: its normalised-to-be Rademacher vector and the stream its Lanczos restarts draw from. */
+export function slqRunStart(seed: number, run: number, dim: number): { start: Float64Array; rng: Rng } {
+  if (!(Number.isInteger(run) && run >= 0)) throw new Error(`slqDensity: firstRun must be a non-negative integer, got ${run}`);
+  const rng = new Rng(seed);
+  for (let r = 0; r < run; r++) rng.fork();
+  const runRng = rng.fork();
+  return { start: rademacherVector(runRng, dim), rng: runRng };
+}
+
+/** The Gauss quadrature of a Lanczos decomposition: Ritz values as nodes, squared first eigenvector components as weights. */
+export function slqQuadrature(dec: Pick<LanczosDecomposition, 'alpha' | 'beta'>): SlqRun {
+  const eig = tridiagonalEigen(dec.alpha, dec.beta);
+  const weights = eig.vectors.map((v) => v[0]! * v[0]!);
+  const total = weights.reduce((a, b) => a + b, 0);
+  return { nodes: eig.values, weights: weights.map((w) => w / total) };
+}
+
 export async function slqDensity(op: LinearOperator, opts: SlqOptions): Promise<SlqRun[]> {
   if (!(opts.runs >= 1)) throw new Error(`slqDensity: runs must be >= 1, got ${opts.runs}`);
   if (!(opts.steps >= 1)) throw new Error(`slqDensity: steps must be >= 1, got ${opts.steps}`);
-  const rng = new Rng(opts.seed);
   const first = opts.firstRun ?? 0;
-  if (!(Number.isInteger(first) && first >= 0)) throw new Error(`slqDensity: firstRun must be a non-negative integer, got ${first}`);
-  for (let r = 0; r < first; r++) rng.fork();
   const out: SlqRun[] = [];
   for (let r = first; r < first + opts.runs; r++) {
-    const runRng = rng.fork();
-    const u = rademacherVector(runRng, op.dim);
-    const dec = await lanczosDecomposition(op, u, opts.steps, runRng, (s, n) => opts.onStep?.(r, s, n));
-    const eig = tridiagonalEigen(dec.alpha, dec.beta);
-    const weights = eig.vectors.map((v) => v[0]! * v[0]!);
-    const total = weights.reduce((a, b) => a + b, 0);
-    out.push({ nodes: eig.values, weights: weights.map((w) => w / total) });
+    const { start, rng } = slqRunStart(opts.seed, r, op.dim);
+    const dec = await lanczosDecomposition(op, start, opts.steps, rng, (s, n) => opts.onStep?.(r, s, n));
+    out.push(slqQuadrature(dec));
   }
   return out;
 }

@@ -5,14 +5,16 @@
 // spectral density (SLQ) and the trace (Hutchinson). Every number comes with its spread over
 // disjoint data subsets (mean and t-based 95% confidence interval).
 import type { Model } from '../models/model.ts';
+import { Rng, normalVector } from '../util/random.ts';
 import { linspace, sideKde, type SideKde } from '../util/kde.ts';
-import { lanczos } from './lanczos.ts';
+import { extremeRitzPairs, lanczosDecomposition } from './lanczos.ts';
 import { lanczosTopByMagnitude } from './lanczos-magnitude.ts';
 import { modelHessianOperator, type HessianBatch, type HessianOperator } from './model-operator.ts';
 import { POWER_DEFAULTS, powerIteration } from './power.ts';
-import { densityOnGrid, slqDensity, type SlqRun } from './slq.ts';
+import { densityOnGrid, slqDensity, slqQuadrature, slqRunStart, type SlqRun } from './slq.ts';
 import { meanCI, pointwiseCI, type MeanCI } from '../util/stats.ts';
 import { hutchinsonTrace, type TraceResult } from './trace.ts';
+import { lanczosShareSlq } from './units-plan.ts';
 
 export interface CommonOptions {
   /** Parameter names (default all). */
@@ -241,6 +243,8 @@ export interface LanczosPart {
   bottom: number[];
   topResiduals: number[];
   bottomResiduals: number[];
+  /** SLQ run 0's quadrature, when this run was SLQ run 0 (lanczosShareSlq). */
+  slq?: SlqRun;
   dim: number;
   products: number;
   ms: number;
@@ -282,20 +286,34 @@ async function withSubsetOperator<T>(model: Model, batches: readonly HessianBatc
   }
 }
 
-/** Unit: top-k and bottom-k eigenvalues (Lanczos) of the Hessian averaged over subset `subset`'s batches. */
+/**
+ * Unit: top-k and bottom-k eigenvalues (Lanczos) of the Hessian averaged over subset `subset`'s batches; with
+ * lanczosShareSlq, from SLQ run 0's start, and that run's quadrature with them.
+ */
 export async function lanczosUnit(model: Model, batches: readonly HessianBatch[], subset: number, opts: SubsetUnitOptions): Promise<LanczosPart> {
   const k = opts.k ?? 5;
+  const steps = opts.lanczosSteps ?? 30;
+  const shared = lanczosShareSlq(opts);
   return withSubsetOperator(model, batches, subset, 'lanczos', opts, async (op) => {
-    const lz = await lanczos(op, { steps: opts.lanczosSteps ?? 30, k, which: 'both', seed: subsetSeed(opts.seed, subset) });
+    const { start, rng } = shared ? slqRunStart(subsetSeed(opts.seed, subset) + 1, 0, op.dim) : gaussianStart(subsetSeed(opts.seed, subset), op.dim);
+    const dec = await lanczosDecomposition(op, start, steps, rng);
+    const lz = extremeRitzPairs(dec, { k, which: 'both' });
     const kk = Math.min(k, Math.floor(lz.values.length / 2) || 1);
     return {
       top: lz.values.slice(0, kk),
       bottom: lz.values.slice(-kk).reverse(),
       topResiduals: lz.ritzResiduals.slice(0, kk),
       bottomResiduals: lz.ritzResiduals.slice(-kk).reverse(),
+      ...(shared ? { slq: slqQuadrature(dec) } : {}),
       dim: op.dim,
     };
   });
+}
+
+/** lanczos()'s own start: a Gaussian vector from the seed, whose stream then serves the restarts. */
+function gaussianStart(seed: number, dim: number): { start: Float64Array; rng: Rng } {
+  const rng = new Rng(seed);
+  return { start: normalVector(rng, dim), rng };
 }
 
 /** Unit: SLQ run `run` of subset `subset` (its random start depends only on the subset's seed and the run). */
@@ -313,12 +331,18 @@ export async function traceUnit(model: Model, batches: readonly HessianBatch[], 
   }));
 }
 
-/** One subset's units, in order: its Lanczos part, its SLQ runs (run order) and its trace. */
+/** One subset's units, in order: its Lanczos part, its SLQ units (run order) and its trace. */
 export interface SubsetParts {
   indices: number[];
   lanczos: LanczosPart;
   slq: SlqPart[];
   trace: TracePart;
+}
+
+/** A subset's SLQ runs in run order: run 0 from its Lanczos part when that was run 0 (and no unit computed it), then the units'. */
+function slqRunsOf(p: SubsetParts): SlqRun[] {
+  const fromLanczos = p.lanczos.slq && !p.slq.some((r) => r.run === 0) ? [p.lanczos.slq] : [];
+  return [...fromLanczos, ...[...p.slq].sort((a, b) => a.run - b.run).map((r) => r.slq)];
 }
 
 /** Reduces the subsets' units (in subset order): mean and 95% CI over subsets, the pointwise density band on a common grid. */
@@ -330,7 +354,7 @@ export function reduceSpectrumUnits(parts: readonly SubsetParts[], opts: { l2?: 
     bottom: p.lanczos.bottom,
     topResiduals: p.lanczos.topResiduals,
     bottomResiduals: p.lanczos.bottomResiduals,
-    slq: p.slq.map((r) => r.slq),
+    slq: slqRunsOf(p),
     trace: p.trace.trace,
     products: p.lanczos.products + p.slq.reduce((a, r) => a + r.products, 0) + p.trace.products,
     ms: p.lanczos.ms + p.slq.reduce((a, r) => a + r.ms, 0) + p.trace.ms,
@@ -364,7 +388,7 @@ export async function hessianSpectrum(model: Model, subsets: readonly (readonly 
     const batches = subsets[s]!;
     const lz = await lanczosUnit(model, batches, s, unitOpts);
     const slq: SlqPart[] = [];
-    for (let r = 0; r < (opts.slqRuns ?? 2); r++) slq.push(await slqUnit(model, batches, s, r, unitOpts));
+    for (let r = lanczosShareSlq(opts) ? 1 : 0; r < (opts.slqRuns ?? 2); r++) slq.push(await slqUnit(model, batches, s, r, unitOpts));
     const trace = await traceUnit(model, batches, s, unitOpts);
     parts.push({ indices: batches.flatMap((b) => [...(b.indices ?? [])]), lanczos: lz, slq, trace });
     opts.onSubset?.(s + 1, subsets.length);

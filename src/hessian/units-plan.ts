@@ -1,11 +1,19 @@
 // The units of work of the Hessian analyses and the data they read, from the settings alone (never from which
 // analyses are asked for, nor from which process computes them): the max-eigenvalue spectrum is one unit per
 // mini-batch; the averaged-Hessian spectrum is, per disjoint data subset, one Lanczos unit, one unit per SLQ run
-// and one Hutchinson probe set. Batch positions index one seeded epoch of the pool (src/data/batches.ts), so a
-// unit draws only its own batches. The experiment, the notebooks and the time estimate all use this plan.
+// (but run 0 when the Lanczos unit is that run) and one Hutchinson probe set. Batch positions index one seeded epoch
+// of the pool (src/data/batches.ts), so a unit draws only its own batches. The experiment, the notebooks and the time estimate all use this plan.
 import type { HessianSettings } from './protocol.ts';
 
 export type HessianUnitKind = 'timing' | 'maxeig-batch' | 'spectrum-lanczos' | 'spectrum-slq' | 'spectrum-trace';
+
+/**
+ * Whether the Lanczos run of the extreme eigenvalues is also SLQ run 0: with as many steps as an SLQ run it starts
+ * from run 0's Rademacher vector, and its quadrature is that run's, bit for bit — one Krylov space instead of two.
+ */
+export function lanczosShareSlq(s: { lanczosSteps?: number; slqSteps?: number; slqRuns?: number }): boolean {
+  return (s.slqRuns ?? 2) >= 1 && (s.lanczosSteps ?? 30) === (s.slqSteps ?? 30);
+}
 
 /** Which batches of the pool's epoch serve which analysis. */
 export interface HessianDataLayout {
@@ -70,7 +78,8 @@ export function hessianModelUnits(s: HessianSettings, layout: HessianDataLayout,
     layout.subsets.forEach((batches, i) => {
       const n = batches.length;
       out.push({ kind: 'spectrum-lanczos', position: i, batches, products: s.lanczosSteps * n });
-      for (let r = 0; r < s.slqRuns; r++) out.push({ kind: 'spectrum-slq', position: i, run: r, batches, products: s.slqSteps * n });
+      // run 0 comes with the Lanczos unit when they share a Krylov space (spectrum.ts lanczosShareSlq)
+      for (let r = lanczosShareSlq(s) ? 1 : 0; r < s.slqRuns; r++) out.push({ kind: 'spectrum-slq', position: i, run: r, batches, products: s.slqSteps * n });
       out.push({ kind: 'spectrum-trace', position: i, batches, products: s.traceSamples * n });
     });
   return out;

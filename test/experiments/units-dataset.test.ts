@@ -51,7 +51,7 @@ after(() => {
 // Every unit kind but timing: two max-eigenvalue batches, and Lanczos, SLQ and trace of two subsets (8 units a model).
 const protocol = {
   analyses: ['maxeig', 'spectrum'] as ('maxeig' | 'spectrum')[], params: 'head', batchSize: 2, batches: 2, k: 1, maxIter: 3, groups: 2,
-  subsets: 2, subsetBatches: 1, lanczosSteps: 2, slqSteps: 2, slqRuns: 1, traceSamples: 1,
+  subsets: 2, subsetBatches: 1, lanczosSteps: 3, slqSteps: 2, slqRuns: 1, traceSamples: 1,
 };
 function settings(run: string, extra: Partial<HessianExperimentSettings> = {}): HessianExperimentSettings {
   return { data: labelled, results, run, seed: 3, presets: ['vit-tiny-test', 'resnet-tiny-12-test'], formats: [], ...protocol, ...extra };

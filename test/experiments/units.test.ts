@@ -41,9 +41,10 @@ after(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-// Every unit kind: max-eigenvalue batches, Lanczos, two SLQ runs and the trace of two subsets (11 units).
+// Every unit kind: max-eigenvalue batches, Lanczos, two SLQ runs and the trace of two subsets (11 units; the Lanczos
+// unit has other steps than an SLQ run, so it is not SLQ run 0: test/hessian/slq-shared.test.ts has that case).
 const protocol = {
-  params: 'head', batchSize: 4, batches: 3, k: 2, maxIter: 5, groups: 2, subsets: 2, subsetBatches: 2, lanczosSteps: 3, slqSteps: 3, slqRuns: 2, traceSamples: 2,
+  params: 'head', batchSize: 4, batches: 3, k: 2, maxIter: 5, groups: 2, subsets: 2, subsetBatches: 2, lanczosSteps: 4, slqSteps: 3, slqRuns: 2, traceSamples: 2,
 };
 function settings(run: string, extra: Partial<HessianExperimentSettings> = {}): HessianExperimentSettings {
   return { data, results, run, seed: 1, checkpoints: [ckpt], analyses: ['maxeig', 'spectrum'], ...protocol, ...extra };
@@ -141,7 +142,7 @@ test('the plan: units by kind, products, a measured time per product and the est
   const lines: string[] = [];
   const p = await planHessianExperiment(settings('plan-only', { planShards: 4 }), { log: (m) => lines.push(m) });
   assert.equal(p.plan.totalUnits, 11);
-  assert.equal(p.products, 3 * 2 * 5 + 2 * (3 * 2 + 2 * 3 * 2 + 2 * 2));
+  assert.equal(p.products, 3 * 2 * 5 + 2 * (4 * 2 + 2 * 3 * 2 + 2 * 2));
   assert.ok(Object.values(p.secondsPerProduct)[0]! > 0);
   assert.ok(p.hoursSharded < p.hours && p.hoursSharded >= p.hours / 4);
   assert.match(lines.join('\n'), /11 units \(3 maxeig-batch, 2 spectrum-lanczos, 4 spectrum-slq, 2 spectrum-trace\)/);
@@ -194,7 +195,7 @@ const COMMON_FLAGS = (run: string, resume: boolean): string[] => [
 ];
 const HESSIAN_FLAGS = [
   'hessian', '--analyses', 'maxeig,spectrum', '--params', 'head', '--batch-size', '4', '--batches', '3', '--k', '2', '--max-iter', '5', '--groups', '2',
-  '--subsets', '2', '--subset-batches', '2', '--lanczos-steps', '3', '--slq-steps', '3', '--slq-runs', '2', '--trace-samples', '2',
+  '--subsets', '2', '--subset-batches', '2', '--lanczos-steps', '4', '--slq-steps', '3', '--slq-runs', '2', '--trace-samples', '2',
 ];
 const NOISE_FLAGS = ['noise', '--frequencies', '0.1,0.5,0.9', '--images', '8', '--batch-size', '2', '--groups', '2', '--unit-batches', '2'];
 const LANDSCAPE_FLAGS = ['landscape', '--resolution', '3', '--images', '8', '--batch-size', '4'];
