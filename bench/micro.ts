@@ -1,7 +1,10 @@
 // Micro-benchmarks: sgemm and ResNet-20-shaped conv2d throughput on the current backend. On `native`: the machine's
-// peak (measured clock and FMA units) and sgemm on both the project's kernels and the system BLAS.
+// peak (measured clock and FMA units), sgemm on both the project's kernels and the system BLAS, and the Hessian
+// algorithms' reorthogonalisation (the addon's Gram–Schmidt pass and JavaScript's).
 import { tf } from '../src/backend/tf.ts';
 import { addon } from '../src/backend/native/addon.ts';
+import { normalize, orthogonalize, setNativeGramSchmidt } from '../src/hessian/vector.ts';
+import { Rng, normalVector } from '../src/util/random.ts';
 import { emit, note, round, timeIt } from './timing.ts';
 
 export interface MicroOptions {
@@ -99,5 +102,26 @@ export async function runMicro(o: MicroOptions): Promise<void> {
     });
     x.dispose();
     w.dispose();
+  }
+  if (native) await benchReorthogonalise(o.quick, reps);
+}
+
+/** One Lanczos step's reorthogonalisation at vit-ti's size (5,403,172 parameters) against 15 basis vectors, both passes. */
+async function benchReorthogonalise(quick: boolean, reps: { warmup: number; minReps: number; maxReps: number; minSeconds: number }): Promise<void> {
+  const n = quick ? 200_000 : 5_403_172;
+  const m = 15;
+  const rng = new Rng(1);
+  const basis: Float64Array[] = [];
+  for (let j = 0; j < m; j++) basis.push(normalize(orthogonalize(normalVector(rng, n), basis)));
+  const start = normalVector(rng, n);
+  const v = new Float64Array(n);
+  for (const pass of ['native', 'javascript'] as const) {
+    const was = setNativeGramSchmidt(pass === 'native');
+    try {
+      const s = await timeIt(async () => { v.set(start); orthogonalize(v, basis); }, { ...reps, maxReps: Math.min(reps.maxReps, 10) });
+      emit({ bench: 'reorthogonalise', pass, dim: n, basis: m, ms: round(s * 1e3, 3), gb_per_s: round((2 * m * n * 8) / s / 1e9, 2) });
+    } finally {
+      setNativeGramSchmidt(was);
+    }
   }
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAddon } from '../../src/backend/native/addon.ts';
-import { dot, normalize, orthogonalize } from '../../src/hessian/vector.ts';
+import { dot, normalize, orthogonalize, setNativeGramSchmidt } from '../../src/hessian/vector.ts';
 import { Rng, normalVector } from '../../src/util/random.ts';
 
 /** k orthonormal vectors of length n (Gram–Schmidt on Gaussian draws, in plain loops). */
@@ -17,25 +17,31 @@ function orthonormalBasis(n: number, k: number, seed: number): Float64Array[] {
   return out;
 }
 
-test('orthogonalize: the result is orthogonal to the basis to working precision, also when v lies almost in its span', async () => {
-  const n = 20000; // several of the addon's chunks, and a ragged last one
-  const basis = orthonormalBasis(n, 12, 1);
-  const rng = new Rng(2);
-  // (a) a generic vector; (b) one with a component outside the span 1e-9 of its size: one pass leaves it skewed
-  const generic = normalVector(rng, n);
-  const outside = normalVector(rng, n);
-  const nearly = new Float64Array(n);
-  basis.forEach((q, j) => { for (let i = 0; i < n; i++) nearly[i]! += (j + 1) * q[i]!; });
-  for (let i = 0; i < n; i++) nearly[i]! += 1e-9 * outside[i]!;
-  for (const [name, v] of [['generic', generic], ['nearly in the span', nearly]] as const) {
-    const w = orthogonalize(Float64Array.from(v), basis);
-    const wn = Math.sqrt(dot(w, w));
-    for (const q of basis) assert.ok(Math.abs(dot(w, q)) < 1e-13 * wn, `${name}: |q·w| ${Math.abs(dot(w, q))} for ‖w‖ ${wn}`);
-    // nothing of v outside the span was lost: w·v = ‖w‖² (to the rounding of a dot product with v)
-    const vn = Math.sqrt(dot(v, v));
-    assert.ok(Math.abs(dot(w, v) - wn * wn) < 1e-6 * wn * wn + 1e-12 * wn * vn, `${name}: w·v ${dot(w, v)} vs ‖w‖² ${wn * wn}`);
-  }
-});
+for (const native of [true, false])
+  test(`orthogonalize (${native ? "the addon's pass" : 'JavaScript'}): the result is orthogonal to the basis to working precision, also when v lies almost in its span`, async () => {
+    const was = setNativeGramSchmidt(native);
+    try {
+      const n = 20000; // several of the addon's chunks, and a ragged last one
+      const basis = orthonormalBasis(n, 12, 1);
+      const rng = new Rng(2);
+      // (a) a generic vector; (b) one with a component outside the span 1e-9 of its size: one pass leaves it skewed
+      const generic = normalVector(rng, n);
+      const outside = normalVector(rng, n);
+      const nearly = new Float64Array(n);
+      basis.forEach((q, j) => { for (let i = 0; i < n; i++) nearly[i]! += (j + 1) * q[i]!; });
+      for (let i = 0; i < n; i++) nearly[i]! += 1e-9 * outside[i]!;
+      for (const [name, v] of [['generic', generic], ['nearly in the span', nearly]] as const) {
+        const w = orthogonalize(Float64Array.from(v), basis);
+        const wn = Math.sqrt(dot(w, w));
+        for (const q of basis) assert.ok(Math.abs(dot(w, q)) < 1e-13 * wn, `${name}: |q·w| ${Math.abs(dot(w, q))} for ‖w‖ ${wn}`);
+        // nothing of v outside the span was lost: w·v = ‖w‖² (to the rounding of a dot product with v)
+        const vn = Math.sqrt(dot(v, v));
+        assert.ok(Math.abs(dot(w, v) - wn * wn) < 1e-6 * wn * wn + 1e-12 * wn * vn, `${name}: w·v ${dot(w, v)} vs ‖w‖² ${wn * wn}`);
+      }
+    } finally {
+      setNativeGramSchmidt(was);
+    }
+  });
 
 test("orthogonalize: the addon's pass equals JavaScript's arithmetic to rounding and does not depend on the thread count", { skip: loadAddon().addon === null ? 'native addon not built' : false }, async () => {
   const native = loadAddon().addon!;
