@@ -169,6 +169,8 @@ const convCases: { x: number[]; w: number[]; s: number | [number, number]; p: Pa
   { x: [1, 4, 4, 3], w: [5, 5, 3, 2], s: 1, p: 'valid' }, // filter larger than input: empty output
   { x: [1, 16, 16, 64], w: [3, 3, 64, 4], s: 1, p: 'same' }, // several im2col chunks: threaded
   { x: [2, 32, 32, 3], w: [3, 3, 3, 4], s: 1, p: 'same' },
+  // stride 1: the input gradient flips the filter in 32 x 32 tiles; both channel counts span tiles with tails
+  { x: [2, 4, 4, 40], w: [3, 3, 40, 36], s: 1, p: 'same' },
   // output channels a multiple of 16: the direct (no im2col) kernels, with channel tails and partial pixel blocks
   { x: [2, 9, 9, 3], w: [3, 3, 3, 16], s: 1, p: 'same' },
   { x: [2, 8, 7, 13], w: [3, 3, 13, 32], s: 2, p: 'same' },
