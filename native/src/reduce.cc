@@ -135,10 +135,48 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// sumOfSquares(arrays): Σ x² over every entry of the Float32Arrays, in float64 (the global gradient norm). Each array
+// is cut into fixed chunks summed on any thread, and the chunks are added in order: the same bits on any thread count.
+Napi::Value SumOfSquares(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) throw Napi::TypeError::New(env, "sumOfSquares: expected an array of Float32Arrays");
+  Napi::Array list = info[0].As<Napi::Array>();
+  constexpr int64_t kChunk = 1 << 16;
+  struct Piece { const float* p; int64_t n; };
+  std::vector<Piece> pieces;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw Napi::TypeError::New(env, "sumOfSquares: expected an array of Float32Arrays");
+    Napi::Float32Array a = v.As<Napi::Float32Array>();
+    const float* p = a.Data();
+    const int64_t n = static_cast<int64_t>(a.ElementLength());
+    for (int64_t o = 0; o < n; o += kChunk) pieces.push_back({p + o, std::min(kChunk, n - o)});
+  }
+  std::vector<double> partial(pieces.size(), 0.0);
+  parallelFor(static_cast<int64_t>(pieces.size()), 4, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      const float* x = pieces[k].p;
+      const int64_t n = pieces[k].n;
+      double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t i = 0;
+      for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) acc[j] += static_cast<double>(x[i + j]) * x[i + j];
+      double t = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+      for (; i < n; ++i) t += static_cast<double>(x[i]) * x[i];
+      partial[k] = t;
+    }
+  });
+  double total = 0;
+  for (double x : partial) total += x;
+  return Napi::Number::New(env, total);
+}
+
 }  // namespace
 
 void registerReduce(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
+  exports.Set("sumOfSquares", Napi::Function::New(env, SumOfSquares, "sumOfSquares"));
 }
 
 }  // namespace vs

@@ -1,11 +1,12 @@
 // The sum of the squares of every entry of many tensors, as one kernel: the global gradient norm of a training step
 // (gradient clipping, the logged norm). Composite, it was a Square and a Sum per parameter tensor plus an AddN —
 // ~120 kernel launches per resnet-20 step, a few percent of the step in engine overhead alone.
-// On host backends (cpu, native) one kernel reads the arrays in place and accumulates in float64; elsewhere the
-// composite runs. Not differentiable (nothing differentiates a norm used for clipping).
+// On host backends (cpu, native) one kernel reads the arrays in place and accumulates in float64 — on native on
+// every thread (ResNet-50's 23.7M gradients: 19 ms in JavaScript) —; elsewhere the composite runs. Not differentiable (nothing differentiates a norm used for clipping).
 import { tf } from './tf.ts';
 import { HOST_BACKENDS } from './host-backends.ts';
 import { f32, type Backend } from './native/kernels/util.ts';
+import { addon } from './native/addon.ts';
 
 export const SUM_OF_SQUARES = 'VitscopeSumOfSquares';
 
@@ -38,8 +39,16 @@ function sumOfSquaresHost({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; 
   return b.makeTensorInfo([], 'float32', Float32Array.of(total));
 }
 
+/** The native backend's: the addon's threaded sum (the backend only exists where the addon loaded). */
+function sumOfSquaresNative({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const b = backend as Backend;
+  const total = addon().sumOfSquares((inputs as unknown as tf.TensorInfo[]).map((t) => f32(b, t)));
+  return b.makeTensorInfo([], 'float32', Float32Array.of(total));
+}
+
 for (const backendName of HOST_BACKENDS) {
-  if (!tf.getKernel(SUM_OF_SQUARES, backendName)) tf.registerKernel({ kernelName: SUM_OF_SQUARES, backendName, kernelFunc: sumOfSquaresHost as tf.KernelFunc });
+  const kernelFunc = (backendName === 'native' ? sumOfSquaresNative : sumOfSquaresHost) as tf.KernelFunc;
+  if (!tf.getKernel(SUM_OF_SQUARES, backendName)) tf.registerKernel({ kernelName: SUM_OF_SQUARES, backendName, kernelFunc });
 }
 
 /** Σ over all tensors and entries of x², as a float32 scalar (float64 accumulation on host backends). */

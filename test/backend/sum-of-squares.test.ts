@@ -42,3 +42,30 @@ test('int32 tensors fall back to the composite', async () => {
   assert.equal((await s.data())[0], 14);
   tf.dispose([t, s]);
 });
+
+test("native: the addon's sum spans chunks of several arrays in float64 and gives the same bits on 1 and 2 threads", { skip: reg.registered ? false : `native backend unavailable: ${reg.reason}` }, async () => {
+  await initBackend({ backend: 'native', quiet: true });
+  const { addon } = await import('../../src/backend/native/addon.ts');
+  const native = addon();
+  const rng = new Rng(6);
+  // several 65,536-entry chunks, a ragged tail, an empty and a one-entry array
+  const arrays = [200_003, 0, 1, 70_000].map((n) => Float32Array.from({ length: n }, () => rng.normal() * 2));
+  let exact = 0;
+  for (const a of arrays) for (const x of a) exact += x * x;
+  const threads = native.threads();
+  try {
+    native.setThreads(1);
+    const one = native.sumOfSquares(arrays);
+    native.setThreads(2);
+    const two = native.sumOfSquares(arrays);
+    assert.equal(two, one);
+    assert.ok(Math.abs(one - exact) <= 1e-12 * exact, `${one} vs ${exact}`);
+  } finally {
+    native.setThreads(threads);
+  }
+  const ts = arrays.map((a) => tf.tensor(a, [a.length], 'float32'));
+  const got = sumOfSquares(ts);
+  assert.equal((await got.data())[0], Math.fround(native.sumOfSquares(arrays)));
+  tf.dispose([...ts, got]);
+  assert.throws(() => native.sumOfSquares([new Float64Array(3) as unknown as Float32Array]), /expected an array of Float32Arrays/);
+});

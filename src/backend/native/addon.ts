@@ -43,6 +43,8 @@ export interface NativeAddon {
   select(cond: Uint8Array, a: Typed, b: Typed, out: Typed, n: number, inner: number): void;
   addN(xs: F32[], out: F32, n: number): void;
   reduce(op: number, x: F32, out: F32 | Int32Array, outer: number, r: number, inner: number): void;
+  /** Σ x² over every entry of the arrays, accumulated in float64 in fixed chunks (reduce.cc). */
+  sumOfSquares(arrays: readonly F32[]): number;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
   /** dx = y (dy - sum(dy y)) per row of a [rows, cols] layout (softmax's gradient). */
   softmaxGrad(y: F32, dy: F32, dx: F32, rows: number, cols: number): void;
