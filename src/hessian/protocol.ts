@@ -41,7 +41,9 @@ export const HESSIAN_PROTOCOLS: AnalysisProtocols<HessianSettings, HessianProtoc
   defaultProtocol: 'quick',
   why:
     "the paper's sample (every batch of 16 from 10% of the training set, ≈312 on CIFAR-100, top-5 each, up to 100 products per eigenvalue) " +
-    "takes hours per model on a CPU; 'quick' keeps the paper's loss, data, batch size and tolerance on 8 batches, and hessian.json's " +
+    "takes hours per model on a CPU; 'quick' keeps the paper's loss, data, batch size and tolerance on 8 batches, finds each batch's top-2 " +
+    'by Lanczos (both ends of the spectrum in one Krylov space: where the top eigenvalues come in pairs of opposite sign, power iteration ' +
+    "stalls at its cap far from them), and hessian.json's " +
     'sampleSize says how many batches a ±10% mean would need',
   protocols: {
     paper: {

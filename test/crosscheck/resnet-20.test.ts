@@ -1,7 +1,7 @@
 // PyTorch cross-check of the resnet-20 preset (option-A shortcuts, BatchNorm in evaluation mode with
 // perturbed running statistics), full size on a batch of 8. The top-5 eigenvalues run on a narrower
 // ResNet-20 of the same architecture (16 x 16 images, 8-16-32 channels, 1 block per stage, 10 classes) with
-// up to 20 products per eigenvalue (vitscope's quick Hessian protocol; PyHessian's default is 100).
+// up to 20 products per eigenvalue (the quick Hessian protocol's cap; PyHessian's default is 100).
 import { getPreset } from '../../src/models/index.ts';
 import { crossCheckSuite, POWER } from './model-check.ts';
 
