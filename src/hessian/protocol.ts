@@ -83,7 +83,7 @@ export const HESSIAN_PROTOCOLS: AnalysisProtocols<HessianSettings, HessianProtoc
     traceSamples: { option: 'trace-samples', type: 'integer', help: 'Hutchinson probes per subset' },
     eigensolver: {
       option: 'eigensolver', type: 'string', choices: ['power', 'lanczos'],
-      help: "top-k per batch: 'power' iteration with deflation (maxIter products per eigenvalue; the paper's), or 'lanczos' until the k of largest magnitude settle to tol (k·maxIter products at most)",
+      help: "top-k per batch: 'power' iteration with deflation (maxIter products per eigenvalue; the paper's), or 'lanczos' until the k of largest magnitude settle to tol (k·maxIter products at most, and no more basis vectors than a sixth of memory holds)",
     },
     power: {
       option: 'power', type: 'string', choices: ['vitscope', 'pyhessian'],

@@ -91,5 +91,12 @@ test("max-eigenvalue spectrum with eigensolver 'lanczos': each batch's top-k by 
     assert.equal(new Set(unit.iterations).size, 1, 'Lanczos steps are shared by the k values');
   }
   assert.equal(res.products, res.perBatch.reduce((a, p) => a + p.iterations[0]!, 0));
+  // the basis budget caps the steps: room for 3 vectors of the model's dimension
+  const probe = modelHessianOperator(model, [batches[0]!], {});
+  const dim = probe.dim;
+  probe.dispose();
+  const capped = await maxEigenvalueSpectrum(model, batches.slice(0, 1), { k: 2, tol: 1e-12, maxIter: 200, seed: 5, l2, eigensolver: 'lanczos', lanczosBasisBytes: 3 * 8 * dim + 7 });
+  assert.deepEqual(capped.perBatch[0]!.iterations, [3, 3]);
+  assert.deepEqual(capped.perBatch[0]!.converged, [false, false]);
   model.dispose();
 });
