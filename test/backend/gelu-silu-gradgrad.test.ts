@@ -13,6 +13,7 @@ import { createModel } from '../../src/models/index.ts';
 import { modelHessianOperator } from '../../src/hessian/model-operator.ts';
 import { Rng, normalVector } from '../../src/util/random.ts';
 import { close, kernelsRun, normalTensors } from '../support/fused-checks.ts';
+import { randomiseHead } from '../support/away-from-init.ts';
 
 // Measured max |fused - composite| relative to max(1, max |composite|): a few 1e-7 for the kernels (float32
 // rounding: the composite rounds after each of its ops, the kernels once or after a few float ops); second and third
@@ -114,8 +115,7 @@ for (const backend of backends) {
       await initBackend({ backend, quiet: true });
       const model = createModel(preset, { seed: 5 });
       // a zero-initialised head (mixer's) zeroes every upstream gradient and with it the activations' second-derivative term
-      const head = model.params.get('head.kernel')!;
-      head.assign(tf.randomNormal(head.shape, 0, 0.5, 'float32', 4));
+      randomiseHead(model, 4, 0.5);
       const size = model.config.imageSize;
       const batch = { x: tf.randomNormal([3, size, size, 3], 0, 1, 'float32', 6) as tf.Tensor4D, y: tf.tensor1d([1, 0, 2], 'int32') };
       // all parameters, and the first MLP layers' alone (the block of the Hessian where the activation's second
