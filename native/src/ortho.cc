@@ -6,21 +6,11 @@
 #include <vector>
 
 #include "common.h"
+#include "fixed_dot.h"
 #include "thread_pool.h"
 
 namespace vs {
 namespace {
-
-// Σ a[i]·b[i] over [lo, hi) with eight running sums (a fixed order: the same bits on any thread).
-inline double dotRange(const double* a, const double* b, int64_t lo, int64_t hi) {
-  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = lo;
-  for (; i + 8 <= hi; i += 8)
-    for (int k = 0; k < 8; ++k) s[k] += a[i + k] * b[i + k];
-  double t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-  for (; i < hi; ++i) t += a[i] * b[i];
-  return t;
-}
 
 constexpr int64_t kChunk = 4096;  // doubles: 32 KB of v stays in cache while the basis streams past
 
@@ -58,8 +48,8 @@ Napi::Value GramSchmidtPass(const Napi::CallbackInfo& info) {
     for (int64_t c = c0; c < c1; ++c) {
       const int64_t lo = c * kChunk, hi = std::min(N, lo + kChunk);
       double* out = &partial[static_cast<size_t>(c) * (m + 1)];
-      for (int64_t j = 0; j < m; ++j) out[j] = dotRange(v, q[j], lo, hi);
-      out[m] = dotRange(v, v, lo, hi);
+      for (int64_t j = 0; j < m; ++j) out[j] = fixedOrderDot(v, q[j], lo, hi);
+      out[m] = fixedOrderDot(v, v, lo, hi);
     }
   });
   std::vector<double> coef(m + 1, 0.0);
@@ -73,7 +63,7 @@ Napi::Value GramSchmidtPass(const Napi::CallbackInfo& info) {
         const double a = coef[j];
         for (int64_t i = lo; i < hi; ++i) v[i] -= a * qj[i];
       }
-      after[c] = dotRange(v, v, lo, hi);
+      after[c] = fixedOrderDot(v, v, lo, hi);
     }
   });
   double normAfter = 0;

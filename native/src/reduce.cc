@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common.h"
+#include "fixed_dot.h"
 #include "thread_pool.h"
 
 namespace vs {
@@ -155,17 +156,7 @@ Napi::Value SumOfSquares(const Napi::CallbackInfo& info) {
   }
   std::vector<double> partial(pieces.size(), 0.0);
   parallelFor(static_cast<int64_t>(pieces.size()), 4, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      const float* x = pieces[k].p;
-      const int64_t n = pieces[k].n;
-      double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t i = 0;
-      for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; ++j) acc[j] += static_cast<double>(x[i + j]) * x[i + j];
-      double t = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-      for (; i < n; ++i) t += static_cast<double>(x[i]) * x[i];
-      partial[k] = t;
-    }
+    for (int64_t k = b; k < e; ++k) partial[k] = fixedOrderDot(pieces[k].p, pieces[k].p, 0, pieces[k].n);
   });
   double total = 0;
   for (double x : partial) total += x;

@@ -1,8 +1,9 @@
 // The sum of the squares of every entry of many tensors, as one kernel: the global gradient norm of a training step
 // (gradient clipping, the logged norm). Composite, it was a Square and a Sum per parameter tensor plus an AddN —
 // ~120 kernel launches per resnet-20 step, a few percent of the step in engine overhead alone.
-// On host backends (cpu, native) one kernel reads the arrays in place and accumulates in float64 — on native on
-// every thread (ResNet-50's 23.7M gradients: 19 ms in JavaScript) —; elsewhere the composite runs. Not differentiable (nothing differentiates a norm used for clipping).
+// On host backends (cpu, native) one kernel reads the arrays in place and accumulates in float64, on native on every
+// thread (ResNet-50's 23.7M gradients took 19 ms in JavaScript); elsewhere the composite runs. Not differentiable
+// (nothing differentiates a norm used for clipping).
 import { tf } from './tf.ts';
 import { HOST_BACKENDS } from './host-backends.ts';
 import { f32, type Backend } from './native/kernels/util.ts';

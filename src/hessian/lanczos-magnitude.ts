@@ -1,11 +1,9 @@
 // The k eigenvalues of largest magnitude by Lanczos, stopped when they settle: what power iteration with deflation
 // computes (PyHessian's top-k), in far fewer products when the top eigenvalues are close in magnitude or of
 // opposite signs — there power iteration converges slowly or oscillates, while the Krylov space holds both ends.
-import { Rng, normalVector } from '../util/random.ts';
-import { lanczosDecomposition } from './lanczos.ts';
+import { gaussianStart, lanczosDecomposition, ritzPairs } from './lanczos.ts';
 import type { LinearOperator } from './linear-operator.ts';
 import { tridiagonalEigen } from './tridiagonal.ts';
-import { axpy } from './vector.ts';
 
 export interface MagnitudeLanczosOptions {
   k: number;
@@ -41,7 +39,6 @@ export async function lanczosTopByMagnitude(op: LinearOperator, opts: MagnitudeL
   if (!(opts.k >= 1) || opts.k > op.dim) throw new Error(`lanczosTopByMagnitude: k must be in [1, ${op.dim}], got ${opts.k}`);
   if (!(opts.maxSteps >= opts.k)) throw new Error(`lanczosTopByMagnitude: maxSteps must be >= k (${opts.k}), got ${opts.maxSteps}`);
   if (!(opts.tol > 0)) throw new Error(`lanczosTopByMagnitude: tol must be > 0, got ${opts.tol}`);
-  const rng = new Rng(opts.seed);
   let previous: number[] | null = null;
   let converged = false;
   const settled = (alpha: readonly number[], beta: readonly number[]): boolean => {
@@ -53,21 +50,8 @@ export async function lanczosTopByMagnitude(op: LinearOperator, opts: MagnitudeL
     converged = was !== null && top.every((v, i) => Math.abs(v - was[i]!) / (Math.abs(was[i]!) + 1e-6) < opts.tol);
     return converged;
   };
-  const dec = await lanczosDecomposition(op, normalVector(rng, op.dim), opts.maxSteps, rng, opts.onStep, settled);
-  const m = dec.alpha.length;
+  const { start, rng } = gaussianStart(opts.seed, op.dim);
+  const dec = await lanczosDecomposition(op, start, opts.maxSteps, rng, opts.onStep, settled);
   const eig = tridiagonalEigen(dec.alpha, dec.beta);
-  const idx = byMagnitude(eig.values, opts.k);
-  const result: MagnitudeLanczosResult = {
-    values: idx.map((i) => eig.values[i]!),
-    ritzResiduals: idx.map((i) => Math.abs(dec.betaLast * eig.vectors[i]![m - 1]!)),
-    steps: m,
-    converged,
-  };
-  if (opts.returnVectors)
-    result.vectors = idx.map((i) => {
-      const x = new Float64Array(op.dim);
-      for (let j = 0; j < m; j++) axpy(eig.vectors[i]![j]!, dec.basis[j]!, x);
-      return x;
-    });
-  return result;
+  return { ...ritzPairs(dec, eig, byMagnitude(eig.values, opts.k), opts.returnVectors), steps: dec.alpha.length, converged };
 }

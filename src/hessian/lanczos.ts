@@ -2,7 +2,7 @@
 // symmetric operator (largest, smallest or both: negative eigenvalues are first-class).
 import { Rng, normalVector } from '../util/random.ts';
 import type { LinearOperator } from './linear-operator.ts';
-import { tridiagonalEigen } from './tridiagonal.ts';
+import { tridiagonalEigen, type TridiagonalEigen } from './tridiagonal.ts';
 import { axpy, checkMatvecResult, dot, norm, normalize, orthogonalize, ownedProduct } from './vector.ts';
 
 export interface LanczosOptions {
@@ -121,28 +121,44 @@ export async function lanczos(op: LinearOperator, opts: LanczosOptions): Promise
   if (!['largest', 'smallest', 'both'].includes(opts.which)) {
     throw new Error(`lanczos: which must be 'largest', 'smallest' or 'both', got '${opts.which}'`);
   }
-  const rng = new Rng(opts.seed);
-  const start = opts.start ?? normalVector(rng, op.dim);
+  const { start, rng } = opts.start ? { start: opts.start, rng: new Rng(opts.seed) } : gaussianStart(opts.seed, op.dim);
   const dec = await lanczosDecomposition(op, start, Math.max(opts.steps, 1), rng, opts.onStep);
   return extremeRitzPairs(dec, opts);
 }
 
-/** The extreme Ritz values (and vectors) of a decomposition, as `lanczos` returns them. */
-export function extremeRitzPairs(dec: LanczosDecomposition, opts: Pick<LanczosOptions, 'k' | 'which' | 'returnVectors'>): LanczosResult {
-  const eig = tridiagonalEigen(dec.alpha, dec.beta);
+/** lanczos()'s own start: a Gaussian vector drawn from the seed, whose stream then serves the restarts. */
+export function gaussianStart(seed: number, dim: number): { start: Float64Array; rng: Rng } {
+  const rng = new Rng(seed);
+  return { start: normalVector(rng, dim), rng };
+}
+
+/** The Ritz pairs `indices` (into T's ascending eigenvalues `eig`) of a decomposition: values, residuals, vectors if asked. */
+export function ritzPairs(
+  dec: LanczosDecomposition,
+  eig: TridiagonalEigen,
+  indices: readonly number[],
+  returnVectors = false,
+): { values: number[]; ritzResiduals: number[]; vectors?: Float64Array[] } {
   const m = dec.alpha.length;
-  const idx = indicesFor(opts.which, opts.k, m);
-  const values = idx.map((i) => eig.values[i]!);
-  const ritzResiduals = idx.map((i) => Math.abs(dec.betaLast * eig.vectors[i]![m - 1]!));
-  const result: LanczosResult = { values, ritzResiduals, steps: m, restarts: dec.restarts };
-  if (opts.returnVectors) {
+  const out: { values: number[]; ritzResiduals: number[]; vectors?: Float64Array[] } = {
+    values: indices.map((i) => eig.values[i]!),
+    ritzResiduals: indices.map((i) => Math.abs(dec.betaLast * eig.vectors[i]![m - 1]!)),
+  };
+  if (returnVectors) {
     const n = dec.basis[0]!.length;
-    result.vectors = idx.map((i) => {
+    out.vectors = indices.map((i) => {
       const s = eig.vectors[i]!;
       const x = new Float64Array(n);
       for (let j = 0; j < m; j++) axpy(s[j]!, dec.basis[j]!, x);
       return x;
     });
   }
-  return result;
+  return out;
+}
+
+/** The extreme Ritz values (and vectors) of a decomposition, as `lanczos` returns them. */
+export function extremeRitzPairs(dec: LanczosDecomposition, opts: Pick<LanczosOptions, 'k' | 'which' | 'returnVectors'>): LanczosResult {
+  const eig = tridiagonalEigen(dec.alpha, dec.beta);
+  const idx = indicesFor(opts.which, opts.k, dec.alpha.length);
+  return { ...ritzPairs(dec, eig, idx, opts.returnVectors), steps: dec.alpha.length, restarts: dec.restarts };
 }

@@ -6,9 +6,8 @@
 // disjoint data subsets (mean and t-based 95% confidence interval).
 import * as os from 'node:os';
 import type { Model } from '../models/model.ts';
-import { Rng, normalVector } from '../util/random.ts';
 import { linspace, sideKde, type SideKde } from '../util/kde.ts';
-import { extremeRitzPairs, lanczosDecomposition } from './lanczos.ts';
+import { extremeRitzPairs, gaussianStart, lanczosDecomposition } from './lanczos.ts';
 import { lanczosTopByMagnitude } from './lanczos-magnitude.ts';
 import { modelHessianOperator, type HessianBatch, type HessianOperator } from './model-operator.ts';
 import { POWER_DEFAULTS, powerIteration } from './power.ts';
@@ -276,6 +275,11 @@ export function subsetSeed(seed: number, subset: number): number {
   return seed + 104729 * subset;
 }
 
+/** The spectrum's Lanczos steps, SLQ steps and SLQ runs, with their defaults (30, 30, 2). */
+function spectrumCounts(opts: Pick<SpectrumOptions, 'lanczosSteps' | 'slqSteps' | 'slqRuns'>): { lanczosSteps: number; slqSteps: number; slqRuns: number } {
+  return { lanczosSteps: opts.lanczosSteps ?? 30, slqSteps: opts.slqSteps ?? 30, slqRuns: opts.slqRuns ?? 2 };
+}
+
 type SubsetUnitOptions = Omit<SpectrumOptions, 'onSubset' | 'gridPoints' | 'sigma'> & { subsets?: number };
 
 async function withSubsetOperator<T>(model: Model, batches: readonly HessianBatch[], subset: number, stage: string, opts: SubsetUnitOptions, run: (op: HessianOperator) => Promise<T>): Promise<T & { products: number; ms: number }> {
@@ -300,11 +304,11 @@ async function withSubsetOperator<T>(model: Model, batches: readonly HessianBatc
  */
 export async function lanczosUnit(model: Model, batches: readonly HessianBatch[], subset: number, opts: SubsetUnitOptions): Promise<LanczosPart> {
   const k = opts.k ?? 5;
-  const steps = opts.lanczosSteps ?? 30;
-  const shared = lanczosShareSlq(opts);
+  const counts = spectrumCounts(opts);
+  const shared = lanczosShareSlq(counts);
   return withSubsetOperator(model, batches, subset, 'lanczos', opts, async (op) => {
     const { start, rng } = shared ? slqRunStart(subsetSeed(opts.seed, subset) + 1, 0, op.dim) : gaussianStart(subsetSeed(opts.seed, subset), op.dim);
-    const dec = await lanczosDecomposition(op, start, steps, rng);
+    const dec = await lanczosDecomposition(op, start, counts.lanczosSteps, rng);
     const lz = extremeRitzPairs(dec, { k, which: 'both' });
     const kk = Math.min(k, Math.floor(lz.values.length / 2) || 1);
     return {
@@ -318,16 +322,10 @@ export async function lanczosUnit(model: Model, batches: readonly HessianBatch[]
   });
 }
 
-/** lanczos()'s own start: a Gaussian vector from the seed, whose stream then serves the restarts. */
-function gaussianStart(seed: number, dim: number): { start: Float64Array; rng: Rng } {
-  const rng = new Rng(seed);
-  return { start: normalVector(rng, dim), rng };
-}
-
 /** Unit: SLQ run `run` of subset `subset` (its random start depends only on the subset's seed and the run). */
 export async function slqUnit(model: Model, batches: readonly HessianBatch[], subset: number, run: number, opts: SubsetUnitOptions): Promise<SlqPart> {
   return withSubsetOperator(model, batches, subset, 'slq', opts, async (op) => {
-    const [slq] = await slqDensity(op, { steps: opts.slqSteps ?? 30, runs: 1, firstRun: run, seed: subsetSeed(opts.seed, subset) + 1 });
+    const [slq] = await slqDensity(op, { steps: spectrumCounts(opts).slqSteps, runs: 1, firstRun: run, seed: subsetSeed(opts.seed, subset) + 1 });
     return { run, slq: slq! };
   });
 }
@@ -396,7 +394,8 @@ export async function hessianSpectrum(model: Model, subsets: readonly (readonly 
     const batches = subsets[s]!;
     const lz = await lanczosUnit(model, batches, s, unitOpts);
     const slq: SlqPart[] = [];
-    for (let r = lanczosShareSlq(opts) ? 1 : 0; r < (opts.slqRuns ?? 2); r++) slq.push(await slqUnit(model, batches, s, r, unitOpts));
+    const counts = spectrumCounts(opts);
+    for (let r = lanczosShareSlq(counts) ? 1 : 0; r < counts.slqRuns; r++) slq.push(await slqUnit(model, batches, s, r, unitOpts));
     const trace = await traceUnit(model, batches, s, unitOpts);
     parts.push({ indices: batches.flatMap((b) => [...(b.indices ?? [])]), lanczos: lz, slq, trace });
     opts.onSubset?.(s + 1, subsets.length);

@@ -2,7 +2,8 @@
 // analyses are asked for, nor from which process computes them): the max-eigenvalue spectrum is one unit per
 // mini-batch; the averaged-Hessian spectrum is, per disjoint data subset, one Lanczos unit, one unit per SLQ run
 // (but run 0 when the Lanczos unit is that run) and one Hutchinson probe set. Batch positions index one seeded epoch
-// of the pool (src/data/batches.ts), so a unit draws only its own batches. The experiment, the notebooks and the time estimate all use this plan.
+// of the pool (src/data/batches.ts), so a unit draws only its own batches. The experiment, the notebooks and the
+// time estimate all use this plan.
 import type { HessianSettings } from './protocol.ts';
 
 export type HessianUnitKind = 'timing' | 'maxeig-batch' | 'spectrum-lanczos' | 'spectrum-slq' | 'spectrum-trace';
@@ -11,8 +12,8 @@ export type HessianUnitKind = 'timing' | 'maxeig-batch' | 'spectrum-lanczos' | '
  * Whether the Lanczos run of the extreme eigenvalues is also SLQ run 0: with as many steps as an SLQ run it starts
  * from run 0's Rademacher vector, and its quadrature is that run's, bit for bit — one Krylov space instead of two.
  */
-export function lanczosShareSlq(s: { lanczosSteps?: number; slqSteps?: number; slqRuns?: number }): boolean {
-  return (s.slqRuns ?? 2) >= 1 && (s.lanczosSteps ?? 30) === (s.slqSteps ?? 30);
+export function lanczosShareSlq(s: Pick<HessianSettings, 'lanczosSteps' | 'slqSteps' | 'slqRuns'>): boolean {
+  return s.slqRuns >= 1 && s.lanczosSteps === s.slqSteps;
 }
 
 /** Which batches of the pool's epoch serve which analysis. */
@@ -78,7 +79,7 @@ export function hessianModelUnits(s: HessianSettings, layout: HessianDataLayout,
     layout.subsets.forEach((batches, i) => {
       const n = batches.length;
       out.push({ kind: 'spectrum-lanczos', position: i, batches, products: s.lanczosSteps * n });
-      // run 0 comes with the Lanczos unit when they share a Krylov space (spectrum.ts lanczosShareSlq)
+      // run 0 comes with the Lanczos unit when they share a Krylov space (lanczosShareSlq)
       for (let r = lanczosShareSlq(s) ? 1 : 0; r < s.slqRuns; r++) out.push({ kind: 'spectrum-slq', position: i, run: r, batches, products: s.slqSteps * n });
       out.push({ kind: 'spectrum-trace', position: i, batches, products: s.traceSamples * n });
     });

@@ -74,10 +74,10 @@ export function setNativeGramSchmidt(enabled: boolean): boolean {
 }
 
 /**
- * Removes the components of `v` along the orthonormal `basis`, in place: classical Gram–Schmidt, repeated while a
- * pass cancels more than 1 − 1/√2 of the norm (the DGKS criterion; "twice is enough" — one repeat keeps the
- * result orthogonal to working precision, and Lanczos' residuals, already free of their large components, rarely
- * need it).
+ * Removes the components of `v` along the orthonormal `basis`, in place: classical Gram–Schmidt, repeated once when
+ * the first pass cancelled more than 1 − 1/√2 of the norm (the DGKS criterion; "twice is enough": the repeat keeps
+ * the result orthogonal to working precision, and Lanczos' residuals, already free of their large components,
+ * rarely need it).
  */
 export function orthogonalize(v: Float64Array, basis: readonly Float64Array[]): Float64Array {
   if (basis.length === 0) return v;

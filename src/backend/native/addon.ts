@@ -51,9 +51,9 @@ export interface NativeAddon {
   /** softmaxGrad's input adjoints given a (dx's): gdy = y (a - r), gy = a (dy - s) - r dy; s = sum(dy y), r = sum(a y) per row. */
   softmaxGradGrad(y: F32, dy: F32, a: F32, gy: F32, gdy: F32, rows: number, cols: number): void;
   stridedCopy(src: Typed, dst: Typed, shape: number[], srcStrides: number[], dstStrides: number[], srcOff: number, dstOff: number): void;
-  /** dst[dstOff + i] = src[srcOff + i], i < n, between a Float32Array and a Float64Array (either way). */
   /** One classical Gram–Schmidt pass v -= Q (Qᵀ v) (ortho.cc); returns [‖v‖² before, ‖v‖² after]. */
   gramSchmidtPass(v: Float64Array, basis: readonly Float64Array[]): [number, number];
+  /** dst[dstOff + i] = src[srcOff + i], i < n, between a Float32Array and a Float64Array (either way). */
   convertCopy(src: Float32Array | Float64Array, dst: Float32Array | Float64Array, n: number, srcOff: number, dstOff: number): void;
   gather(src: Typed, idx: Int32Array, dst: Typed, outer: number, axisLen: number, nIdx: number, inner: number): number;
   oneHot(idx: Int32Array, out: F32, depth: number, on: number, off: number): void;
