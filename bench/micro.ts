@@ -51,12 +51,19 @@ export function nativePeak(): { gflops: number; record: Record<string, unknown> 
 export async function runMicro(o: MicroOptions): Promise<void> {
   const reps = o.slow ? { warmup: 1, minReps: 1, maxReps: 3, minSeconds: 0.5 } : { warmup: 2, minReps: 3, maxReps: 50, minSeconds: 1 };
   const B = o.quick ? 2 : 32;
-  const gemms: [string, number, number, number][] = o.quick
-    ? [['128x128x128', 128, 128, 128], [`vit-qkv [${B}*65,192]x[192,576]`, B * 65, 192, 576]]
+  // [label, batch, m, k, n, transposeA]: square products, ViT's qkv projection, and the attention products whose
+  // narrow side is the head width (P·V and its transposed-A gradient Pᵀ·dO): pit-ti's first stage (962 tokens, head
+  // width 32) and mobilevit-xxs's first transformer (256 patches, head width 16), at batch 16
+  const gemms: [string, number, number, number, number, boolean][] = o.quick
+    ? [['128x128x128', 1, 128, 128, 128, false], [`vit-qkv [${B}*65,192]x[192,576]`, 1, B * 65, 192, 576, false]]
     : [
-        ['512x512x512', 512, 512, 512],
-        ['1024x1024x1024', 1024, 1024, 1024],
-        [`vit-qkv [${B}*65,192]x[192,576]`, B * 65, 192, 576],
+        ['512x512x512', 1, 512, 512, 512, false],
+        ['1024x1024x1024', 1, 1024, 1024, 1024, false],
+        [`vit-qkv [${B}*65,192]x[192,576]`, 1, B * 65, 192, 576, false],
+        ['pit-ti P·V [32,962,962]x[32,962,32]', 32, 962, 962, 32, false],
+        ['pit-ti Pᵀ·dO [32,962,962]ᵀx[32,962,32]', 32, 962, 962, 32, true],
+        ['mobilevit-xxs P·V [256,256,256]x[256,256,16]', 256, 256, 256, 16, false],
+        ['mobilevit-xxs Pᵀ·dO [256,256,256]ᵀx[256,256,16]', 256, 256, 256, 16, true],
       ];
   const native = o.backend === 'native';
   const peak = native ? nativePeak() : null;
@@ -64,14 +71,14 @@ export async function runMicro(o: MicroOptions): Promise<void> {
   else if (native) note('native: no SIMD level or clock measurement, so no peak');
   // native: the project's sgemm and the system BLAS on the same operands; 'auto' (what training uses) afterwards
   const impls: ('own' | 'blas' | null)[] = native ? ['own', 'blas'] : [null];
-  for (const [shape, m, k, n] of gemms) {
-    const a = tf.randomNormal([m, k]);
-    const b = tf.randomNormal([k, n]);
+  for (const [shape, batch, m, k, n, transposeA] of gemms) {
+    const a = tf.randomNormal(batch === 1 ? [m, k] : [batch, m, k]);
+    const b = tf.randomNormal(batch === 1 ? [k, n] : [batch, k, n]);
     for (const impl of impls) {
       if (impl) addon().setGemm(impl);
       try {
-        const s = await timeIt(() => sync(tf.matMul(a, b)), reps);
-        const gflops = (2 * m * k * n) / s / 1e9;
+        const s = await timeIt(() => sync(tf.matMul(a, b, transposeA)), reps);
+        const gflops = (2 * batch * m * k * n) / s / 1e9;
         emit({
           bench: 'sgemm', shape, backend: o.backend, ...(impl ? { impl } : {}), gflops: round(gflops, 3), ms: round(s * 1e3, 3),
           ...(peak ? { pct_peak: round((100 * gflops) / peak.gflops, 1) } : {}),

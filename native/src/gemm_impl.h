@@ -69,26 +69,28 @@ void packA(const float* A, int64_t rs, int64_t cs, int64_t i0, int64_t mc, int64
   }
 }
 
-/** Writes (or adds) the MR x NR accumulator tile to C; a partial edge tile goes through a buffer. */
-__attribute__((always_inline)) inline void storeTile(const VT (&acc)[MR][NV], float* c, int64_t ldc, int mr, int nr,
+/** Writes (or adds) an R x (V * W) accumulator tile to C; a partial edge tile goes through a buffer. */
+template <int R, int V>
+__attribute__((always_inline)) inline void storeTile(const VT (&acc)[R][V], float* c, int64_t ldc, int mr, int nr,
                                                      bool accumulate) {
-  if (mr == MR && nr == NR) {
+  constexpr int cols = V * W;
+  if (mr == R && nr == cols) {
 #pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) {
+      for (int j = 0; j < V; ++j) {
         float* cp = c + i * ldc + j * W;
         Vec::store(cp, accumulate ? Vec::add(Vec::load(cp), acc[i][j]) : acc[i][j]);
       }
     return;
   }
-  alignas(64) float tile[MR * NR];
+  alignas(64) float tile[R * cols];
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) Vec::store(tile + i * NR + j * W, acc[i][j]);
+    for (int j = 0; j < V; ++j) Vec::store(tile + i * cols + j * W, acc[i][j]);
   for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+    for (int j = 0; j < nr; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * cols + j] : tile[i * cols + j];
 }
 
 /** C(mr x nr tile) (+)= packed A panel x packed B panel over kc. */
@@ -111,36 +113,79 @@ void microKernel(int64_t kc, const float* __restrict a, const float* __restrict 
       for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
     }
   }
-  storeTile(acc, c, ldc, mr, nr, accumulate);
+  storeTile<MR, NV>(acc, c, ldc, mr, nr, accumulate);
 }
 
 /**
- * microKernel with A read in place instead of from a packed panel: A(i, p) = a[i * ars + p * acs], rows at and
- * beyond mr clamped to the last valid row (their sums are computed and dropped). For small products (one k-block,
- * one row block: the attention matmuls) packing A cost as much as the arithmetic.
+ * An R x (V * W) tile of C (+)= A B over kc, A read in place instead of from a packed panel: A(i, p) =
+ * a[i * ars + p * acs], rows at and beyond mr clamped to the last valid row (their sums are computed and dropped),
+ * B from a packed panel of V * W columns. Where each element of A meets one panel of B only (one column panel), or
+ * the product is small (one k-block, one row block: the attention matmuls), packing A cost as much as the arithmetic.
  */
+template <int R, int V>
 void microKernelDirectA(int64_t kc, const float* __restrict a, int64_t ars, int64_t acs, const float* __restrict b,
                         float* c, int64_t ldc, int mr, int nr, bool accumulate) {
-  const float* rows[MR];
+  constexpr int cols = V * W;
+  const float* rows[R];
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i) rows[i] = a + static_cast<int64_t>(i < mr ? i : mr - 1) * ars;
-  VT acc[MR][NV];
+  for (int i = 0; i < R; ++i) rows[i] = a + static_cast<int64_t>(i < mr ? i : mr - 1) * ars;
+  VT acc[R][V];
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) acc[i][j] = Vec::zero();
-  for (int64_t p = 0, off = 0; p < kc; ++p, off += acs, b += NR) {
-    VT bv[NV];
+    for (int j = 0; j < V; ++j) acc[i][j] = Vec::zero();
+  if (ars == 1 && mr == R) {
+    // A transposed: a full tile's R values of one k are contiguous, read at fixed offsets from one pointer
+    // (R row pointers do not fit the general registers)
+    for (int64_t p = 0; p < kc; ++p, a += acs, b += cols) {
+      VT bv[V];
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) bv[j] = Vec::load(b + j * W);
+      for (int j = 0; j < V; ++j) bv[j] = Vec::load(b + j * W);
 #pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
-      const VT av = Vec::set1(rows[i][off]);
+      for (int i = 0; i < R; ++i) {
+        const VT av = Vec::set1(a[i]);
 #pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
+        for (int j = 0; j < V; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
+      }
+    }
+  } else {
+    for (int64_t p = 0, off = 0; p < kc; ++p, off += acs, b += cols) {
+      VT bv[V];
+#pragma GCC unroll 4
+      for (int j = 0; j < V; ++j) bv[j] = Vec::load(b + j * W);
+#pragma GCC unroll 32
+      for (int i = 0; i < R; ++i) {
+        const VT av = Vec::set1(rows[i][off]);
+#pragma GCC unroll 4
+        for (int j = 0; j < V; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
+      }
     }
   }
-  storeTile(acc, c, ldc, mr, nr, accumulate);
+  storeTile<R, V>(acc, c, ldc, mr, nr, accumulate);
+}
+
+/**
+ * C (+)= A B for N <= W (one vector of columns: mobilevit's attention, head width 16): a tile of 2 MR rows x one
+ * vector, so that as many accumulators are live as in the MR x NV tile; B packed per k-block as kc x W, A in place.
+ * Each element of C is summed in the same order (k-blocks of KC, p ascending within one) as by gemm's other paths.
+ */
+void gemmNarrow(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t acs, const float* B, int64_t brs,
+                int64_t bcs, float* C, int64_t ldc, bool accumulate, float* pb) {
+  constexpr int R = 2 * MR;
+  for (int64_t p0 = 0; p0 < K; p0 += KC) {
+    const int64_t kc = std::min<int64_t>(KC, K - p0);
+    const bool acc = accumulate || p0 > 0;
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* src = B + (p0 + p) * brs;
+      int64_t q = 0;
+      for (; q < N; ++q) pb[p * W + q] = src[q * bcs];
+      for (; q < W; ++q) pb[p * W + q] = 0.f;
+    }
+    for (int64_t i = 0; i < M; i += R) {
+      const int mr = static_cast<int>(std::min<int64_t>(R, M - i));
+      microKernelDirectA<R, 1>(kc, A + i * ars + p0 * acs, ars, acs, pb, C + i * ldc, ldc, mr, static_cast<int>(N), acc);
+    }
+  }
 }
 
 }  // namespace
@@ -153,10 +198,12 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t 
       for (int64_t i = 0; i < M; ++i) std::memset(C + i * ldc, 0, sizeof(float) * N);
     return;
   }
+  if (N <= W) return gemmNarrow(M, N, K, A, ars, acs, B, brs, bcs, C, ldc, accumulate, packedB.get(KC * W));
   const int64_t ncMax = std::min<int64_t>(NC, (N + NR - 1) / NR * NR);
   const int64_t mcMax = std::min<int64_t>(MC, (M + MR - 1) / MR * MR);
-  // one k-block and one row block: every element of A is used by ceil(N / NR) tiles only, so it is read in place
-  const bool directA = K <= KC && M <= MC;
+  // A read in place: with one column panel every element of A is used once (packing it would copy it for nothing),
+  // with one k-block and one row block by ceil(N / NR) tiles only
+  const bool directA = N <= NR || (K <= KC && M <= MC);
   float* pb = packedB.get(KC * ncMax);
   float* pa = directA ? nullptr : packedA.get(KC * mcMax);
   for (int64_t j0 = 0; j0 < N; j0 += NC) {
@@ -174,7 +221,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t 
           for (int64_t i = 0; i < mc; i += MR) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i));
             float* cTile = C + (i0 + i) * ldc + j0 + j;
-            if (directA) microKernelDirectA(kc, A + (i0 + i) * ars + p0 * acs, ars, acs, bp, cTile, ldc, mr, nr, acc);
+            if (directA) microKernelDirectA<MR, NV>(kc, A + (i0 + i) * ars + p0 * acs, ars, acs, bp, cTile, ldc, mr, nr, acc);
             else microKernel(kc, pa + (i / MR) * kc * MR, bp, cTile, ldc, mr, nr, acc);
           }
         }

@@ -108,9 +108,15 @@ test('every supported level computes the same matmul as the highest one and as f
   const levels = supportedLevels(a);
   const top = levels[levels.length - 1]!;
   // model shapes (ViT qkv, MLP backward, attention), edges of every register tile, transposes, a K spanning several
-  // k-blocks; K <= 256 with M <= 168 takes the path that reads A in place (no packing)
+  // k-blocks; K <= 256 with M <= 168 takes the path that reads A in place (no packing), and so does every product
+  // with one column panel (N <= 32 at AVX-512: here across row blocks and k-blocks); N <= one vector takes the
+  // one-vector tile (full and partial row tiles, transposed A read contiguously)
   const shapes: [number, number, number, boolean, boolean][] = [
     [130, 96, 64, false, false],
+    [200, 16, 600, true, false],
+    [61, 9, 300, false, true],
+    [300, 32, 530, false, false],
+    [300, 20, 530, true, true],
     [65, 65, 64, false, true],
     [65, 64, 65, true, false],
     [150, 40, 200, true, true],
