@@ -53,7 +53,8 @@ export async function runMicro(o: MicroOptions): Promise<void> {
   const B = o.quick ? 2 : 32;
   // [label, batch, m, k, n, transposeA]: square products, ViT's qkv projection, and the attention products whose
   // narrow side is the head width (P·V and its transposed-A gradient Pᵀ·dO): pit-ti's first stage (962 tokens, head
-  // width 32) and mobilevit-xxs's first transformer (256 patches, head width 16), at batch 16
+  // width 32), mobilevit-xxs's first transformer (256 patches, head width 16) and swin-ti's first stage (windows of
+  // 16 tokens, head width 32), at batch 16
   const gemms: [string, number, number, number, number, boolean][] = o.quick
     ? [['128x128x128', 1, 128, 128, 128, false], [`vit-qkv [${B}*65,192]x[192,576]`, 1, B * 65, 192, 576, false]]
     : [
@@ -64,6 +65,7 @@ export async function runMicro(o: MicroOptions): Promise<void> {
         ['pit-ti Pᵀ·dO [32,962,962]ᵀx[32,962,32]', 32, 962, 962, 32, true],
         ['mobilevit-xxs P·V [256,256,256]x[256,256,16]', 256, 256, 256, 16, false],
         ['mobilevit-xxs Pᵀ·dO [256,256,256]ᵀx[256,256,16]', 256, 256, 256, 16, true],
+        ['swin-ti window P·V [3072,16,16]x[3072,16,32]', 3072, 16, 16, 32, false],
       ];
   const native = o.backend === 'native';
   const peak = native ? nativePeak() : null;

@@ -165,6 +165,18 @@ void microKernelDirectA(int64_t kc, const float* __restrict a, int64_t ars, int6
 }
 
 /**
+ * Rows of a smaller tile (MRS, or 2 MRS on the one-vector tile) for the tiles that read A in place: a full tile of
+ * R rows computes R rows whatever is left, so a Swin window's 16 tokens took a 14-row tile and a 2-row one (12 rows
+ * computed and dropped); two 8-row tiles compute none.
+ */
+constexpr int MRS = MR >= 14 ? 8 : 4;
+/** Whether the tile at `left` rows from the end of `rows` takes the smaller height (R: the full one). */
+inline bool smallTile(int64_t rows, int64_t left, int R) {
+  const int small = R == MR ? MRS : 2 * MRS;
+  return left <= small || rows <= 2 * small;
+}
+
+/**
  * C (+)= A B for N <= W (one vector of columns: mobilevit's attention, head width 16): a tile of 2 MR rows x one
  * vector, so that as many accumulators are live as in the MR x NV tile; B packed per k-block as kc x W, A in place.
  * Each element of C is summed in the same order (k-blocks of KC, p ascending within one) as by gemm's other paths.
@@ -181,9 +193,15 @@ void gemmNarrow(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, in
       for (; q < N; ++q) pb[p * W + q] = src[q * bcs];
       for (; q < W; ++q) pb[p * W + q] = 0.f;
     }
-    for (int64_t i = 0; i < M; i += R) {
-      const int mr = static_cast<int>(std::min<int64_t>(R, M - i));
-      microKernelDirectA<R, 1>(kc, A + i * ars + p0 * acs, ars, acs, pb, C + i * ldc, ldc, mr, static_cast<int>(N), acc);
+    for (int64_t i = 0; i < M;) {
+      const float* a = A + i * ars + p0 * acs;
+      if (smallTile(M, M - i, R)) {
+        microKernelDirectA<2 * MRS, 1>(kc, a, ars, acs, pb, C + i * ldc, ldc, static_cast<int>(std::min<int64_t>(2 * MRS, M - i)), static_cast<int>(N), acc);
+        i += 2 * MRS;
+      } else {
+        microKernelDirectA<R, 1>(kc, a, ars, acs, pb, C + i * ldc, ldc, static_cast<int>(std::min<int64_t>(R, M - i)), static_cast<int>(N), acc);
+        i += R;
+      }
     }
   }
 }
@@ -218,11 +236,23 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t 
         for (int64_t j = 0; j < nc; j += NR) {
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
           const float* bp = pb + (j / NR) * kc * NR;
-          for (int64_t i = 0; i < mc; i += MR) {
-            const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i));
-            float* cTile = C + (i0 + i) * ldc + j0 + j;
-            if (directA) microKernelDirectA<MR, NV>(kc, A + (i0 + i) * ars + p0 * acs, ars, acs, bp, cTile, ldc, mr, nr, acc);
-            else microKernel(kc, pa + (i / MR) * kc * MR, bp, cTile, ldc, mr, nr, acc);
+          if (directA) {
+            for (int64_t i = 0; i < mc;) {
+              const float* a = A + (i0 + i) * ars + p0 * acs;
+              float* cTile = C + (i0 + i) * ldc + j0 + j;
+              if (smallTile(mc, mc - i, MR)) {
+                microKernelDirectA<MRS, NV>(kc, a, ars, acs, bp, cTile, ldc, static_cast<int>(std::min<int64_t>(MRS, mc - i)), nr, acc);
+                i += MRS;
+              } else {
+                microKernelDirectA<MR, NV>(kc, a, ars, acs, bp, cTile, ldc, static_cast<int>(std::min<int64_t>(MR, mc - i)), nr, acc);
+                i += MR;
+              }
+            }
+          } else {
+            for (int64_t i = 0; i < mc; i += MR) {
+              const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i));
+              microKernel(kc, pa + (i / MR) * kc * MR, bp, C + (i0 + i) * ldc + j0 + j, ldc, mr, nr, acc);
+            }
           }
         }
       }

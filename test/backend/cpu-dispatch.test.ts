@@ -110,9 +110,14 @@ test('every supported level computes the same matmul as the highest one and as f
   // model shapes (ViT qkv, MLP backward, attention), edges of every register tile, transposes, a K spanning several
   // k-blocks; K <= 256 with M <= 168 takes the path that reads A in place (no packing), and so does every product
   // with one column panel (N <= 32 at AVX-512: here across row blocks and k-blocks); N <= one vector takes the
-  // one-vector tile (full and partial row tiles, transposed A read contiguously)
+  // one-vector tile (full and partial row tiles, transposed A read contiguously); small row counts (Swin's 16-token
+  // and 49-token windows, 30 rows on the one-vector tile) take the smaller tiles
   const shapes: [number, number, number, boolean, boolean][] = [
     [130, 96, 64, false, false],
+    [16, 32, 16, false, false],
+    [16, 16, 32, false, true],
+    [49, 32, 49, true, false],
+    [30, 12, 40, true, false],
     [200, 16, 600, true, false],
     [61, 9, 300, false, true],
     [300, 32, 530, false, false],
