@@ -109,7 +109,7 @@ test('every supported level computes the same matmul as the highest one and as f
   const top = levels[levels.length - 1]!;
   // model shapes (ViT qkv, MLP backward, attention), edges of every register tile, transposes, a K spanning several
   // k-blocks; K <= 256 with M <= 168 takes the path that reads A in place (no packing), and so does every product
-  // with one column panel (N <= 32 at AVX-512: here across row blocks and k-blocks); N <= one vector takes the
+  // with at most 4 column panels (N <= 128 at AVX-512: here across row blocks and k-blocks); N <= one vector takes the
   // one-vector tile (full and partial row tiles, transposed A read contiguously); small row counts (Swin's 16-token
   // and 49-token windows, 30 rows on the one-vector tile) take the smaller tiles
   const shapes: [number, number, number, boolean, boolean][] = [
@@ -122,6 +122,8 @@ test('every supported level computes the same matmul as the highest one and as f
     [61, 9, 300, false, true],
     [300, 32, 530, false, false],
     [300, 20, 530, true, true],
+    [200, 128, 300, true, false],
+    [190, 129, 270, false, false],
     [65, 65, 64, false, true],
     [65, 64, 65, true, false],
     [150, 40, 200, true, true],
