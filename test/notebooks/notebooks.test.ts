@@ -6,16 +6,20 @@
 // shows the figures the others saved).
 // Also: a type error in a cell and a failing cell are reported with their message; 07 (imported checkpoint) without a
 // checkpoint and without PyTorch stops at its first step with a message saying what to do.
-// Skipped with a message only when jupyter-nbconvert or the tslab kernel is not installed (scripts/register-kernel.sh).
+// Skipped with a message only when jupyter-nbconvert or this checkout's tslab is not installed. The kernel the
+// notebooks run on is this checkout's tslab, registered for the test alone (JUPYTER_PATH): a "tslab" kernel spec
+// registered system-wide by another checkout (scripts/register-kernel.sh) would run that checkout's code.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { promises as fs, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const NOTEBOOK_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'notebooks');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NOTEBOOK_DIR = path.join(ROOT, 'notebooks');
+const TSLAB_BIN = path.join(ROOT, 'node_modules', '.bin', 'tslab');
 const FRESH = '05-feature-map-variance.ipynb';
 const rank = (f: string) => (f === FRESH ? 0 : f.startsWith('00-') ? 2 : 1);
 const NOTEBOOKS = readdirSync(NOTEBOOK_DIR)
@@ -26,15 +30,21 @@ const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 function why(): string | false {
   const nb = spawnSync('jupyter', ['nbconvert', '--version'], { encoding: 'utf8' });
   if (nb.status !== 0) return 'jupyter nbconvert is not installed (apt-get install jupyter-nbconvert)';
-  const ks = spawnSync('jupyter', ['kernelspec', 'list'], { encoding: 'utf8' });
-  if (!/\btslab\b/.test(ks.stdout ?? '')) return 'the tslab Jupyter kernel is not registered (bash scripts/register-kernel.sh)';
+  if (!existsSync(TSLAB_BIN)) return `tslab is not installed in this checkout (${TSLAB_BIN}: run npm ci)`;
   return false;
 }
 const skip = why();
 let out = '';
+/** A Jupyter data folder holding only the kernel spec "tslab" for this checkout's tslab (tslab's own spec format). */
+let jupyterPath = '';
 
 before(async () => {
   out = await fs.mkdtemp(path.join(os.tmpdir(), 'vitscope-nb-'));
+  jupyterPath = path.join(out, 'jupyter');
+  const spec = path.join(jupyterPath, 'kernels', 'tslab');
+  await fs.mkdir(spec, { recursive: true });
+  const kernel = { argv: [TSLAB_BIN, 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript', language: 'typescript' };
+  await fs.writeFile(path.join(spec, 'kernel.json'), JSON.stringify(kernel));
 });
 after(async () => {
   if (out) await fs.rm(out, { recursive: true, force: true });
@@ -48,7 +58,14 @@ const joined = (v: unknown) => (Array.isArray(v) ? v.join('') : String(v ?? ''))
 
 const nbconvert = (file: string, allowErrors: boolean) => ['nbconvert', '--to', 'notebook', '--execute', ...(allowErrors ? ['--allow-errors'] : []),
   '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=300', '--output-dir', out, path.join(NOTEBOOK_DIR, file)];
-const notebookEnv = (results: string, extra: Record<string, string> = {}) => ({ ...process.env, VITSCOPE_NOTEBOOK_SMALL: '1', VITSCOPE_NOTEBOOK_RESULTS: results, ...extra });
+// JUPYTER_PATH comes first in Jupyter's search for kernel specs
+const notebookEnv = (results: string, extra: Record<string, string> = {}) => ({
+  ...process.env,
+  JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter((p) => p).join(path.delimiter),
+  VITSCOPE_NOTEBOOK_SMALL: '1',
+  VITSCOPE_NOTEBOOK_RESULTS: results,
+  ...extra,
+});
 
 /** Runs one notebook from NOTEBOOK_DIR (its own results folder); returns the executed notebook and the seconds taken. */
 function execute(file: string, results: string): { nb: Notebook; seconds: number } {
