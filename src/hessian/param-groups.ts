@@ -9,7 +9,7 @@ import { EXIT_USAGE, ExpectedError } from '../util/errors.ts';
 /** A selection that cannot work (one line, exit status 2). */
 const selectionError = (message: string): ExpectedError => new ExpectedError(message, { exitCode: EXIT_USAGE });
 
-type Declared = Pick<ParamInfo, 'name' | 'role' | 'block' | 'layout'>;
+type Declared = Pick<ParamInfo, 'name' | 'role' | 'block' | 'layout' | 'blockIndex'>;
 
 /** What each group selects; a block group leaves out the block's norms (the 'norm' group has them all). */
 const blockGroup =
@@ -51,7 +51,8 @@ const GROUP_HELP = `${Object.keys(PARAM_GROUPS).join(', ')}, layout:<${PARAM_LAY
 /**
  * Names selected by `spec`: a group name (all, embedding, msa, mlp, token-mlp, conv, pool, head, norm: by the
  * parameters' declarations), 'layout:<layout>' (every parameter of a declared layout, e.g. layout:depthwise),
- * 'block:<i>' (everything in the i-th transformer / residual block, by name), or a regular expression on the
+ * 'block:<i>' (everything in the i-th residual or transformer block in forward order, across stages: the declared
+ * ParamInfo.blockIndex), or a regular expression on the
  * names (anything else). Several specs may be joined with ','. Keeps model order. Throws when nothing matches.
  */
 export function selectParamNames(paramInfo: readonly Declared[], spec: string = 'all', source = 'params'): string[] {
@@ -67,8 +68,12 @@ export function selectParamNames(paramInfo: readonly Declared[], spec: string = 
     }
     const block = /^block:(\d+)$/.exec(p);
     if (block) {
-      const r = new RegExp(`(^|\\.)blocks\\.${block[1]}\\.`);
-      return (info) => r.test(info.name);
+      const index = Number(block[1]);
+      const count = new Set(paramInfo.flatMap((info) => (info.blockIndex === undefined ? [] : [info.blockIndex]))).size;
+      if (index >= count) {
+        throw selectionError(`${source}: '${p}' names no block; this model has ${count === 0 ? 'no blocks' : `blocks 0 to ${count - 1}`} (block:<i> counts residual and transformer blocks in forward order, across stages)`);
+      }
+      return (info) => info.blockIndex === index;
     }
     let r: RegExp;
     try {

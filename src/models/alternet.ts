@@ -81,33 +81,35 @@ export class AlterNet extends BaseModel {
     this.specs = blockSpecs(c);
     this.param('stem.conv.kernel', [3, 3, 3, c.stemWidth], convKernel('conv'), kaimingFanOut(3, c.stemWidth));
     for (const s of this.specs) {
-      const n = s.name;
-      if (s.kind === 'msa') {
-        // all of the MSA block is 'msa', its 1x1 input conv included (a conv layout in an MSA block)
-        this.batchNormParams(`${n}.bn1`, s.cin, 'msa');
-        this.param(`${n}.conv.kernel`, [1, 1, s.cin, s.width], convKernel('msa'), kaimingFanOut(1, s.width));
-        this.batchNormParams(`${n}.bn2`, s.width, 'msa');
-        const a = 1 / Math.sqrt(s.width);
-        this.param(`${n}.attn.q.kernel`, [1, 1, s.width, s.inner], convKernel('msa'), uniform(a));
-        this.param(`${n}.attn.kv.kernel`, [1, 1, s.width, 2 * s.inner], convKernel('msa'), uniform(a));
-        this.param(`${n}.attn.relative_position_bias_table`, [(2 * s.window - 1) ** 2, 1], tokensOf('msa', 'position'), normal(0.02));
-        const o = 1 / Math.sqrt(s.inner);
-        this.param(`${n}.attn.proj.kernel`, [1, 1, s.inner, s.cout], convKernel('msa'), uniform(o));
-        this.param(`${n}.attn.proj.bias`, [s.cout], biasOf('msa'), uniform(o));
-      } else if (c.block === 'basic') {
-        this.batchNormParams(`${n}.bn1`, s.cin, 'conv');
-        this.param(`${n}.conv1.kernel`, [3, 3, s.cin, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
-        this.batchNormParams(`${n}.bn2`, s.planes, 'conv');
-        this.param(`${n}.conv2.kernel`, [3, 3, s.planes, s.cout], convKernel('conv'), kaimingFanOut(3, s.cout));
-      } else {
-        this.batchNormParams(`${n}.bn1`, s.cin, 'conv');
-        this.param(`${n}.conv1.kernel`, [1, 1, s.cin, s.planes], convKernel('conv'), kaimingFanOut(1, s.planes));
-        this.batchNormParams(`${n}.bn2`, s.planes, 'conv');
-        this.param(`${n}.conv2.kernel`, [3, 3, s.planes, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
-        this.batchNormParams(`${n}.bn3`, s.planes, 'conv');
-        this.param(`${n}.conv3.kernel`, [1, 1, s.planes, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
-      }
-      if (s.projection) this.param(`${n}.shortcut.conv.kernel`, [1, 1, s.cin, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
+      this.declareBlock(() => {
+        const n = s.name;
+        if (s.kind === 'msa') {
+          // all of the MSA block is 'msa', its 1x1 input conv included (a conv layout in an MSA block)
+          this.batchNormParams(`${n}.bn1`, s.cin, 'msa');
+          this.param(`${n}.conv.kernel`, [1, 1, s.cin, s.width], convKernel('msa'), kaimingFanOut(1, s.width));
+          this.batchNormParams(`${n}.bn2`, s.width, 'msa');
+          const a = 1 / Math.sqrt(s.width);
+          this.param(`${n}.attn.q.kernel`, [1, 1, s.width, s.inner], convKernel('msa'), uniform(a));
+          this.param(`${n}.attn.kv.kernel`, [1, 1, s.width, 2 * s.inner], convKernel('msa'), uniform(a));
+          this.param(`${n}.attn.relative_position_bias_table`, [(2 * s.window - 1) ** 2, 1], tokensOf('msa', 'position'), normal(0.02));
+          const o = 1 / Math.sqrt(s.inner);
+          this.param(`${n}.attn.proj.kernel`, [1, 1, s.inner, s.cout], convKernel('msa'), uniform(o));
+          this.param(`${n}.attn.proj.bias`, [s.cout], biasOf('msa'), uniform(o));
+        } else if (c.block === 'basic') {
+          this.batchNormParams(`${n}.bn1`, s.cin, 'conv');
+          this.param(`${n}.conv1.kernel`, [3, 3, s.cin, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
+          this.batchNormParams(`${n}.bn2`, s.planes, 'conv');
+          this.param(`${n}.conv2.kernel`, [3, 3, s.planes, s.cout], convKernel('conv'), kaimingFanOut(3, s.cout));
+        } else {
+          this.batchNormParams(`${n}.bn1`, s.cin, 'conv');
+          this.param(`${n}.conv1.kernel`, [1, 1, s.cin, s.planes], convKernel('conv'), kaimingFanOut(1, s.planes));
+          this.batchNormParams(`${n}.bn2`, s.planes, 'conv');
+          this.param(`${n}.conv2.kernel`, [3, 3, s.planes, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
+          this.batchNormParams(`${n}.bn3`, s.planes, 'conv');
+          this.param(`${n}.conv3.kernel`, [1, 1, s.planes, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
+        }
+        if (s.projection) this.param(`${n}.shortcut.conv.kernel`, [1, 1, s.cin, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
+      });
     }
     const last = this.specs[this.specs.length - 1]!.cout;
     this.batchNormParams('norm', last, 'head');

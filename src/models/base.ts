@@ -91,6 +91,9 @@ export abstract class BaseModel implements Model {
   readonly buffers = new Map<string, tf.Variable>();
   private readonly initRng: Rng;
   private disposed = false;
+  /** The block whose parameters are being declared (declareBlock), null outside; and how many blocks have begun. */
+  private declaringBlock: number | null = null;
+  private blockCount = 0;
 
   constructor(
     readonly config: ModelConfig,
@@ -113,8 +116,25 @@ export abstract class BaseModel implements Model {
     const v = tf.variable(t, true, `${name}#${nextId()}`);
     t.dispose();
     this.params.set(name, v);
-    this.paramInfo.push({ name, shape: [...shape], role: decl.role, layout: decl.layout, block: decl.block });
+    this.paramInfo.push({
+      name, shape: [...shape], role: decl.role, layout: decl.layout, block: decl.block,
+      ...(this.declaringBlock !== null ? { blockIndex: this.declaringBlock } : {}),
+    });
     return name;
+  }
+
+  /**
+   * Declares one residual or transformer block: the parameters `declare` registers belong to the model's next block
+   * (ParamInfo.blockIndex, in the order the blocks are declared, which is the forward order).
+   */
+  protected declareBlock(declare: () => void): void {
+    if (this.declaringBlock !== null) throw new Error('declareBlock: blocks do not nest');
+    this.declaringBlock = this.blockCount++;
+    try {
+      declare();
+    } finally {
+      this.declaringBlock = null;
+    }
   }
 
   protected buffer(name: string, shape: number[], init: Init): string {

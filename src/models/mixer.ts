@@ -70,17 +70,19 @@ export class MlpMixer extends BaseModel {
     this.param('stem.proj.kernel', [p, p, 3, d], convKernel('embedding'), truncNormal(Math.sqrt(1 / fanIn) / 0.87962566103423978));
     this.param('stem.proj.bias', [d], biasOf('embedding'), zeros);
     for (let i = 0; i < depth; i++) {
-      const b = `blocks.${i}`;
-      this.layerNormParams(`${b}.norm1`, d, 'token-mlp');
-      this.param(`${b}.mlp_tokens.fc1.kernel`, [n, ht], denseKernel('token-mlp'), xavier(n, ht));
-      this.param(`${b}.mlp_tokens.fc1.bias`, [ht], biasOf('token-mlp'), mlpBias);
-      this.param(`${b}.mlp_tokens.fc2.kernel`, [ht, n], denseKernel('token-mlp'), xavier(ht, n));
-      this.param(`${b}.mlp_tokens.fc2.bias`, [n], biasOf('token-mlp'), mlpBias);
-      this.layerNormParams(`${b}.norm2`, d, 'mlp');
-      this.param(`${b}.mlp_channels.fc1.kernel`, [d, hc], denseKernel('mlp'), xavier(d, hc));
-      this.param(`${b}.mlp_channels.fc1.bias`, [hc], biasOf('mlp'), mlpBias);
-      this.param(`${b}.mlp_channels.fc2.kernel`, [hc, d], denseKernel('mlp'), xavier(hc, d));
-      this.param(`${b}.mlp_channels.fc2.bias`, [d], biasOf('mlp'), mlpBias);
+      this.declareBlock(() => {
+        const b = `blocks.${i}`;
+        this.layerNormParams(`${b}.norm1`, d, 'token-mlp');
+        this.param(`${b}.mlp_tokens.fc1.kernel`, [n, ht], denseKernel('token-mlp'), xavier(n, ht));
+        this.param(`${b}.mlp_tokens.fc1.bias`, [ht], biasOf('token-mlp'), mlpBias);
+        this.param(`${b}.mlp_tokens.fc2.kernel`, [ht, n], denseKernel('token-mlp'), xavier(ht, n));
+        this.param(`${b}.mlp_tokens.fc2.bias`, [n], biasOf('token-mlp'), mlpBias);
+        this.layerNormParams(`${b}.norm2`, d, 'mlp');
+        this.param(`${b}.mlp_channels.fc1.kernel`, [d, hc], denseKernel('mlp'), xavier(d, hc));
+        this.param(`${b}.mlp_channels.fc1.bias`, [hc], biasOf('mlp'), mlpBias);
+        this.param(`${b}.mlp_channels.fc2.kernel`, [hc, d], denseKernel('mlp'), xavier(hc, d));
+        this.param(`${b}.mlp_channels.fc2.bias`, [d], biasOf('mlp'), mlpBias);
+      });
     }
     this.layerNormParams('norm', d, 'head');
     this.param('head.kernel', [d, numClasses], denseKernel('head'), zeros);

@@ -141,33 +141,35 @@ export class MobileViT extends BaseModel {
     this.blocks = layout(c);
     this.convBn('stem', 3, 3, c.stemWidth, 'conv');
     for (const b of this.blocks) {
-      if (b.type === 'ir') {
-        this.convBn(`${b.name}.conv1_1x1`, 1, b.cin, b.hidden, 'conv');
-        this.param(`${b.name}.conv2_kxk.conv.kernel`, [3, 3, b.hidden, 1], depthwiseKernel('conv'), convInit(3, 1));
-        this.batchNormParams(`${b.name}.conv2_kxk.bn`, b.hidden, 'conv');
-        this.convBn(`${b.name}.conv3_1x1`, 1, b.hidden, b.cout, 'conv');
-      } else {
-        const { name: n, channels: ch, dim: d } = b;
-        const hid = Math.round(d * c.mlpRatio);
-        this.convBn(`${n}.conv_kxk`, 3, ch, ch, 'conv');
-        this.param(`${n}.conv_1x1.kernel`, [1, 1, ch, d], convKernel('conv'), convInit(1, d));
-        for (let k = 0; k < b.depth; k++) {
-          const t = `${n}.transformer.${k}`;
-          this.layerNormParams(`${t}.norm1`, d, 'msa');
-          this.param(`${t}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), linearInit);
-          this.param(`${t}.attn.qkv.bias`, [3 * d], biasOf('msa'), zeros);
-          this.param(`${t}.attn.proj.kernel`, [d, d], denseKernel('msa'), linearInit);
-          this.param(`${t}.attn.proj.bias`, [d], biasOf('msa'), zeros);
-          this.layerNormParams(`${t}.norm2`, d, 'mlp');
-          this.param(`${t}.mlp.fc1.kernel`, [d, hid], denseKernel('mlp'), linearInit);
-          this.param(`${t}.mlp.fc1.bias`, [hid], biasOf('mlp'), zeros);
-          this.param(`${t}.mlp.fc2.kernel`, [hid, d], denseKernel('mlp'), linearInit);
-          this.param(`${t}.mlp.fc2.bias`, [d], biasOf('mlp'), zeros);
+      this.declareBlock(() => {
+        if (b.type === 'ir') {
+          this.convBn(`${b.name}.conv1_1x1`, 1, b.cin, b.hidden, 'conv');
+          this.param(`${b.name}.conv2_kxk.conv.kernel`, [3, 3, b.hidden, 1], depthwiseKernel('conv'), convInit(3, 1));
+          this.batchNormParams(`${b.name}.conv2_kxk.bn`, b.hidden, 'conv');
+          this.convBn(`${b.name}.conv3_1x1`, 1, b.hidden, b.cout, 'conv');
+        } else {
+          const { name: n, channels: ch, dim: d } = b;
+          const hid = Math.round(d * c.mlpRatio);
+          this.convBn(`${n}.conv_kxk`, 3, ch, ch, 'conv');
+          this.param(`${n}.conv_1x1.kernel`, [1, 1, ch, d], convKernel('conv'), convInit(1, d));
+          for (let k = 0; k < b.depth; k++) {
+            const t = `${n}.transformer.${k}`;
+            this.layerNormParams(`${t}.norm1`, d, 'msa');
+            this.param(`${t}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), linearInit);
+            this.param(`${t}.attn.qkv.bias`, [3 * d], biasOf('msa'), zeros);
+            this.param(`${t}.attn.proj.kernel`, [d, d], denseKernel('msa'), linearInit);
+            this.param(`${t}.attn.proj.bias`, [d], biasOf('msa'), zeros);
+            this.layerNormParams(`${t}.norm2`, d, 'mlp');
+            this.param(`${t}.mlp.fc1.kernel`, [d, hid], denseKernel('mlp'), linearInit);
+            this.param(`${t}.mlp.fc1.bias`, [hid], biasOf('mlp'), zeros);
+            this.param(`${t}.mlp.fc2.kernel`, [hid, d], denseKernel('mlp'), linearInit);
+            this.param(`${t}.mlp.fc2.bias`, [d], biasOf('mlp'), zeros);
+          }
+          this.layerNormParams(`${n}.norm`, d, 'msa');
+          this.convBn(`${n}.conv_proj`, 1, d, ch, 'conv');
+          this.convBn(`${n}.conv_fusion`, 3, 2 * ch, ch, 'conv');
         }
-        this.layerNormParams(`${n}.norm`, d, 'msa');
-        this.convBn(`${n}.conv_proj`, 1, d, ch, 'conv');
-        this.convBn(`${n}.conv_fusion`, 3, 2 * ch, ch, 'conv');
-      }
+      });
     }
     const last = c.widths[c.widths.length - 1]!;
     this.convBn('final_conv', 1, last, c.numFeatures, 'conv');

@@ -55,6 +55,12 @@ export interface ParamDecl {
 export interface ParamInfo extends ParamDecl {
   name: string; // e.g. 'blocks.3.attn.qkv.kernel'
   shape: number[];
+  /**
+   * The residual or transformer block the parameter belongs to: its position among the model's blocks in forward
+   * order, across stages (0-based; what `--params block:<i>` selects). Absent outside blocks: stem, embeddings,
+   * pooling between stages, the head. Declared by the family where it creates the block (BaseModel.declareBlock).
+   */
+  blockIndex?: number;
 }
 
 export interface ForwardOptions {

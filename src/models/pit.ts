@@ -89,17 +89,19 @@ export class PoolingVisionTransformer extends BaseModel {
       }
       const hidden = Math.round(d * config.mlpRatio);
       for (let j = 0; j < config.depths[s]!; j++) {
-        const b = `${stage}.blocks.${j}`;
-        this.layerNormParams(`${b}.norm1`, d, 'msa');
-        this.param(`${b}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), bound(d));
-        this.param(`${b}.attn.qkv.bias`, [3 * d], biasOf('msa'), bound(d));
-        this.param(`${b}.attn.proj.kernel`, [d, d], denseKernel('msa'), bound(d));
-        this.param(`${b}.attn.proj.bias`, [d], biasOf('msa'), bound(d));
-        this.layerNormParams(`${b}.norm2`, d, 'mlp');
-        this.param(`${b}.mlp.fc1.kernel`, [d, hidden], denseKernel('mlp'), bound(d));
-        this.param(`${b}.mlp.fc1.bias`, [hidden], biasOf('mlp'), bound(d));
-        this.param(`${b}.mlp.fc2.kernel`, [hidden, d], denseKernel('mlp'), bound(hidden));
-        this.param(`${b}.mlp.fc2.bias`, [d], biasOf('mlp'), bound(hidden));
+        this.declareBlock(() => {
+          const b = `${stage}.blocks.${j}`;
+          this.layerNormParams(`${b}.norm1`, d, 'msa');
+          this.param(`${b}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), bound(d));
+          this.param(`${b}.attn.qkv.bias`, [3 * d], biasOf('msa'), bound(d));
+          this.param(`${b}.attn.proj.kernel`, [d, d], denseKernel('msa'), bound(d));
+          this.param(`${b}.attn.proj.bias`, [d], biasOf('msa'), bound(d));
+          this.layerNormParams(`${b}.norm2`, d, 'mlp');
+          this.param(`${b}.mlp.fc1.kernel`, [d, hidden], denseKernel('mlp'), bound(d));
+          this.param(`${b}.mlp.fc1.bias`, [hidden], biasOf('mlp'), bound(d));
+          this.param(`${b}.mlp.fc2.kernel`, [hidden, d], denseKernel('mlp'), bound(hidden));
+          this.param(`${b}.mlp.fc2.bias`, [d], biasOf('mlp'), bound(hidden));
+        });
       }
     });
     const dLast = this.dims[this.dims.length - 1]!;

@@ -62,23 +62,25 @@ export class ResNet extends BaseModel {
     this.param('stem.conv.kernel', [k, k, 3, c.stemWidth], convKernel('conv'), kaimingFanOut(k, c.stemWidth));
     this.batchNormParams('stem.bn', c.stemWidth, 'conv');
     for (const s of this.specs) {
-      if (c.block === 'basic') {
-        this.param(`${s.name}.conv1.kernel`, [3, 3, s.cin, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
-        this.batchNormParams(`${s.name}.bn1`, s.planes, 'conv');
-        this.param(`${s.name}.conv2.kernel`, [3, 3, s.planes, s.cout], convKernel('conv'), kaimingFanOut(3, s.cout));
-        this.batchNormParams(`${s.name}.bn2`, s.cout, 'conv');
-      } else {
-        this.param(`${s.name}.conv1.kernel`, [1, 1, s.cin, s.planes], convKernel('conv'), kaimingFanOut(1, s.planes));
-        this.batchNormParams(`${s.name}.bn1`, s.planes, 'conv');
-        this.param(`${s.name}.conv2.kernel`, [3, 3, s.planes, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
-        this.batchNormParams(`${s.name}.bn2`, s.planes, 'conv');
-        this.param(`${s.name}.conv3.kernel`, [1, 1, s.planes, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
-        this.batchNormParams(`${s.name}.bn3`, s.cout, 'conv');
-      }
-      if (s.projection) {
-        this.param(`${s.name}.shortcut.conv.kernel`, [1, 1, s.cin, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
-        this.batchNormParams(`${s.name}.shortcut.bn`, s.cout, 'conv');
-      }
+      this.declareBlock(() => {
+        if (c.block === 'basic') {
+          this.param(`${s.name}.conv1.kernel`, [3, 3, s.cin, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
+          this.batchNormParams(`${s.name}.bn1`, s.planes, 'conv');
+          this.param(`${s.name}.conv2.kernel`, [3, 3, s.planes, s.cout], convKernel('conv'), kaimingFanOut(3, s.cout));
+          this.batchNormParams(`${s.name}.bn2`, s.cout, 'conv');
+        } else {
+          this.param(`${s.name}.conv1.kernel`, [1, 1, s.cin, s.planes], convKernel('conv'), kaimingFanOut(1, s.planes));
+          this.batchNormParams(`${s.name}.bn1`, s.planes, 'conv');
+          this.param(`${s.name}.conv2.kernel`, [3, 3, s.planes, s.planes], convKernel('conv'), kaimingFanOut(3, s.planes));
+          this.batchNormParams(`${s.name}.bn2`, s.planes, 'conv');
+          this.param(`${s.name}.conv3.kernel`, [1, 1, s.planes, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
+          this.batchNormParams(`${s.name}.bn3`, s.cout, 'conv');
+        }
+        if (s.projection) {
+          this.param(`${s.name}.shortcut.conv.kernel`, [1, 1, s.cin, s.cout], convKernel('conv'), kaimingFanOut(1, s.cout));
+          this.batchNormParams(`${s.name}.shortcut.bn`, s.cout, 'conv');
+        }
+      });
     }
     const last = this.specs[this.specs.length - 1]!.cout;
     this.param('head.kernel', [last, c.numClasses], denseKernel('head'), uniform(1 / Math.sqrt(last)));

@@ -117,19 +117,21 @@ export class SwinTransformer extends BaseModel {
           this.param(`layers.${stage}.downsample.reduction.kernel`, [4 * prev, 2 * prev], denseKernel('pool'), truncNormal(0.02));
         }
       }
-      const d = b.dim;
-      const hidden = Math.round(d * c.mlpRatio);
-      this.layerNormParams(`${b.name}.norm1`, d, 'msa');
-      this.param(`${b.name}.attn.relative_position_bias_table`, [(2 * b.window - 1) ** 2, b.heads], tokensOf('msa', 'position'), truncNormal(0.02));
-      this.param(`${b.name}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), truncNormal(0.02));
-      if (c.qkvBias) this.param(`${b.name}.attn.qkv.bias`, [3 * d], biasOf('msa'), zeros);
-      this.param(`${b.name}.attn.proj.kernel`, [d, d], denseKernel('msa'), truncNormal(0.02));
-      this.param(`${b.name}.attn.proj.bias`, [d], biasOf('msa'), zeros);
-      this.layerNormParams(`${b.name}.norm2`, d, 'mlp');
-      this.param(`${b.name}.mlp.fc1.kernel`, [d, hidden], denseKernel('mlp'), truncNormal(0.02));
-      this.param(`${b.name}.mlp.fc1.bias`, [hidden], biasOf('mlp'), zeros);
-      this.param(`${b.name}.mlp.fc2.kernel`, [hidden, d], denseKernel('mlp'), truncNormal(0.02));
-      this.param(`${b.name}.mlp.fc2.bias`, [d], biasOf('mlp'), zeros);
+      this.declareBlock(() => {
+        const d = b.dim;
+        const hidden = Math.round(d * c.mlpRatio);
+        this.layerNormParams(`${b.name}.norm1`, d, 'msa');
+        this.param(`${b.name}.attn.relative_position_bias_table`, [(2 * b.window - 1) ** 2, b.heads], tokensOf('msa', 'position'), truncNormal(0.02));
+        this.param(`${b.name}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), truncNormal(0.02));
+        if (c.qkvBias) this.param(`${b.name}.attn.qkv.bias`, [3 * d], biasOf('msa'), zeros);
+        this.param(`${b.name}.attn.proj.kernel`, [d, d], denseKernel('msa'), truncNormal(0.02));
+        this.param(`${b.name}.attn.proj.bias`, [d], biasOf('msa'), zeros);
+        this.layerNormParams(`${b.name}.norm2`, d, 'mlp');
+        this.param(`${b.name}.mlp.fc1.kernel`, [d, hidden], denseKernel('mlp'), truncNormal(0.02));
+        this.param(`${b.name}.mlp.fc1.bias`, [hidden], biasOf('mlp'), zeros);
+        this.param(`${b.name}.mlp.fc2.kernel`, [hidden, d], denseKernel('mlp'), truncNormal(0.02));
+        this.param(`${b.name}.mlp.fc2.bias`, [d], biasOf('mlp'), zeros);
+      });
     }
     const last = this.specs[this.specs.length - 1]!.dim;
     this.layerNormParams('norm', last, 'head');

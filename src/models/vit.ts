@@ -48,17 +48,19 @@ export class VisionTransformer extends BaseModel {
     const tokens = this.grid * this.grid + (config.pool === 'cls' ? 1 : 0);
     this.param('pos_embed', [1, tokens, d], tokensOf('embedding', 'position'), truncNormal(0.02));
     for (let i = 0; i < depth; i++) {
-      const b = `blocks.${i}`;
-      this.layerNormParams(`${b}.norm1`, d, 'msa');
-      this.param(`${b}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), truncNormal(0.02));
-      if (config.qkvBias) this.param(`${b}.attn.qkv.bias`, [3 * d], biasOf('msa'), zeros);
-      this.param(`${b}.attn.proj.kernel`, [d, d], denseKernel('msa'), truncNormal(0.02));
-      this.param(`${b}.attn.proj.bias`, [d], biasOf('msa'), zeros);
-      this.layerNormParams(`${b}.norm2`, d, 'mlp');
-      this.param(`${b}.mlp.fc1.kernel`, [d, this.hidden], denseKernel('mlp'), truncNormal(0.02));
-      this.param(`${b}.mlp.fc1.bias`, [this.hidden], biasOf('mlp'), zeros);
-      this.param(`${b}.mlp.fc2.kernel`, [this.hidden, d], denseKernel('mlp'), truncNormal(0.02));
-      this.param(`${b}.mlp.fc2.bias`, [d], biasOf('mlp'), zeros);
+      this.declareBlock(() => {
+        const b = `blocks.${i}`;
+        this.layerNormParams(`${b}.norm1`, d, 'msa');
+        this.param(`${b}.attn.qkv.kernel`, [d, 3 * d], denseKernel('msa'), truncNormal(0.02));
+        if (config.qkvBias) this.param(`${b}.attn.qkv.bias`, [3 * d], biasOf('msa'), zeros);
+        this.param(`${b}.attn.proj.kernel`, [d, d], denseKernel('msa'), truncNormal(0.02));
+        this.param(`${b}.attn.proj.bias`, [d], biasOf('msa'), zeros);
+        this.layerNormParams(`${b}.norm2`, d, 'mlp');
+        this.param(`${b}.mlp.fc1.kernel`, [d, this.hidden], denseKernel('mlp'), truncNormal(0.02));
+        this.param(`${b}.mlp.fc1.bias`, [this.hidden], biasOf('mlp'), zeros);
+        this.param(`${b}.mlp.fc2.kernel`, [this.hidden, d], denseKernel('mlp'), truncNormal(0.02));
+        this.param(`${b}.mlp.fc2.bias`, [d], biasOf('mlp'), zeros);
+      });
     }
     this.layerNormParams('norm', d, 'head');
     this.param('head.kernel', [d, numClasses], denseKernel('head'), truncNormal(0.02));

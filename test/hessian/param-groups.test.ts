@@ -92,6 +92,59 @@ test("PiT: 'pool' is the depthwise pooling conv and the class-token Linear; 'emb
   }
 });
 
+// Blocks each tiny preset has (test/support/presets.ts): depth, the sum of the stage depths, or (MobileViT) two
+// inverted residuals and one MobileViT block; and one block of a later stage with its checkpoint name.
+const BLOCKS: Record<string, { count: number; later: [number, string] }> = {
+  'vit-tiny-test': { count: 2, later: [1, 'blocks.1.'] },
+  'vit-gap-tiny-test': { count: 2, later: [1, 'blocks.1.'] },
+  'swin-tiny-test': { count: 4, later: [2, 'layers.1.blocks.0.'] },
+  'resnet-tiny-test': { count: 2, later: [1, 'layers.1.blocks.0.'] },
+  'resnet-a-tiny-test': { count: 3, later: [2, 'layers.1.blocks.1.'] },
+  'resnet-bottleneck-tiny-test': { count: 2, later: [1, 'layers.1.blocks.0.'] },
+  'alternet-tiny-test': { count: 3, later: [2, 'layers.1.blocks.1.'] },
+  'alternet-bottleneck-tiny-test': { count: 3, later: [1, 'layers.1.blocks.0.'] },
+  'pit-tiny-test': { count: 3, later: [1, 'transformers.1.blocks.0.'] },
+  'mixer-tiny-test': { count: 2, later: [1, 'blocks.1.'] },
+  'mobilevit-tiny-test': { count: 3, later: [2, 'stages.1.1.'] },
+};
+
+test('block:<i> selects the declared i-th block in forward order, across stages, on every tiny preset', () => {
+  assert.deepEqual(Object.keys(BLOCKS).sort(), [...TEST_PRESETS].sort(), 'every tiny preset has its expected blocks');
+  for (const name of TEST_PRESETS) {
+    const m = createModel(name, { numClasses: 3 });
+    try {
+      const { count, later } = BLOCKS[name]!;
+      const indices = m.paramInfo.flatMap((p) => (p.blockIndex === undefined ? [] : [p.blockIndex]));
+      // declared in model order: the indices run 0, 0, ..., 1, 1, ... up to count - 1
+      assert.deepEqual([...new Set(indices)], Array.from({ length: count }, (_, i) => i), `${name}: blocks 0..${count - 1} in order`);
+      for (let i = 1; i < indices.length; i++) assert.ok(indices[i]! >= indices[i - 1]!, `${name}: block indices never go back`);
+      for (const p of m.paramInfo) {
+        if (p.block === 'head' || p.block === 'embedding' || p.block === 'pool') assert.equal(p.blockIndex, undefined, `${name}: ${p.name} is outside the blocks`);
+        if (p.block === 'msa' || p.block === 'mlp' || p.block === 'token-mlp') assert.notEqual(p.blockIndex, undefined, `${name}: ${p.name} is in a block`);
+      }
+      for (let i = 0; i < count; i++) {
+        const names = select(m, `block:${i}`);
+        assert.ok(names.length > 0, `${name}: block ${i} has parameters`);
+        assert.deepEqual(names, m.paramInfo.filter((p) => p.blockIndex === i).map((p) => p.name));
+      }
+      const [i, prefix] = later;
+      const names = select(m, `block:${i}`);
+      assert.ok(names.every((n) => n.startsWith(prefix)), `${name}: block:${i} is ${prefix}*, found ${names.join(', ')}`);
+      assert.deepEqual(names, m.paramInfo.filter((p) => p.name.startsWith(prefix)).map((p) => p.name), `${name}: all of ${prefix}*`);
+      let err: unknown = null;
+      try {
+        select(m, `block:${count}`);
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(isExpectedError(err) && (err as { exitCode?: number }).exitCode === 2, `${name}: block:${count} is an expected error`);
+      assert.match((err as Error).message, new RegExp(`'block:${count}' names no block; this model has blocks 0 to ${count - 1}`));
+    } finally {
+      m.dispose();
+    }
+  }
+});
+
 test('on every tiny preset the block groups and norm partition the parameters; regex and block:<i> specs still work', () => {
   const groups = Object.keys(PARAM_GROUPS).filter((g) => g !== 'all');
   for (const name of TEST_PRESETS) {
