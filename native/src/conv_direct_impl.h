@@ -64,18 +64,7 @@ void fwdBlock(const ConvGeom& g, const float* x, const float* w, const float* ze
           const int64_t iy = iy0[i] + ky * g.dH, ix = ix0[i] + kx * g.dW;
           ptr[i] = (iy >= 0 && iy < g.H && ix >= 0 && ix < g.W) ? x + base[i] + (iy * g.W + ix) * C : zeros;
         }
-        const float* wt = w + (ky * g.fw + kx) * C * Co + co0;
-        for (int64_t c = 0; c < C; ++c, wt += Co) {
-          VT b[NV];
-#pragma GCC unroll 4
-          for (int j = 0; j < NV; ++j) b[j] = Vec::load(wt + W * j);
-#pragma GCC unroll 32
-          for (int i = 0; i < MR; ++i) {
-            const VT a = Vec::set1(ptr[i][c]);
-#pragma GCC unroll 4
-            for (int j = 0; j < NV; ++j) acc[i][j] = Vec::fma(a, b[j], acc[i][j]);
-          }
-        }
+        fmaRowTile<MR, NV>(acc, ptr, 1, w + (ky * g.fw + kx) * C * Co + co0, Co, C);
       }
     }
 #pragma GCC unroll 32

@@ -28,18 +28,22 @@ struct Buffer {
 };
 thread_local Buffer packedA, packedB;
 
-/** B(p0..p0+kc, j0..j0+nc) as ceil(nc / NR) panels of kc x NR (zero-padded), B(p, j) = B[p * rs + j * cs]. */
+/**
+ * B(p0..p0+kc, j0..j0+nc) as ceil(nc / Cols) panels of kc x Cols (zero-padded), B(p, j) = B[p * rs + j * cs]:
+ * Cols = NR for the MR x NV tile, W for the one-vector tile.
+ */
+template <int Cols = NR>
 void packB(const float* B, int64_t rs, int64_t cs, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst) {
-  for (int64_t j = 0; j < nc; j += NR) {
-    const int64_t nr = std::min<int64_t>(NR, nc - j);
-    for (int64_t p = 0; p < kc; ++p, dst += NR) {
+  for (int64_t j = 0; j < nc; j += Cols) {
+    const int64_t nr = std::min<int64_t>(Cols, nc - j);
+    for (int64_t p = 0; p < kc; ++p, dst += Cols) {
       const float* src = B + (p0 + p) * rs + (j0 + j) * cs;
-      if (cs == 1 && nr == NR) {
-        std::memcpy(dst, src, sizeof(float) * NR);
+      if (cs == 1 && nr == Cols) {
+        std::memcpy(dst, src, sizeof(float) * Cols);
       } else {
         int64_t q = 0;
         for (; q < nr; ++q) dst[q] = src[q * cs];
-        for (; q < NR; ++q) dst[q] = 0.f;
+        for (; q < Cols; ++q) dst[q] = 0.f;
       }
     }
   }
@@ -149,32 +153,35 @@ void microKernelDirectA(int64_t kc, const float* __restrict a, int64_t ars, int6
       }
     }
   } else {
-    for (int64_t p = 0, off = 0; p < kc; ++p, off += acs, b += cols) {
-      VT bv[V];
-#pragma GCC unroll 4
-      for (int j = 0; j < V; ++j) bv[j] = Vec::load(b + j * W);
-#pragma GCC unroll 32
-      for (int i = 0; i < R; ++i) {
-        const VT av = Vec::set1(rows[i][off]);
-#pragma GCC unroll 4
-        for (int j = 0; j < V; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
-      }
-    }
+    fmaRowTile<R, V>(acc, rows, acs, b, cols, kc);
   }
   storeTile<R, V>(acc, c, ldc, mr, nr, accumulate);
 }
 
 /**
- * Rows of a smaller tile (MRS, or 2 MRS on the one-vector tile) for the tiles that read A in place: a full tile of
- * R rows computes R rows whatever is left, so a Swin window's 16 tokens took a 14-row tile and a 2-row one (12 rows
- * computed and dropped); two 8-row tiles compute none.
+ * The rows block [0, rows) of C (+)= A B on tiles that read A in place (A and C at the block's first row, B one
+ * packed panel of V * W columns): tiles of R rows, and of RS where at most RS rows are left or the block has at
+ * most 2 RS rows. A full tile computes R rows whatever is left, so a Swin window's 16 tokens took a 14-row tile and a
+ * 2-row one (12 rows computed and dropped); two 8-row tiles compute none.
  */
-constexpr int MRS = MR >= 14 ? 8 : 4;
-/** Whether the tile at `left` rows from the end of `rows` takes the smaller height (R: the full one). */
-inline bool smallTile(int64_t rows, int64_t left, int R) {
-  const int small = R == MR ? MRS : 2 * MRS;
-  return left <= small || rows <= 2 * small;
+template <int R, int RS, int V>
+void directRowTiles(int64_t rows, int64_t kc, const float* A, int64_t ars, int64_t acs, const float* bp, float* C,
+                    int64_t ldc, int nr, bool accumulate) {
+  const bool allSmall = rows <= 2 * RS;
+  for (int64_t i = 0; i < rows;) {
+    const int64_t left = rows - i;
+    if (allSmall || left <= RS) {
+      microKernelDirectA<RS, V>(kc, A + i * ars, ars, acs, bp, C + i * ldc, ldc, static_cast<int>(std::min<int64_t>(RS, left)), nr, accumulate);
+      i += RS;
+    } else {
+      microKernelDirectA<R, V>(kc, A + i * ars, ars, acs, bp, C + i * ldc, ldc, static_cast<int>(std::min<int64_t>(R, left)), nr, accumulate);
+      i += R;
+    }
+  }
 }
+
+/** The smaller tile's rows: 8 beside AVX-512's 14, 4 beside AVX2's 6. */
+constexpr int MRS = MR >= 14 ? 8 : 4;
 
 /**
  * C (+)= A B for N <= W (one vector of columns: mobilevit's attention, head width 16): a tile of 2 MR rows x one
@@ -183,26 +190,10 @@ inline bool smallTile(int64_t rows, int64_t left, int R) {
  */
 void gemmNarrow(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t acs, const float* B, int64_t brs,
                 int64_t bcs, float* C, int64_t ldc, bool accumulate, float* pb) {
-  constexpr int R = 2 * MR;
   for (int64_t p0 = 0; p0 < K; p0 += KC) {
     const int64_t kc = std::min<int64_t>(KC, K - p0);
-    const bool acc = accumulate || p0 > 0;
-    for (int64_t p = 0; p < kc; ++p) {
-      const float* src = B + (p0 + p) * brs;
-      int64_t q = 0;
-      for (; q < N; ++q) pb[p * W + q] = src[q * bcs];
-      for (; q < W; ++q) pb[p * W + q] = 0.f;
-    }
-    for (int64_t i = 0; i < M;) {
-      const float* a = A + i * ars + p0 * acs;
-      if (smallTile(M, M - i, R)) {
-        microKernelDirectA<2 * MRS, 1>(kc, a, ars, acs, pb, C + i * ldc, ldc, static_cast<int>(std::min<int64_t>(2 * MRS, M - i)), static_cast<int>(N), acc);
-        i += 2 * MRS;
-      } else {
-        microKernelDirectA<R, 1>(kc, a, ars, acs, pb, C + i * ldc, ldc, static_cast<int>(std::min<int64_t>(R, M - i)), static_cast<int>(N), acc);
-        i += R;
-      }
-    }
+    packB<W>(B, brs, bcs, p0, kc, 0, N, pb);
+    directRowTiles<2 * MR, 2 * MRS, 1>(M, kc, A + p0 * acs, ars, acs, pb, C, ldc, static_cast<int>(N), accumulate || p0 > 0);
   }
 }
 
@@ -239,17 +230,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* A, int64_t ars, int64_t 
           const int nr = static_cast<int>(std::min<int64_t>(NR, nc - j));
           const float* bp = pb + (j / NR) * kc * NR;
           if (directA) {
-            for (int64_t i = 0; i < mc;) {
-              const float* a = A + (i0 + i) * ars + p0 * acs;
-              float* cTile = C + (i0 + i) * ldc + j0 + j;
-              if (smallTile(mc, mc - i, MR)) {
-                microKernelDirectA<MRS, NV>(kc, a, ars, acs, bp, cTile, ldc, static_cast<int>(std::min<int64_t>(MRS, mc - i)), nr, acc);
-                i += MRS;
-              } else {
-                microKernelDirectA<MR, NV>(kc, a, ars, acs, bp, cTile, ldc, static_cast<int>(std::min<int64_t>(MR, mc - i)), nr, acc);
-                i += MR;
-              }
-            }
+            directRowTiles<MR, MRS, NV>(mc, kc, A + i0 * ars + p0 * acs, ars, acs, bp, C + i0 * ldc + j0 + j, ldc, nr, acc);
           } else {
             for (int64_t i = 0; i < mc; i += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - i));

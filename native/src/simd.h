@@ -29,3 +29,22 @@ struct Vec {
 };
 #endif
 
+/**
+ * acc[i][j] += a_i(k) * b_k[j W, (j + 1) W) for k < n: R broadcast rows against V vectors, the register tile of the
+ * sgemm's and the direct convolution's kernels. Row i's k-th value is rows[i][k * aStep]; b_k starts at b + k * bStep.
+ */
+template <int R, int V>
+__attribute__((always_inline)) inline void fmaRowTile(Vec::T (&acc)[R][V], const float* const* rows, int64_t aStep,
+                                                      const float* b, int64_t bStep, int64_t n) {
+  for (int64_t k = 0, off = 0; k < n; ++k, off += aStep, b += bStep) {
+    Vec::T bv[V];
+#pragma GCC unroll 4
+    for (int j = 0; j < V; ++j) bv[j] = Vec::load(b + j * Vec::W);
+#pragma GCC unroll 32
+    for (int i = 0; i < R; ++i) {
+      const Vec::T av = Vec::set1(rows[i][off]);
+#pragma GCC unroll 4
+      for (int j = 0; j < V; ++j) acc[i][j] = Vec::fma(av, bv[j], acc[i][j]);
+    }
+  }
+}
